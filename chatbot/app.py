@@ -1,0 +1,96 @@
+"""Wiring: builds storage, network clients, engine, planner and dispatcher from settings.
+
+Everything is constructed here once and handed down; no module reaches for a
+global. Tests build the same graph with their own clock and HTTP transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+
+from chatbot.clock import Clock, SystemClock
+from chatbot.followfriday.service import FollowFridayService
+from chatbot.influence.engine import InfluenceEngine
+from chatbot.influence.networks import build_clients
+from chatbot.influence.networks.base import NetworkClient
+from chatbot.influence.refresh import Refresher
+from chatbot.platforms.base import ChatPlatform
+from chatbot.settings import Settings
+from chatbot.storage import Storage, open_storage
+from commands.context import Services
+from commands.registry import Dispatcher
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def network_availability(settings: Settings) -> dict[str, str | None]:
+    """Keyless networks are always on; keyed ones say which setting enables them."""
+    return {
+        "mastodon": None,
+        "bluesky": None,
+        "github": None,
+        "x": None if settings.x_bearer_token else
+        "X is not enabled on this bot: the admin must set X_BEARER_TOKEN.",
+        "youtube": None if settings.youtube_api_key else
+        "YouTube is not enabled on this bot: the admin must set YOUTUBE_API_KEY.",
+    }
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    storage: Storage
+    http: httpx.AsyncClient
+    clients: dict[str, NetworkClient]
+    refresher: Refresher
+    engine: InfluenceEngine
+    followfriday: FollowFridayService
+    dispatcher: Dispatcher
+    platforms: dict[str, ChatPlatform] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    http: httpx.AsyncClient | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> AsyncIterator[App]:
+    clock = clock or SystemClock()
+    storage = await open_storage(settings.database_path)
+    own_http = http is None
+    client = http or httpx.AsyncClient(
+        timeout=settings.klout_http_timeout_seconds,
+        follow_redirects=False,
+        headers={"User-Agent": "Kloutbot/0.1 (self-hosted team influence bot)"},
+    )
+    try:
+        clients = build_clients(settings, client, clock=clock, sleep=sleep)
+        refresher = Refresher(storage, clients, clock,
+                              window_days=settings.klout_score_window_days)
+        engine = InfluenceEngine(clients, refresher, network_availability(settings))
+        followfriday = FollowFridayService(storage, clients, clock)
+        services = Services(storage=storage, engine=engine, followfriday=followfriday,
+                            clock=clock)
+        yield App(
+            settings=settings,
+            clock=clock,
+            storage=storage,
+            http=client,
+            clients=clients,
+            refresher=refresher,
+            engine=engine,
+            followfriday=followfriday,
+            dispatcher=Dispatcher(services),
+        )
+    finally:
+        if own_http:
+            await client.aclose()
+        await storage.close()

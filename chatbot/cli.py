@@ -1,0 +1,222 @@
+"""`kloutbot run | console | score | refresh | followfriday | discord invite-url`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+
+from chatbot.settings import Settings, load_settings
+
+log = logging.getLogger("kloutbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kloutbot",
+        description="A transparent, Klout-style influence score for Slack and Discord teams.",
+    )
+    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start every configured platform and the scheduler "
+                               "(the console when no chat tokens are set)")
+    console = sub.add_parser("console", help="chat locally; reads commands from stdin")
+    console.add_argument("--user", default=None, help="your member name (default: login name)")
+    console.add_argument("--team", default="local", help="team name (default: local)")
+    score = sub.add_parser("score", help="fetch one public account and print its score")
+    score.add_argument("network")
+    score.add_argument("handle")
+    score.add_argument("--json", action="store_true", help="print one JSON object")
+    refresh = sub.add_parser("refresh", help="refresh every due member now")
+    refresh.add_argument("--team", default=None, help="only this team id")
+    refresh.add_argument("--all", action="store_true", help="also members refreshed recently")
+    ff = sub.add_parser("followfriday", help="compute (and post) this week's suggestions")
+    ff.add_argument("--team", default=None, help="only this team id")
+    ff.add_argument("--dry-run", action="store_true", help="print, don't post or record")
+    ff.add_argument("--force", action="store_true", help="post even if already posted this week")
+    discord = sub.add_parser("discord", help="Discord helpers")
+    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
+    discord_sub.add_parser("invite-url", help="print the OAuth2 URL that adds the bot")
+    return parser
+
+
+def _console_user(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "me"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:64] or "me"
+
+
+async def _console(settings: Settings, user: str | None, team: str) -> int:
+    from chatbot.app import build_app
+    from chatbot.platforms.console import ConsoleSession, run_console
+
+    async with build_app(settings) as app:
+        try:
+            session = ConsoleSession(app.dispatcher, _console_user(user), team)
+        except ValueError as exc:
+            print(f"kloutbot console: {exc}", file=sys.stderr)
+            return 2
+        return await run_console(session, files_dir=settings.klout_export_dir)
+
+
+async def _run(settings: Settings) -> int:
+    if not settings.slack_enabled and not settings.discord_enabled:
+        print("No Slack or Discord tokens set: starting the console chat "
+              "(see README to connect a workspace).", file=sys.stderr)
+        return await _console(settings, None, "local")
+    from chatbot.app import build_app
+    from chatbot.delivery import deliver_with
+    from chatbot.scheduler import build_scheduler
+
+    async with build_app(settings) as app:
+        if settings.slack_enabled:
+            from chatbot.platforms.slack_adapter import SlackPlatform
+
+            app.platforms["slack"] = SlackPlatform(settings, app.dispatcher)
+        if settings.discord_enabled:
+            from chatbot.platforms.discord_adapter import DiscordPlatform
+
+            app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
+        scheduler = build_scheduler(app, deliver_with(app.platforms))
+        scheduler.start()
+        try:
+            for platform in app.platforms.values():
+                await platform.start()
+            log.info("running: %s", ", ".join(app.platforms))
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            for platform in app.platforms.values():
+                await platform.stop()
+    return 0
+
+
+async def _score(settings: Settings, network: str, handle: str, as_json: bool) -> int:
+    from chatbot.influence.one_account import score_one
+
+    out = Console(highlight=False)
+    try:
+        report = await score_one(settings, network, handle)
+    except ValueError as exc:
+        print(f"kloutbot score: {exc}", file=sys.stderr)
+        return 2
+    if as_json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+        return 0
+    out.print(f"[bold]{report['handle']}[/] on {report['network']}: "
+              f"[bold]{report['score']}[/] / 100 (formula v{report['version']})")
+    for name, value in report["components"].items():
+        out.print(f"  {name:<14} {value:6.1f} points")
+    metrics = report["metrics"]
+    out.print("  " + ", ".join(f"{key} {metrics[key]:,.0f}" for key in
+                               ("followers", "following", "posts", "posts_in_window",
+                                "replies", "reposts", "likes") if key in metrics))
+    return 0
+
+
+async def _refresh(settings: Settings, team: str | None, everyone: bool) -> int:
+    from rich.progress import Progress
+
+    from chatbot.app import build_app
+
+    async with build_app(settings) as app:
+        with Progress(transient=False) as progress:
+            tasks: dict[str, int] = {}
+
+            def update(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total)
+                progress.update(tasks[stage], completed=done, total=total)
+
+            older = timedelta(0) if everyone else timedelta(
+                minutes=settings.klout_refresh_interval_minutes)
+            report = await app.refresher.refresh_due(older, team_id=team, progress=update)
+        print(f"{report.members} members refreshed, {report.scored} scored.")
+        for network, count in sorted(report.failed.items()):
+            print(f"  {network}: {count} accounts failed (kept their last good data)")
+    return 0
+
+
+async def _followfriday(settings: Settings, team: str | None, dry_run: bool, force: bool) -> int:
+    from chatbot.app import build_app
+    from chatbot.delivery import deliver_with
+    from chatbot.platforms.console import ConsolePlatform
+    from chatbot.platforms.console_render import render
+
+    out = Console(highlight=False)
+    async with build_app(settings) as app:
+        app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir)
+        if settings.slack_enabled:
+            from chatbot.platforms.slack_adapter import SlackPlatform
+
+            app.platforms["slack"] = SlackPlatform(settings, app.dispatcher)
+        if settings.discord_enabled:
+            from chatbot.platforms.discord_adapter import DiscordPlatform
+
+            app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
+        for platform in app.platforms.values():
+            await platform.start()
+        teams = [t for t in await app.storage.teams.list_all() if team in (None, t.team_id)]
+        if not teams:
+            print("No such team." if team else "No teams yet.", file=sys.stderr)
+            return 1
+        deliver = deliver_with(app.platforms)
+        for each in teams:
+            reply = await app.followfriday.post_now(each.team_id, deliver, dry_run=dry_run,
+                                                    force=force, now=app.clock.now())
+            out.print(f"[bold]{each.team_id}[/]")
+            render(out, reply, settings.klout_export_dir)
+        for platform in app.platforms.values():
+            await platform.stop()
+    return 0
+
+
+def _invite_url(settings: Settings) -> int:
+    from chatbot.platforms.discord_adapter import application_id_from, invite_url
+
+    app_id = settings.discord_application_id or (
+        application_id_from(settings.discord_token.get_secret_value())
+        if settings.discord_token else None
+    )
+    if not app_id:
+        print("Set DISCORD_APPLICATION_ID or DISCORD_TOKEN first.", file=sys.stderr)
+        return 2
+    print(invite_url(app_id))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings(args.env_file if Path(args.env_file).exists() else None)
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+        if args.command == "console":
+            return asyncio.run(_console(settings, args.user, args.team))
+        if args.command == "score":
+            return asyncio.run(_score(settings, args.network, args.handle, args.json))
+        if args.command == "refresh":
+            return asyncio.run(_refresh(settings, args.team, args.all))
+        if args.command == "followfriday":
+            return asyncio.run(_followfriday(settings, args.team, args.dry_run, args.force))
+        if args.command == "discord":
+            return _invite_url(settings)
+    except KeyboardInterrupt:
+        return 130
+    return 2

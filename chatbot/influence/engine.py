@@ -1,0 +1,64 @@
+"""The influence engine as commands see it (the `commands.ports.Engine` protocol)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+
+from chatbot.influence import verification
+from chatbot.influence.networks import handle_for_humans, parse_handle
+from chatbot.influence.networks.base import NetworkClient, NetworkError, Profile
+from chatbot.influence.refresh import Refresher
+from commands.ports import RefreshOutcome
+
+
+class InfluenceEngine:
+    def __init__(
+        self,
+        clients: Mapping[str, NetworkClient],
+        refresher: Refresher,
+        availability: Mapping[str, str | None],
+        rng: random.Random | None = None,
+    ) -> None:
+        self._clients = clients
+        self._refresher = refresher
+        self._availability = dict(availability)
+        self._rng = rng or random.SystemRandom()
+
+    def availability(self) -> Mapping[str, str | None]:
+        return self._availability
+
+    def parse_handle(self, network: str, raw: str) -> str:
+        return parse_handle(network, raw)
+
+    def handle_for_humans(self, network: str, handle: str) -> str:
+        return handle_for_humans(network, handle)
+
+    def new_code(self) -> str:
+        return verification.new_code(self._rng)
+
+    async def lookup(self, network: str, handle: str) -> Profile:
+        client = self._clients[network]
+        found = (await client.fetch_profiles([handle])).get(handle)
+        if found is None:
+            raise NetworkError(f"{client.label} gave no answer for {handle}")
+        if isinstance(found, NetworkError):
+            raise found
+        return found
+
+    async def check_code(self, network: str, handle: str, code: str) -> bool:
+        profile = await self.lookup(network, handle)
+        return verification.code_in_bio(code, profile.bio)
+
+    async def refresh_member(self, team_id: str, user_id: str) -> RefreshOutcome:
+        member = await self._refresher.storage.members.get(team_id, user_id)
+        if member is None:
+            return RefreshOutcome(score=None, errors={})
+        report = await self._refresher.refresh([member])
+        latest = await self._refresher.storage.scores.latest(team_id, user_id)
+        errors = {
+            network: reason
+            for (team, user, network), reason in report.errors.items()
+            if team == team_id and user == user_id
+        }
+        return RefreshOutcome(score=latest.score if latest else None, errors=errors)

@@ -1,0 +1,283 @@
+"""GitHub: keyless at 60 requests an hour, 5,000 with GITHUB_TOKEN.
+
+GitHub has no posts and no likes, so the mapping is a choice, made to be
+honest rather than flattering. Public events become posts:
+
+| event | becomes | reactions read from the event |
+|---|---|---|
+| PushEvent, GollumEvent, PublicEvent, CreateEvent (repository or tag) | post | none |
+| IssuesEvent / PullRequestEvent "opened", DiscussionEvent "created" | post (a question when the title asks one) | comments -> replies, reactions -> likes |
+| ReleaseEvent "published" | post | reactions -> likes |
+| IssueComment, CommitComment, PullRequestReview(Comment), DiscussionComment | reply | reactions -> likes |
+| WatchEvent (starring), ForkEvent | repost: amplifying someone else, no reactions | none |
+
+Everything else (deletions, membership changes, closing or labelling
+someone's issue) is upkeep, not publishing, and is skipped. Counts are what
+the event recorded when it happened. The audience GitHub does measure,
+stars and forks on the member's own repositories, goes into
+`Profile.extra` ("stars", "forks", "public_repos").
+
+Conditional requests: every answer's ETag is kept per URL and sent back
+as If-None-Match; a 304 reuses the kept body (and, with a token, costs no
+rate limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from chatbot.influence.http import HttpFetcher, JsonReply
+from chatbot.influence.networks.base import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkUnavailable,
+    Post,
+    Profile,
+)
+from chatbot.influence.networks.handle_rules import clean_handle_input
+from chatbot.influence.networks.payload import (
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    parse_time,
+    require_dict,
+    require_list,
+    safe_id,
+)
+from chatbot.influence.networks.text import join_bio, looks_like_question
+
+NAME = "github"
+LABEL = "GitHub"
+HINT = "A GitHub handle is a login such as octocat (letters, digits, single hyphens)."
+
+_LOGIN = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}")
+
+_PLAIN_POSTS = frozenset({"PushEvent", "GollumEvent", "PublicEvent"})
+_REPLIES = {
+    "IssueCommentEvent": "comment",
+    "CommitCommentEvent": "comment",
+    "PullRequestReviewCommentEvent": "comment",
+    "DiscussionCommentEvent": "comment",
+    "PullRequestReviewEvent": "review",
+}
+_AMPLIFICATIONS = frozenset({"WatchEvent", "ForkEvent"})
+
+
+def parse_handle(raw: str) -> str:
+    text = clean_handle_input(raw, hint=HINT).removeprefix("@").lower()
+    if not _LOGIN.fullmatch(text):
+        raise InvalidHandle(f"That is not a GitHub login. {HINT}")
+    return text
+
+
+def handle_for_humans(handle: str) -> str:
+    return f"@{handle}"
+
+
+def _reactions(item: Mapping[str, Any]) -> int:
+    return as_int(as_dict(item.get("reactions")).get("total_count"))
+
+
+def event_to_post(event: Mapping[str, Any]) -> Post | None:
+    """One public event as a Post, per the table in the module docstring."""
+    kind = as_str(event.get("type"))
+    created = parse_time(event.get("created_at"))
+    event_id = as_str(event.get("id")) or str(as_int(event.get("id")) or "")
+    if created is None or not event_id:
+        return None
+    payload = as_dict(event.get("payload"))
+    action = as_str(payload.get("action"))
+    if kind in _PLAIN_POSTS or (
+        kind == "CreateEvent" and payload.get("ref_type") in ("repository", "tag")
+    ):
+        return Post(id=event_id, created_at=created)
+    if kind in _AMPLIFICATIONS:
+        return Post(id=event_id, created_at=created, is_repost=True)
+    if kind in _REPLIES:
+        item = as_dict(payload.get(_REPLIES[kind]))
+        return Post(id=event_id, created_at=created, likes=_reactions(item), is_reply=True)
+    opened = {
+        "IssuesEvent": ("issue", "opened"),
+        "PullRequestEvent": ("pull_request", "opened"),
+        "DiscussionEvent": ("discussion", "created"),
+        "ReleaseEvent": ("release", "published"),
+    }.get(kind)
+    if opened is None or action != opened[1]:
+        return None
+    item = as_dict(payload.get(opened[0]))
+    title = as_str(item.get("title")) or as_str(item.get("name"))
+    return Post(
+        id=event_id,
+        created_at=created,
+        replies=as_int(item.get("comments")) + as_int(item.get("review_comments")),
+        likes=_reactions(item),
+        is_question=looks_like_question(title),
+    )
+
+
+class GitHubClient:
+    name = NAME
+    label = LABEL
+
+    def __init__(
+        self,
+        fetcher: HttpFetcher,
+        *,
+        base_url: str,
+        token: str | None = None,
+        repo_page_cap: int = 3,
+        event_page_cap: int = 3,
+        following_page_cap: int = 5,
+        etag_cache_size: int = 1024,
+    ) -> None:
+        self._fetcher = fetcher
+        self._base = base_url.rstrip("/")
+        self._headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        }
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self.repo_page_cap = repo_page_cap
+        self.event_page_cap = event_page_cap
+        self.following_page_cap = following_page_cap
+        self._etags: OrderedDict[str, tuple[str, JsonReply]] = OrderedDict()
+        self._etag_cache_size = etag_cache_size
+
+    def parse_handle(self, raw: str) -> str:
+        return parse_handle(raw)
+
+    def handle_for_humans(self, handle: str) -> str:
+        return handle_for_humans(handle)
+
+    async def _get(self, url: str, params: Mapping[str, str | int] | None = None) -> JsonReply:
+        """GET with If-None-Match; a 304 answers with the kept body."""
+        key = str(httpx.URL(url, params=params) if params else httpx.URL(url))
+        kept = self._etags.get(key)
+        headers = dict(self._headers)
+        if kept is not None:
+            headers["If-None-Match"] = kept[0]
+        reply = await self._fetcher.get_json(key, headers=headers)
+        if reply.not_modified:
+            if kept is None:
+                raise NetworkUnavailable(f"{LABEL} answered 'not modified' to a first request.")
+            self._etags.move_to_end(key)
+            return kept[1]
+        etag = reply.headers.get("etag")
+        if etag:
+            self._etags[key] = (etag, reply)
+            self._etags.move_to_end(key)
+            while len(self._etags) > self._etag_cache_size:
+                self._etags.popitem(last=False)
+        return reply
+
+    async def _pages(self, url: str, params: Mapping[str, str | int], cap: int) -> list[Any]:
+        """Items from up to `cap` pages, following rel="next" on the same host."""
+        items: list[Any] = []
+        next_url: str | None = url
+        next_params: Mapping[str, str | int] | None = params
+        for _ in range(cap):
+            if next_url is None:
+                break
+            reply = await self._get(next_url, next_params)
+            page = require_list(reply.data, LABEL)
+            items.extend(page)
+            link = reply.links.get("next")
+            same_host = link is not None and httpx.URL(link).host == httpx.URL(self._base).host
+            if not page or not same_host:
+                break
+            next_url, next_params = link, None
+        return items
+
+    async def fetch_profiles(self, handles: Sequence[str]) -> Mapping[str, Profile | NetworkError]:
+        results = await asyncio.gather(*(self._profile_or_error(handle) for handle in handles))
+        return dict(zip(handles, results, strict=True))
+
+    async def _profile_or_error(self, handle: str) -> Profile | NetworkError:
+        try:
+            return await self.fetch_profile(handle)
+        except NetworkError as error:
+            return error
+
+    async def fetch_profile(self, raw_handle: str) -> Profile:
+        login = parse_handle(raw_handle)
+        path = quote(login, safe="")
+        try:
+            user = require_dict((await self._get(f"{self._base}/users/{path}")).data, LABEL)
+        except AccountNotFound as missing:
+            raise AccountNotFound(f"GitHub has no user or organisation {login}.") from missing
+        repos = await self._pages(
+            f"{self._base}/users/{path}/repos",
+            {"per_page": 100, "type": "owner", "sort": "pushed"},
+            self.repo_page_cap,
+        )
+        stars = forks = 0
+        for repo in map(as_dict, repos):
+            # Legacy shapes lack stargazers_count; watchers_count held the stars then.
+            stars += as_int(repo.get("stargazers_count", repo.get("watchers_count")))
+            forks += as_int(repo.get("forks_count", repo.get("forks")))
+        twitter = as_str(user.get("twitter_username"))
+        return Profile(
+            network=NAME,
+            handle=login,
+            account_id=safe_id(user.get("id"), LABEL),
+            display_name=as_str(user.get("name")).strip() or as_str(user.get("login")),
+            followers=as_int(user.get("followers")),
+            following=as_int(user.get("following")),
+            posts_count=as_int(user.get("public_repos")),
+            bio=join_bio(
+                as_str(user.get("bio")),
+                as_str(user.get("blog")),
+                f"@{twitter}" if twitter else None,
+                as_str(user.get("company")),
+            ),
+            url=as_str(user.get("html_url")) or f"https://github.com/{login}",
+            flags=frozenset({"organization"} if user.get("type") == "Organization" else ()),
+            extra={
+                "stars": stars,
+                "forks": forks,
+                "public_repos": as_int(user.get("public_repos")),
+            },
+        )
+
+    async def fetch_posts(self, profile: Profile, since: datetime) -> Sequence[Post]:
+        path = quote(profile.handle, safe="")
+        posts: list[Post] = []
+        next_url: str | None = f"{self._base}/users/{path}/events/public"
+        params: Mapping[str, str | int] | None = {"per_page": 100}
+        for _ in range(self.event_page_cap):
+            if next_url is None:
+                break
+            reply = await self._get(next_url, params)
+            events = [as_dict(event) for event in require_list(reply.data, LABEL)]
+            times = [parse_time(event.get("created_at")) for event in events]
+            posts.extend(
+                post
+                for post in map(event_to_post, events)
+                if post is not None and post.created_at >= since
+            )
+            if not events or any(t is not None and t < since for t in times):
+                break
+            link = reply.links.get("next")
+            same_host = link is not None and httpx.URL(link).host == httpx.URL(self._base).host
+            next_url, params = (link, None) if same_host else (None, None)
+        return sorted(posts, key=lambda post: post.created_at, reverse=True)
+
+    async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
+        path = quote(profile.handle, safe="")
+        people = await self._pages(
+            f"{self._base}/users/{path}/following", {"per_page": 100}, self.following_page_cap
+        )
+        return frozenset(
+            login.lower() for login in (as_str(as_dict(p).get("login")) for p in people) if login
+        )

@@ -1,0 +1,61 @@
+"""`kloutbot score NETWORK HANDLE`: one account, fetched now, nothing stored."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from chatbot.clock import SystemClock
+from chatbot.influence.networks import build_clients, get_network_name, parse_handle
+from chatbot.influence.networks.base import AccountSnapshot, NetworkError
+from chatbot.influence.score import SCORE_VERSION, score_account
+from chatbot.settings import Settings
+
+
+async def score_one(settings: Settings, network_name: str, raw_handle: str) -> dict[str, Any]:
+    """Raises ValueError with a message for people on any failure."""
+    clock = SystemClock()
+    try:
+        network = get_network_name(network_name)
+        handle = parse_handle(network, raw_handle)
+    except NetworkError as exc:
+        raise ValueError(str(exc)) from None
+    async with httpx.AsyncClient(timeout=settings.klout_http_timeout_seconds) as http:
+        client = build_clients(settings, http, clock=clock, sleep=asyncio.sleep)[network]
+        try:
+            found = (await client.fetch_profiles([handle])).get(handle)
+            if found is None:
+                raise ValueError(f"{client.label} gave no answer for {handle}")
+            if isinstance(found, NetworkError):
+                raise found
+            now = clock.now()
+            window = settings.klout_score_window_days
+            posts = await client.fetch_posts(found, now - timedelta(days=window))
+        except NetworkError as exc:
+            raise ValueError(str(exc)) from None
+    result = score_account(AccountSnapshot(found, tuple(posts), now), now, window)
+    own = [post for post in posts if not post.is_repost]
+    metrics = dict(result.metrics)
+    metrics.update(
+        followers=found.followers,
+        following=found.following,
+        posts=found.posts_count,
+        replies=sum(post.replies for post in own),
+        reposts=sum(post.reposts for post in own),
+        quotes=sum(post.quotes for post in own),
+        likes=sum(post.likes for post in own),
+        posts_read=len(posts),
+    )
+    return {
+        "network": network,
+        "handle": found.handle,
+        "display_name": found.display_name,
+        "score": max(1, min(100, round(result.score))),
+        "version": SCORE_VERSION,
+        "components": dict(result.components),
+        "metrics": metrics,
+        "flags": sorted(found.flags),
+    }

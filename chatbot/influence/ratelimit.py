@@ -1,0 +1,289 @@
+"""Spend each network's rate limit, and not one request more.
+
+Every network publishes a budget (Mastodon 300 requests per 5 minutes per
+instance, GitHub 60 or 5,000 an hour, ...). Going over it earns 429s and, on
+some instances, a ban for the whole bot, so the limiter is strict: a request
+occupies its slot in the window from the moment it is sent until one window
+after its answer arrived. The server counts the request at some instant
+between those two, so however the latency varies, no window the server can
+draw ever holds more than the budget. The price is one round trip per window
+(under 1 % of a 5-minute window).
+
+The server's own `X-RateLimit-*` headers tighten the local estimate (another
+process on the same IP may be spending the same budget) and a 429's
+`Retry-After` stops the key outright until then. Keys are whatever shares a
+budget: the instance host for Mastodon, the API host elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from chatbot.influence.networks.base import RateLimited
+
+Clock = Callable[[], datetime]
+"""Returns the current time, timezone-aware (UTC). Injected so tests control time."""
+
+Sleep = Callable[[float], Awaitable[None]]
+"""Waits the given number of seconds. Injected so tests never really wait."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A published budget: `requests` per `per_seconds`, at most `concurrency` at once.
+
+    `max_wait` bounds how long a caller is kept waiting for budget; beyond it
+    the caller gets RateLimited (with the wait as `retry_after`) instead of a
+    request that would hang for an hour. None waits as long as it takes.
+    """
+
+    requests: int
+    per_seconds: float
+    concurrency: int = 1
+    max_wait: float | None = 900.0
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or self.per_seconds <= 0 or self.concurrency < 1:
+            raise ValueError(f"a rate limit needs positive numbers, got {self}")
+
+
+@dataclass(frozen=True)
+class ServerBudget:
+    """What a response's rate-limit headers said; None where a header was absent."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: float | None = None
+    """Epoch seconds at which `remaining` refills."""
+
+
+def parse_reset(value: str, now: float) -> float | None:
+    """Epoch seconds of a reset header, whichever dialect the server speaks.
+
+    GitHub and X send epoch seconds, Mastodon an ISO-8601 instant; a small
+    number is read as seconds from now (the IETF draft's delta form).
+    """
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    if not math.isfinite(number) or number < 0:
+        return None
+    # Anything below ~1 year of seconds is a delta, not a 1970s epoch.
+    return now + number if number < 31_536_000 else number
+
+
+def parse_retry_after(value: str, now: float) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta seconds or an HTTP date)."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, moment.timestamp() - now)
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _first_int(headers: Mapping[str, str], *names: str) -> int | None:
+    for name in names:
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            return int(float(raw.strip()))
+        except ValueError:
+            continue
+    return None
+
+
+def parse_rate_limit_headers(headers: Mapping[str, str], now: float) -> ServerBudget:
+    """Read `X-RateLimit-*` (Mastodon, GitHub, Bluesky) or `x-rate-limit-*` (X)."""
+    reset_raw = headers.get("x-ratelimit-reset") or headers.get("x-rate-limit-reset")
+    return ServerBudget(
+        limit=_first_int(headers, "x-ratelimit-limit", "x-rate-limit-limit"),
+        remaining=_first_int(headers, "x-ratelimit-remaining", "x-rate-limit-remaining"),
+        reset_at=parse_reset(reset_raw, now) if reset_raw else None,
+    )
+
+
+@dataclass
+class _KeyState:
+    semaphore: asyncio.Semaphore
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: deque[float] = field(default_factory=deque)
+    """Epoch seconds at which each recent request's answer arrived, oldest first."""
+    in_flight: int = 0
+    server_limit: int | None = None
+    server_remaining: int | None = None
+    server_reset: float | None = None
+    blocked_until: float = 0.0
+
+
+class Permit:
+    """One admitted request; feed it the response headers so the limiter learns."""
+
+    def __init__(self, limiter: RateLimiter, key: str) -> None:
+        self._limiter = limiter
+        self.key = key
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        self._limiter.observe(self.key, headers)
+
+
+class RateLimiter:
+    """Per-key sliding-window budget plus a per-key concurrency cap.
+
+    One limiter per network; keys within it are hosts. Parallelism happens
+    across keys (many Mastodon instances at once), never beyond
+    `limit.concurrency` within one.
+    """
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        clock: Clock,
+        sleep: Sleep,
+        reset_margin: float = 1.0,
+    ) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._sleep = sleep
+        self._reset_margin = reset_margin
+        self._keys: dict[str, _KeyState] = {}
+
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
+    def _state(self, key: str) -> _KeyState:
+        state = self._keys.get(key)
+        if state is None:
+            state = _KeyState(semaphore=asyncio.Semaphore(self.limit.concurrency))
+            self._keys[key] = state
+        return state
+
+    def _budget(self, state: _KeyState) -> int:
+        if state.server_limit is not None:
+            return max(1, min(self.limit.requests, state.server_limit))
+        return self.limit.requests
+
+    def _wait_needed(self, state: _KeyState, now: float) -> float | None:
+        """0 when a request may go now, seconds to wait, or None to await a completion."""
+        window = self.limit.per_seconds
+        while state.finished and state.finished[0] + window <= now:
+            state.finished.popleft()
+        waits = [0.0]
+        if state.blocked_until > now:
+            waits.append(state.blocked_until - now)
+        if state.server_reset is not None:
+            refill = state.server_reset + self._reset_margin
+            if now >= refill:
+                state.server_remaining = None
+                state.server_reset = None
+            elif state.server_remaining is not None and state.server_remaining <= 0:
+                waits.append(refill - now)
+        used = state.in_flight + len(state.finished)
+        if used >= self._budget(state):
+            # The oldest finished request frees its slot one window after its answer.
+            overflow = used - self._budget(state)
+            if overflow >= len(state.finished):
+                return None
+            waits.append(state.finished[overflow] + window - now)
+        return max(waits)
+
+    def observe(self, key: str, headers: Mapping[str, str]) -> None:
+        """Tighten the key's budget with what the server says is left."""
+        state = self._state(key)
+        budget = parse_rate_limit_headers(headers, self._now())
+        if budget.limit is not None and budget.limit > 0:
+            state.server_limit = budget.limit
+        if budget.remaining is None or budget.reset_at is None:
+            return
+        # Requests still in flight may or may not be counted in `remaining`:
+        # assume they are not, so the estimate errs on the safe side.
+        estimate = max(0, budget.remaining - max(0, state.in_flight - 1))
+        same_window = (
+            state.server_reset is not None
+            and abs(budget.reset_at - state.server_reset) <= self._reset_margin
+        )
+        if same_window and state.server_remaining is not None:
+            state.server_remaining = min(state.server_remaining, estimate)
+        elif state.server_reset is None or budget.reset_at > state.server_reset:
+            state.server_remaining = estimate
+            state.server_reset = budget.reset_at
+
+    def hold_off(self, key: str, seconds: float) -> None:
+        """Send nothing more to `key` for `seconds` (after a 429 or a 403 rate limit)."""
+        state = self._state(key)
+        state.blocked_until = max(state.blocked_until, self._now() + max(0.0, seconds))
+
+    def blocked_for(self, key: str) -> float:
+        """Seconds until `key` could take another request (0 when it could now)."""
+        state = self._state(key)
+        wait = self._wait_needed(state, self._now())
+        return self.limit.per_seconds if wait is None else wait
+
+    @asynccontextmanager
+    async def slot(self, key: str) -> AsyncIterator[Permit]:
+        """Wait for budget and a free concurrency slot, then hold them for one request."""
+        state = self._state(key)
+        async with state.semaphore:
+            await self._admit(key, state)
+            try:
+                yield Permit(self, key)
+            finally:
+                state.in_flight -= 1
+                state.finished.append(self._now())
+                state.released.set()
+
+    async def _admit(self, key: str, state: _KeyState) -> None:
+        async with state.gate:
+            while True:
+                now = self._now()
+                wait = self._wait_needed(state, now)
+                if wait == 0:
+                    state.in_flight += 1
+                    if state.server_remaining is not None:
+                        state.server_remaining -= 1
+                    return
+                if wait is None:
+                    state.released.clear()
+                    await state.released.wait()
+                    continue
+                max_wait = self.limit.max_wait
+                if max_wait is not None and wait > max_wait:
+                    raise RateLimited(
+                        f"The rate limit for {key} is spent; try again in {math.ceil(wait)} s.",
+                        retry_after=wait,
+                    )
+                await self._sleep(wait)

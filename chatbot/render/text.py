@@ -1,0 +1,74 @@
+"""Small text renderings shared by every platform: sparklines, ages, arrows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], width: int = 30) -> str:
+    """Scaled to the member's own range so small moves stay visible."""
+    if not values:
+        return ""
+    if len(values) > width:
+        step = len(values) / width
+        values = [values[min(len(values) - 1, int(i * step))] for i in range(width - 1)] + [
+            values[-1]
+        ]
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        return _BARS[3] * len(values)
+    scale = (len(_BARS) - 1) / (high - low)
+    return "".join(_BARS[round((value - low) * scale)] for value in values)
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 90:
+        return "just now"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min ago"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h ago"
+    return f"{round(seconds / 86400)} days ago"
+
+
+def signed(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    rounded = round(value, digits) if digits else round(value)
+    if rounded == 0:
+        return "±0"
+    return f"{rounded:+.{digits}f}" if digits else f"{rounded:+d}"
+
+
+def rank_arrow(rank: int, previous: int | None) -> str:
+    if previous is None:
+        return "new"
+    if previous > rank:
+        return f"↑{previous - rank}"
+    if previous < rank:
+        return f"↓{rank - previous}"
+    return "="
+
+
+def progress_bar(fraction: float, width: int = 10) -> str:
+    filled = max(0, min(width, round(fraction * width)))
+    return "█" * filled + "░" * (width - filled)
+
+
+def compact_number(value: float) -> str:
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if abs(value) >= 1000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}"
+
+
+STALE_AFTER = timedelta(hours=36)

@@ -1,0 +1,52 @@
+"""Background jobs: refresh and the weekly #FollowFriday tick.
+
+Started once per process by `kloutbot run` (never from a platform's ready
+event, which fires again on reconnects and would double every job).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from chatbot.app import App
+from chatbot.storage.models import Team
+from commands.reply import Reply
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Team, Reply], Awaitable[None]]
+
+
+def build_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
+    interval = app.settings.klout_refresh_interval_minutes
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def refresh() -> None:
+        try:
+            report = await app.refresher.refresh_due(timedelta(minutes=interval))
+        except Exception:
+            log.exception("scheduled refresh failed")
+            return
+        log.info("refreshed %d members (%d scored; failures: %s)", report.members,
+                 report.scored, report.failed or "none")
+
+    async def followfriday() -> None:
+        try:
+            await app.followfriday.run_due(deliver, app.clock.now())
+        except Exception:
+            log.exception("weekly #FollowFriday tick failed")
+
+    # Jitter spreads many self-hosted bots' calls to the same public APIs;
+    # coalescing turns a backlog of missed runs into one.
+    scheduler.add_job(refresh, IntervalTrigger(minutes=interval, jitter=min(300, interval * 6)),
+                      id="refresh", coalesce=True, max_instances=1, misfire_grace_time=None,
+                      next_run_time=app.clock.now() + timedelta(minutes=1))
+    scheduler.add_job(followfriday, IntervalTrigger(minutes=1), id="followfriday",
+                      coalesce=True, max_instances=1, misfire_grace_time=None,
+                      next_run_time=app.clock.now() + timedelta(seconds=5))
+    return scheduler

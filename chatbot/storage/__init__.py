@@ -1,0 +1,54 @@
+"""The storage layer: the only package that knows SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatbot.storage.activity import ActivityRepository
+from chatbot.storage.database import Database
+from chatbot.storage.members import HandleRepository, MemberRepository
+from chatbot.storage.privacy import PrivacyRepository
+from chatbot.storage.schedule import ScheduleRepository
+from chatbot.storage.scores import ScoreRepository
+from chatbot.storage.social import EndorsementRepository, GoalRepository
+from chatbot.storage.teams import TeamRepository
+
+
+@dataclass(frozen=True)
+class Storage:
+    db: Database
+    teams: TeamRepository
+    members: MemberRepository
+    handles: HandleRepository
+    activity: ActivityRepository
+    scores: ScoreRepository
+    endorsements: EndorsementRepository
+    goals: GoalRepository
+    schedule: ScheduleRepository
+    privacy: PrivacyRepository
+
+    @classmethod
+    def over(cls, db: Database) -> Storage:
+        return cls(
+            db=db,
+            teams=TeamRepository(db),
+            members=MemberRepository(db),
+            handles=HandleRepository(db),
+            activity=ActivityRepository(db),
+            scores=ScoreRepository(db),
+            endorsements=EndorsementRepository(db),
+            goals=GoalRepository(db),
+            schedule=ScheduleRepository(db),
+            privacy=PrivacyRepository(db),
+        )
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_storage(path: str | Path) -> Storage:
+    return Storage.over(await Database.open(path))
+
+
+__all__ = ["Database", "Storage", "open_storage"]

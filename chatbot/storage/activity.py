@@ -1,0 +1,134 @@
+"""What refresh learned: daily metric snapshots and the raw posts of the window."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+from chatbot.clock import from_iso, to_iso
+from chatbot.influence.networks.base import Post
+from chatbot.storage.database import Database
+from chatbot.storage.models import Snapshot
+
+
+class ActivityRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def save_snapshot(
+        self,
+        team_id: str,
+        user_id: str,
+        network: str,
+        day: date,
+        fetched_at: datetime,
+        followers: int,
+        following: int,
+        posts: int,
+        extra: Mapping[str, int],
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR REPLACE INTO metric_snapshots (team_id, user_id, network, day,"
+                " fetched_at, followers, following, posts, extra_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    team_id,
+                    user_id,
+                    network,
+                    day.isoformat(),
+                    to_iso(fetched_at),
+                    followers,
+                    following,
+                    posts,
+                    json.dumps(dict(extra), sort_keys=True),
+                ),
+            )
+
+    async def latest_snapshots(self, team_id: str, user_id: str) -> list[Snapshot]:
+        rows = await self._db.fetch_all(
+            "SELECT s.* FROM metric_snapshots s WHERE s.team_id = ? AND s.user_id = ?"
+            " AND s.day = (SELECT MAX(day) FROM metric_snapshots t WHERE t.team_id = s.team_id"
+            " AND t.user_id = s.user_id AND t.network = s.network) ORDER BY s.network",
+            (team_id, user_id),
+        )
+        return [
+            Snapshot(
+                network=row["network"],
+                day=date.fromisoformat(row["day"]),
+                fetched_at=from_iso(row["fetched_at"]),
+                followers=row["followers"],
+                following=row["following"],
+                posts=row["posts"],
+                extra_json=row["extra_json"],
+            )
+            for row in rows
+        ]
+
+    async def save_posts(
+        self, team_id: str, user_id: str, network: str, posts: Iterable[Post]
+    ) -> None:
+        """Upsert: a post's counts keep growing after it is first seen."""
+        rows = [
+            (
+                team_id,
+                user_id,
+                network,
+                post.id,
+                to_iso(post.created_at),
+                post.replies,
+                post.reposts,
+                post.quotes,
+                post.likes,
+                int(post.has_media),
+                int(post.is_question),
+                int(post.is_reply),
+                int(post.is_repost),
+            )
+            for post in posts
+        ]
+        if not rows:
+            return
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR REPLACE INTO posts (team_id, user_id, network, post_id, created_at,"
+                " replies, reposts, quotes, likes, has_media, is_question, is_reply, is_repost)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    async def posts(
+        self, team_id: str, user_id: str, since: datetime, network: str | None = None
+    ) -> dict[str, list[Post]]:
+        sql = "SELECT * FROM posts WHERE team_id = ? AND user_id = ? AND created_at >= ?"
+        params: list[object] = [team_id, user_id, to_iso(since)]
+        if network is not None:
+            sql += " AND network = ?"
+            params.append(network)
+        sql += " ORDER BY created_at DESC"
+        found: dict[str, list[Post]] = {}
+        for row in await self._db.fetch_all(sql, tuple(params)):
+            found.setdefault(row["network"], []).append(
+                Post(
+                    id=row["post_id"],
+                    created_at=from_iso(row["created_at"]),
+                    replies=row["replies"],
+                    reposts=row["reposts"],
+                    quotes=row["quotes"],
+                    likes=row["likes"],
+                    has_media=bool(row["has_media"]),
+                    is_question=bool(row["is_question"]),
+                    is_reply=bool(row["is_reply"]),
+                    is_repost=bool(row["is_repost"]),
+                )
+            )
+        return found
+
+    async def prune_posts(self, older_than: datetime) -> int:
+        """Raw posts outside the scoring window are not kept (privacy, size)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM posts WHERE created_at < ?", (to_iso(older_than),)
+            )
+            return cursor.rowcount

@@ -1,0 +1,129 @@
+"""The connection, its pragmas and the numbered migrations.
+
+All SQL lives under `chatbot/storage/`; nothing else in the project builds a
+query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) in order; numbering gaps are a packaging bug."""
+    found: list[tuple[int, str, str]] = []
+    folder = resources.files("chatbot.storage") / "migrations"
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise RuntimeError(f"migration {name} is out of sequence (expected {expected:04d})")
+    return found
+
+
+LATEST_VERSION = len(migrations())
+
+
+class Database:
+    """One aiosqlite connection shared by every repository.
+
+    Writers take `write_lock` so a transaction opened by one coroutine is not
+    interleaved with statements from another on the same connection; SQLite
+    allows one writer anyway, and WAL lets readers in other processes go on.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+        self.write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        database = cls(connection)
+        if migrate:
+            await database.migrate()
+        return database
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    async def schema_version(self) -> int:
+        async with self.connection.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self, target: int | None = None) -> int:
+        """Apply every migration above the stored `user_version`, each atomically."""
+        goal = LATEST_VERSION if target is None else target
+        async with self.write_lock:
+            current = await self.schema_version()
+            for version, _name, sql in migrations():
+                if current < version <= goal:
+                    await self.connection.execute("BEGIN IMMEDIATE")
+                    try:
+                        for statement in _split_statements(sql):
+                            await self.connection.execute(statement)
+                        await self.connection.execute(f"PRAGMA user_version={version}")
+                        await self.connection.execute("COMMIT")
+                    except BaseException:
+                        await self.connection.execute("ROLLBACK")
+                        raise
+                    current = version
+        return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE so a claim made inside is exclusive across processes."""
+        async with self.write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            await self.connection.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        async with self.connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
+        async with self.connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+
+def _split_statements(sql: str) -> list[str]:
+    """Migrations hold plain DDL; `sqlite3.complete_statement` finds the boundaries."""
+    import sqlite3
+
+    statements: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return [s for s in statements if s]

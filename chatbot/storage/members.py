@@ -1,0 +1,216 @@
+"""Members and the accounts they registered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from chatbot.clock import from_iso, to_iso
+from chatbot.storage.database import Database
+from chatbot.storage.models import Handle, Member
+
+
+def _member(row: aiosqlite.Row) -> Member:
+    refreshed = row["last_refreshed_at"]
+    return Member(
+        team_id=row["team_id"],
+        user_id=row["user_id"],
+        display_name=row["display_name"],
+        joined_at=from_iso(row["joined_at"]),
+        last_refreshed_at=from_iso(refreshed) if refreshed else None,
+    )
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return from_iso(value) if value else None
+
+
+def _handle(row: aiosqlite.Row) -> Handle:
+    return Handle(
+        team_id=row["team_id"],
+        user_id=row["user_id"],
+        network=row["network"],
+        handle=row["handle"],
+        account_id=row["account_id"],
+        verify_code=row["verify_code"],
+        verified_at=_optional_time(row["verified_at"]),
+        created_at=from_iso(row["created_at"]),
+        last_fetched_at=_optional_time(row["last_fetched_at"]),
+        stale_reason=row["stale_reason"],
+        stale_since=_optional_time(row["stale_since"]),
+    )
+
+
+class MemberRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ensure(self, team_id: str, user_id: str, display_name: str, now: datetime) -> None:
+        """Create the member or follow a rename; the id is the identity, the name is not."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO members (team_id, user_id, display_name, joined_at)"
+                " VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (team_id, user_id) DO UPDATE SET display_name = excluded.display_name"
+                " WHERE excluded.display_name != '' AND excluded.display_name != display_name",
+                (team_id, user_id, display_name, to_iso(now)),
+            )
+
+    async def follow_rename(self, team_id: str, user_id: str, display_name: str) -> None:
+        """Keep the shown name current without creating a member who never opted in."""
+        if not display_name:
+            return
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE members SET display_name = ? WHERE team_id = ? AND user_id = ?"
+                " AND display_name != ?",
+                (display_name, team_id, user_id, display_name),
+            )
+
+    async def get(self, team_id: str, user_id: str) -> Member | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM members WHERE team_id = ? AND user_id = ?", (team_id, user_id)
+        )
+        return _member(row) if row else None
+
+    async def list(self, team_id: str) -> list[Member]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM members WHERE team_id = ? ORDER BY user_id", (team_id,)
+        )
+        return [_member(row) for row in rows]
+
+    async def names(self, team_id: str) -> dict[str, str]:
+        rows = await self._db.fetch_all(
+            "SELECT user_id, display_name FROM members WHERE team_id = ?", (team_id,)
+        )
+        return {row["user_id"]: row["display_name"] or row["user_id"] for row in rows}
+
+    async def due_for_refresh(
+        self, older_than: datetime, limit: int, team_id: str | None = None
+    ) -> list[Member]:
+        """Members with at least one handle, oldest data first."""
+        sql = (
+            "SELECT m.* FROM members m WHERE EXISTS (SELECT 1 FROM handles h"
+            " WHERE h.team_id = m.team_id AND h.user_id = m.user_id)"
+            " AND (m.last_refreshed_at IS NULL OR m.last_refreshed_at < ?)"
+        )
+        params: list[object] = [to_iso(older_than)]
+        if team_id is not None:
+            sql += " AND m.team_id = ?"
+            params.append(team_id)
+        sql += " ORDER BY m.last_refreshed_at IS NOT NULL, m.last_refreshed_at LIMIT ?"
+        params.append(limit)
+        rows = await self._db.fetch_all(sql, tuple(params))
+        return [_member(row) for row in rows]
+
+    async def mark_refreshed(self, team_id: str, user_id: str, now: datetime) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE members SET last_refreshed_at = ? WHERE team_id = ? AND user_id = ?",
+                (to_iso(now), team_id, user_id),
+            )
+
+
+class HandleRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        team_id: str,
+        user_id: str,
+        network: str,
+        handle: str,
+        account_id: str | None,
+        verify_code: str,
+        now: datetime,
+    ) -> Handle:
+        """Register or replace the member's account on that network (unverified again)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO handles (team_id, user_id, network, handle, account_id,"
+                " verify_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (team_id, user_id, network) DO UPDATE SET"
+                " handle = excluded.handle, account_id = excluded.account_id,"
+                " verify_code = excluded.verify_code, created_at = excluded.created_at,"
+                " verified_at = NULL, last_fetched_at = NULL, stale_reason = NULL,"
+                " stale_since = NULL",
+                (team_id, user_id, network, handle, account_id, verify_code, to_iso(now)),
+            )
+        registered = await self.get(team_id, user_id, network)
+        assert registered is not None
+        return registered
+
+    async def get(self, team_id: str, user_id: str, network: str) -> Handle | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM handles WHERE team_id = ? AND user_id = ? AND network = ?",
+            (team_id, user_id, network),
+        )
+        return _handle(row) if row else None
+
+    async def owner_of(self, team_id: str, network: str, handle: str) -> str | None:
+        row = await self._db.fetch_one(
+            "SELECT user_id FROM handles WHERE team_id = ? AND network = ? AND handle = ?",
+            (team_id, network, handle),
+        )
+        return row["user_id"] if row else None
+
+    async def for_member(self, team_id: str, user_id: str) -> list[Handle]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM handles WHERE team_id = ? AND user_id = ? ORDER BY network",
+            (team_id, user_id),
+        )
+        return [_handle(row) for row in rows]
+
+    async def for_team(self, team_id: str) -> list[Handle]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM handles WHERE team_id = ? ORDER BY user_id, network", (team_id,)
+        )
+        return [_handle(row) for row in rows]
+
+    async def remove(self, team_id: str, user_id: str, network: str) -> bool:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM handles WHERE team_id = ? AND user_id = ? AND network = ?",
+                (team_id, user_id, network),
+            )
+            removed = cursor.rowcount > 0
+            await conn.execute(
+                "DELETE FROM posts WHERE team_id = ? AND user_id = ? AND network = ?",
+                (team_id, user_id, network),
+            )
+            await conn.execute(
+                "DELETE FROM metric_snapshots WHERE team_id = ? AND user_id = ? AND network = ?",
+                (team_id, user_id, network),
+            )
+        return removed
+
+    async def mark_verified(self, team_id: str, user_id: str, network: str, now: datetime) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE handles SET verified_at = ? WHERE team_id = ? AND user_id = ?"
+                " AND network = ?",
+                (to_iso(now), team_id, user_id, network),
+            )
+
+    async def mark_fetched(
+        self, team_id: str, user_id: str, network: str, account_id: str, now: datetime
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE handles SET last_fetched_at = ?, account_id = ?, stale_reason = NULL,"
+                " stale_since = NULL WHERE team_id = ? AND user_id = ? AND network = ?",
+                (to_iso(now), account_id, team_id, user_id, network),
+            )
+
+    async def mark_stale(
+        self, team_id: str, user_id: str, network: str, reason: str, now: datetime
+    ) -> None:
+        """Keep the last good data; remember why it is old and since when."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
+                " WHERE team_id = ? AND user_id = ? AND network = ?",
+                (reason[:300], to_iso(now), team_id, user_id, network),
+            )

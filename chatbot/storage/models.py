@@ -1,0 +1,117 @@
+"""Rows as frozen values; repositories return these, never raw cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Team:
+    team_id: str
+    platform: str
+    name: str
+    post_channel: str | None
+    post_weekday: int
+    post_time: str
+    timezone: str
+    networks: tuple[str, ...]
+    count_unverified: bool
+    card_style: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    team_id: str
+    user_id: str
+    display_name: str
+    joined_at: datetime
+    last_refreshed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Handle:
+    team_id: str
+    user_id: str
+    network: str
+    handle: str
+    account_id: str | None
+    verify_code: str
+    verified_at: datetime | None
+    created_at: datetime
+    last_fetched_at: datetime | None
+    stale_reason: str | None
+    stale_since: datetime | None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    day: date
+    score: int
+    raw: float
+    version: str
+    components_json: str
+    computed_at: datetime
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One member's place on a leaderboard; `value` is what the board ranks by."""
+
+    user_id: str
+    display_name: str
+    score: int
+    value: float
+    rank: int
+    previous_rank: int | None
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    giver_id: str
+    receiver_id: str
+    topic: str
+    given_at: datetime
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    topic: str
+    count: int
+    givers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Goal:
+    target: int
+    by_date: date | None
+    baseline: float | None
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class ScheduledPost:
+    team_id: str
+    kind: str
+    period: str
+    status: str
+    claimed_at: datetime
+    attempts: int
+    last_error: str | None
+    posted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    network: str
+    day: date
+    fetched_at: datetime
+    followers: int
+    following: int
+    posts: int
+    extra_json: str

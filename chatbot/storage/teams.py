@@ -1,0 +1,84 @@
+"""Teams and their settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from chatbot.clock import from_iso, to_iso
+from chatbot.storage.database import Database
+from chatbot.storage.models import Team
+
+_SETTABLE = {
+    "name",
+    "post_channel",
+    "post_weekday",
+    "post_time",
+    "timezone",
+    "networks",
+    "count_unverified",
+    "card_style",
+}
+
+
+def _team(row: aiosqlite.Row) -> Team:
+    return Team(
+        team_id=row["team_id"],
+        platform=row["platform"],
+        name=row["name"],
+        post_channel=row["post_channel"],
+        post_weekday=int(row["post_weekday"]),
+        post_time=row["post_time"],
+        timezone=row["timezone"],
+        networks=tuple(n for n in row["networks"].split(",") if n),
+        count_unverified=bool(row["count_unverified"]),
+        card_style=row["card_style"],
+        created_at=from_iso(row["created_at"]),
+    )
+
+
+class TeamRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ensure(self, team_id: str, platform: str, name: str, now: datetime) -> Team:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO teams (team_id, platform, name, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (team_id) DO UPDATE SET name = excluded.name"
+                " WHERE excluded.name != '' AND excluded.name != teams.name",
+                (team_id, platform, name, to_iso(now)),
+            )
+        team = await self.get(team_id)
+        assert team is not None
+        return team
+
+    async def get(self, team_id: str) -> Team | None:
+        row = await self._db.fetch_one("SELECT * FROM teams WHERE team_id = ?", (team_id,))
+        return _team(row) if row else None
+
+    async def list_all(self) -> list[Team]:
+        rows = await self._db.fetch_all("SELECT * FROM teams ORDER BY team_id")
+        return [_team(row) for row in rows]
+
+    async def update(self, team_id: str, **changes: Any) -> Team:
+        unknown = set(changes) - _SETTABLE
+        if unknown:
+            raise ValueError(f"not a team setting: {', '.join(sorted(unknown))}")
+        values: list[object] = []
+        for key, value in changes.items():
+            if key == "networks":
+                value = ",".join(value)
+            elif key == "count_unverified":
+                value = int(bool(value))
+            values.append(value)
+        assignments = ", ".join(f"{key} = ?" for key in changes)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                f"UPDATE teams SET {assignments} WHERE team_id = ?", (*values, team_id)
+            )
+        team = await self.get(team_id)
+        assert team is not None
+        return team

@@ -1,0 +1,130 @@
+"""`/klout config [SETTING VALUE]`: admins set the weekly post and what counts."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chatbot.influence.networks import get_network_name
+from chatbot.influence.networks.base import NetworkError
+from chatbot.storage.models import Team
+from commands.common import label
+from commands.context import Context
+from commands.parser import shown
+from commands.reply import Field, Reply, Tone, error
+from commands.spec import Args, CommandSpec, Kind, Param
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SETTINGS = ("channel", "weekday", "time", "timezone", "networks", "unverified", "card")
+_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^<#(\d+)>$|^#?([A-Za-z0-9_.\-]{1,80})$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_ON = {"on": True, "yes": True, "true": True, "count": True,
+       "off": False, "no": False, "false": False, "ignore": False}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _parse(setting: str, value: str) -> dict[str, object]:
+    if setting == "channel":
+        match = _CHANNEL.match(value)
+        if not match:
+            raise ConfigError("Name the channel: #general, or pick it from the list.")
+        return {"post_channel": next(group for group in match.groups() if group)}
+    if setting == "weekday":
+        day = value.casefold()
+        found = [name for name in WEEKDAYS if name.startswith(day[:3]) and len(day) >= 3]
+        if not found:
+            raise ConfigError("Weekday is one of monday … sunday.")
+        return {"post_weekday": WEEKDAYS.index(found[0])}
+    if setting == "time":
+        time = _TIME.match(value)
+        if not time:
+            raise ConfigError("Time is 24-hour HH:MM, for example 10:00.")
+        return {"post_time": f"{int(time.group(1)):02d}:{time.group(2)}"}
+    if setting == "timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"“{shown(value)}” is not an IANA timezone such as Europe/Berlin "
+                              "or America/New_York.") from None
+        return {"timezone": value}
+    if setting == "networks":
+        names: list[str] = []
+        for part in re.split(r"[,\s]+", value.strip()):
+            if not part:
+                continue
+            try:
+                name = get_network_name(part)
+            except NetworkError as exc:
+                raise ConfigError(str(exc)) from None
+            if name not in names:
+                names.append(name)
+        if not names:
+            raise ConfigError("List at least one network, for example: mastodon,bluesky,github")
+        return {"networks": tuple(names)}
+    if setting == "unverified":
+        if value.casefold() not in _ON:
+            raise ConfigError("Say on (unverified accounts count, labelled) or off.")
+        return {"count_unverified": _ON[value.casefold()]}
+    if setting == "card":
+        if value.casefold() not in ("text", "image"):
+            raise ConfigError("Card is text or image.")
+        return {"card_style": value.casefold()}
+    raise ConfigError(f"Unknown setting; choose one of {', '.join(SETTINGS)}.")
+
+
+async def _overview(ctx: Context, team: Team) -> Reply:
+    last = await ctx.storage.schedule.latest(ctx.team_id, "followfriday")
+    status = "never posted"
+    if last is not None:
+        status = f"{last.period}: {last.status}"
+        if last.status == "failed" and last.last_error:
+            status += f" — {last.last_error} (attempt {last.attempts})"
+    fields = (
+        Field("Channel", f"#{team.post_channel}" if team.post_channel else "not set"),
+        Field("Weekly post", f"{WEEKDAYS[team.post_weekday].capitalize()} {team.post_time} "
+                             f"{team.timezone}"),
+        Field("Networks", ", ".join(label(n) for n in team.networks)),
+        Field("Unverified accounts", "count (labelled)" if team.count_unverified else
+              "don't count"),
+        Field("Score card", team.card_style),
+        Field("Last #FollowFriday", status, inline=False),
+    )
+    return Reply(title="Kloutbot settings for this team", fields=fields,
+                 footer="Change one: /klout config SETTING VALUE")
+
+
+async def config(ctx: Context, args: Args) -> Reply:
+    team = await ctx.storage.teams.get(ctx.team_id)
+    if team is None:
+        return error("This team is not set up yet.")
+    setting = args.get("setting")
+    if setting is None:
+        return await _overview(ctx, team)
+    value = args.get("value")
+    if not value:
+        return error(f"Give a value: /klout config {setting} VALUE")
+    try:
+        changes = _parse(setting, value)
+    except ConfigError as exc:
+        return error(str(exc))
+    updated = await ctx.storage.teams.update(ctx.team_id, **changes)
+    overview = await _overview(ctx, updated)
+    return Reply(title=f"Saved {setting}", fields=overview.fields, tone=Tone.SUCCESS)
+
+
+SPEC = CommandSpec(
+    name="config",
+    summary="Admins: channel, weekday, time and timezone of the weekly post; networks; "
+            "whether unverified accounts count; text or image cards",
+    handler=config,
+    params=(
+        Param("setting", Kind.CHOICE, "what to change", choices=SETTINGS),
+        Param("value", Kind.TEXT, "the new value", max_length=200),
+    ),
+    admin_only=True,
+    examples=("/klout config channel #general", "/klout config timezone Europe/Berlin",
+              "/klout config unverified off"),
+)

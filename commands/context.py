@@ -1,0 +1,66 @@
+"""Who is asking, from where, and the services a handler may use."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chatbot.clock import Clock
+from chatbot.storage import Storage
+from commands.ports import Engine, FollowFriday
+
+if TYPE_CHECKING:
+    from commands.spec import CommandSpec
+
+
+@dataclass(frozen=True)
+class Caller:
+    team_id: str
+    """Namespaced by platform: slack:T…, discord:…, console:…"""
+    platform: str
+    user_id: str
+    display_name: str
+    is_admin: bool = False
+    team_name: str = ""
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Services:
+    storage: Storage
+    engine: Engine
+    followfriday: FollowFriday
+    clock: Clock
+
+
+NameLookup = Callable[[str], Awaitable[str | None]]
+"""Fetches a member's display name from the platform (Slack users.info, …)."""
+
+
+async def _no_lookup(user_id: str) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Context:
+    caller: Caller
+    services: Services
+    commands: Sequence[CommandSpec]
+    lookup_name: NameLookup = _no_lookup
+
+    @property
+    def team_id(self) -> str:
+        return self.caller.team_id
+
+    @property
+    def storage(self) -> Storage:
+        return self.services.storage
+
+    async def name_of(self, user_id: str) -> str:
+        """Stored name first (cheap), then the platform, then the raw id."""
+        member = await self.storage.members.get(self.team_id, user_id)
+        if member and member.display_name:
+            return member.display_name
+        fetched = await self.lookup_name(user_id)
+        return fetched or user_id

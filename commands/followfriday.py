@@ -1,0 +1,37 @@
+"""`/klout followfriday`: the caller's part of this week's #FollowFriday."""
+
+from __future__ import annotations
+
+from commands.common import label
+from commands.context import Context
+from commands.reply import Field, Reply
+from commands.spec import Args, CommandSpec
+
+
+async def followfriday(ctx: Context, args: Args) -> Reply:
+    part = await ctx.services.followfriday.preview(
+        ctx.team_id, ctx.caller.user_id, ctx.services.clock.now()
+    )
+    if not part.suggestions:
+        return Reply(
+            title="#FollowFriday",
+            text="No suggestions for you this week: teammates need an account on a network "
+                 "you have registered too. /klout handles shows yours.",
+        )
+    fields = [
+        Field(f"{s.display_name} on {label(s.network)}", " · ".join((s.handle, *s.reasons)),
+              inline=False)
+        for s in part.suggestions
+    ]
+    for network, line in sorted(part.copy_lines.items()):
+        fields.append(Field(f"Ready to post on {label(network)}", line, inline=False))
+    return Reply(title="Your #FollowFriday this week", fields=tuple(fields),
+                 footer="Follow, share, say hello: this is the week's list for the whole team.")
+
+
+SPEC = CommandSpec(
+    name="followfriday",
+    summary="This week's #FollowFriday suggestions for you",
+    handler=followfriday,
+    slow=True,
+)

@@ -1,0 +1,175 @@
+"""The one parser from `/klout ...` text to typed arguments (Slack, console).
+
+Discord builds native options from the same specs and skips this step.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chatbot.influence.networks import get_network_name
+from chatbot.influence.networks.base import NetworkError
+from commands.spec import CommandSpec, Kind, Param, parse_date
+
+MAX_INPUT_CHARS = 1000
+
+MentionResolver = Callable[[str], str | None]
+"""Maps a token such as `@alice` or `<@U123|alice>` to a member id, or None."""
+
+
+class UsageError(Exception):
+    """The message is shown to the caller as is."""
+
+    def __init__(self, message: str, spec: CommandSpec | None = None) -> None:
+        super().__init__(message)
+        self.spec = spec
+
+
+@dataclass(frozen=True)
+class Invocation:
+    spec: CommandSpec
+    args: dict[str, Any]
+
+
+def shown(token: str, limit: int = 40) -> str:
+    """A user's token made safe to echo back: printable, short."""
+    clean = "".join(ch for ch in token if unicodedata.category(ch)[0] != "C")
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_INPUT_CHARS:
+        raise UsageError(f"That is {len(text):,} characters; commands are at most "
+                         f"{MAX_INPUT_CHARS:,}.")
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r":
+            raise UsageError("That command contains control characters; please retype it.")
+
+
+def _looks_like_mention(token: str) -> bool:
+    return token.startswith(("@", "<@"))
+
+
+class Parser:
+    def __init__(self, specs: Sequence[CommandSpec], resolve_mention: MentionResolver) -> None:
+        self._specs = {spec.name: spec for spec in specs}
+        self._resolve = resolve_mention
+
+    def parse(self, text: str) -> Invocation:
+        _check_text(text)
+        tokens = text.split()
+        if not tokens:
+            return Invocation(self._specs["score"], {})
+        head = tokens[0].casefold()
+        if head in self._specs and head != "score":
+            spec = self._specs[head]
+            rest = tokens[1:]
+        elif _looks_like_mention(tokens[0]) or head == "score":
+            spec = self._specs["score"]
+            rest = tokens[1:] if head == "score" else tokens
+        else:
+            raise UsageError(
+                f"I don't know the command “{shown(tokens[0])}”. Type /klout help for the list."
+            )
+        return Invocation(spec, self._bind(spec, rest))
+
+    def _bind(self, spec: CommandSpec, tokens: list[str]) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        remaining = list(tokens)
+        for param in spec.params:
+            if param.keyword is None:
+                continue
+            for index, token in enumerate(remaining):
+                if token.casefold() == param.keyword:
+                    if index + 1 >= len(remaining):
+                        raise UsageError(f"“{param.keyword}” needs a value. Usage: {spec.usage}",
+                                         spec)
+                    args[param.name] = self._convert(spec, param, remaining[index + 1])
+                    del remaining[index : index + 2]
+                    break
+        for param in spec.params:
+            if param.keyword is not None:
+                continue
+            if not remaining:
+                if param.required:
+                    raise UsageError(
+                        f"Missing {param.usage.strip('[]')}: {param.help}. Usage: {spec.usage}",
+                        spec,
+                    )
+                continue
+            if param.kind is Kind.TEXT:
+                args[param.name] = self._convert(spec, param, " ".join(remaining))
+                remaining = []
+                continue
+            token = remaining[0]
+            if not param.required and not self._fits(param, token):
+                continue
+            args[param.name] = self._convert(spec, param, token)
+            remaining.pop(0)
+        if remaining:
+            raise UsageError(f"I didn't expect “{shown(remaining[0])}” there. Usage: {spec.usage}",
+                             spec)
+        return args
+
+    def _fits(self, param: Param, token: str) -> bool:
+        """Whether an optional parameter should take this token or let the next one try."""
+        if param.kind is Kind.USER:
+            return _looks_like_mention(token)
+        if param.kind is Kind.CHOICE:
+            return token.casefold() in param.choices
+        if param.kind is Kind.NETWORK:
+            try:
+                get_network_name(token)
+            except NetworkError:
+                return False
+            return True
+        if param.kind is Kind.INT:
+            return token.lstrip("-").isdigit()
+        return True
+
+    def _convert(self, spec: CommandSpec, param: Param, token: str) -> Any:
+        if param.kind is Kind.USER:
+            member = self._resolve(token)
+            if member is None:
+                raise UsageError(
+                    f"“{shown(token)}” is not a member I can find. Mention someone with @.", spec
+                )
+            return member
+        if param.kind is Kind.NETWORK:
+            try:
+                return get_network_name(token)
+            except NetworkError as exc:
+                raise UsageError(str(exc), spec) from exc
+        if param.kind is Kind.CHOICE:
+            value = token.casefold()
+            if value not in param.choices:
+                raise UsageError(
+                    f"“{shown(token)}” is not one of: {', '.join(param.choices)}.", spec
+                )
+            return value
+        if param.kind is Kind.INT:
+            try:
+                number = int(token)
+            except ValueError:
+                raise UsageError(f"{param.name.upper()} must be a whole number, not "
+                                 f"“{shown(token)}”.", spec) from None
+            low, high = param.min_value, param.max_value
+            if (low is not None and number < low) or (high is not None and number > high):
+                raise UsageError(f"{param.name.upper()} must be between {low} and {high}.", spec)
+            return number
+        if param.kind is Kind.DATE:
+            try:
+                return parse_date(token)
+            except ValueError:
+                raise UsageError(f"“{shown(token)}” is not a date; write it as YYYY-MM-DD.",
+                                 spec) from None
+        if len(token) > param.max_length:
+            raise UsageError(
+                f"{param.name.capitalize()} is too long ({len(token):,} characters; at most "
+                f"{param.max_length}).",
+                spec,
+            )
+        return token

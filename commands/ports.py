@@ -1,0 +1,70 @@
+"""What commands need from the influence engine and the #FollowFriday planner.
+
+Commands depend on these protocols, not on the implementations, so they can
+be tested against stored data and the engine can evolve on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from chatbot.influence.networks.base import Profile
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    score: int | None
+    """The member's score after the refresh, None if nothing could be fetched."""
+    errors: Mapping[str, str]
+    """network -> reason, for networks that failed this time (their old data is kept)."""
+
+
+class Engine(Protocol):
+    def availability(self) -> Mapping[str, str | None]:
+        """network -> None when usable, else the reason (e.g. which setting enables it)."""
+        ...
+
+    def parse_handle(self, network: str, raw: str) -> str:
+        """Canonical handle or InvalidHandle; no I/O."""
+        ...
+
+    def handle_for_humans(self, network: str, handle: str) -> str: ...
+
+    async def lookup(self, network: str, handle: str) -> Profile:
+        """The live public profile; AccountNotFound or NetworkUnavailable otherwise."""
+        ...
+
+    async def check_code(self, network: str, handle: str, code: str) -> bool:
+        """Whether the one-time code is in the account's public bio or fields now."""
+        ...
+
+    async def refresh_member(self, team_id: str, user_id: str) -> RefreshOutcome: ...
+
+    def new_code(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    user_id: str
+    display_name: str
+    network: str
+    handle: str
+    """As people type it in a post on that network."""
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberSuggestions:
+    user_id: str
+    suggestions: Sequence[Suggestion]
+    copy_lines: Mapping[str, str]
+    """network -> a ready-to-copy `#FollowFriday @a @b` line."""
+
+
+class FollowFriday(Protocol):
+    async def preview(self, team_id: str, user_id: str, now: datetime) -> MemberSuggestions:
+        """This week's suggestions for one member, as the weekly post will show them."""
+        ...

@@ -1,0 +1,112 @@
+"""Every command, and the dispatcher that runs one for any platform."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from chatbot.influence.networks.base import NetworkError
+from commands import (
+    config,
+    endorse,
+    explain,
+    followfriday,
+    goal,
+    history,
+    leaderboard,
+    privacy,
+    register,
+    score,
+)
+from commands.context import Caller, Context, NameLookup, Services
+from commands.help import build_help_spec
+from commands.parser import MentionResolver, Parser, UsageError
+from commands.reply import Reply, error
+from commands.spec import CommandSpec
+
+log = logging.getLogger(__name__)
+
+_COMMANDS: tuple[CommandSpec, ...] = (
+    score.SPEC,
+    register.REGISTER,
+    register.VERIFY,
+    register.UNREGISTER,
+    register.HANDLES,
+    leaderboard.SPEC,
+    explain.SPEC,
+    history.SPEC,
+    goal.SPEC,
+    endorse.GIVE,
+    endorse.TOPICS,
+    followfriday.SPEC,
+    privacy.FORGET,
+    privacy.EXPORT,
+    config.SPEC,
+)
+
+
+def all_commands() -> tuple[CommandSpec, ...]:
+    names = tuple(spec.name for spec in _COMMANDS) + ("help",)
+    return (*_COMMANDS, build_help_spec(names))
+
+
+async def _no_name(user_id: str) -> str | None:
+    return None
+
+
+class Dispatcher:
+    """Runs a command for a caller; never raises for anything a user can type."""
+
+    def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None):
+        self.services = services
+        self.commands = commands if commands is not None else all_commands()
+        self._by_name = {spec.name: spec for spec in self.commands}
+
+    def spec(self, name: str) -> CommandSpec:
+        return self._by_name[name]
+
+    def parse(self, text: str, resolve_mention: MentionResolver) -> tuple[CommandSpec,
+                                                                           dict[str, Any]]:
+        invocation = Parser(self.commands, resolve_mention).parse(text)
+        return invocation.spec, invocation.args
+
+    async def run_text(
+        self,
+        caller: Caller,
+        text: str,
+        resolve_mention: MentionResolver,
+        lookup_name: NameLookup = _no_name,
+    ) -> Reply:
+        try:
+            spec, args = self.parse(text, resolve_mention)
+        except UsageError as exc:
+            return error(str(exc))
+        return await self.run(caller, spec, args, lookup_name)
+
+    async def run(
+        self,
+        caller: Caller,
+        spec: CommandSpec,
+        args: Mapping[str, Any],
+        lookup_name: NameLookup = _no_name,
+    ) -> Reply:
+        if spec.admin_only and not caller.is_admin:
+            return error(f"/klout {spec.name} is for admins of this "
+                         f"{'workspace' if caller.platform == 'slack' else 'server'}.")
+        storage = self.services.storage
+        now = self.services.clock.now()
+        await storage.teams.ensure(caller.team_id, caller.platform, caller.team_name, now)
+        await storage.members.follow_rename(caller.team_id, caller.user_id, caller.display_name)
+        ctx = Context(caller=caller, services=self.services, commands=self.commands,
+                      lookup_name=lookup_name)
+        try:
+            return await spec.handler(ctx, args)
+        except UsageError as exc:
+            return error(str(exc))
+        except NetworkError as exc:
+            return error(str(exc))
+        except Exception:
+            log.exception("command %s failed", spec.name)
+            return error("Something went wrong on my side and it was logged. "
+                         "Please try again, and tell an admin if it keeps happening.")

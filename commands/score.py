@@ -1,0 +1,111 @@
+"""`/klout [@user]`: the score card."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from chatbot.render.text import ago, signed, sparkline
+from commands.common import TARGET, label, target_of, whose
+from commands.context import Context
+from commands.goal import goal_progress_line
+from commands.reply import Field, Image, Reply, Tone, Visibility
+from commands.spec import Args, CommandSpec
+from commands.summary import MemberSummary, summarize
+
+
+async def score_card(ctx: Context, args: Args) -> Reply:
+    user_id = target_of(ctx, args)
+    summary = await summarize(ctx, user_id)
+    now = ctx.services.clock.now()
+    if summary.current is None:
+        return _no_score_yet(ctx, summary)
+    current = summary.current
+    fields = [
+        Field("Score", f"{current.score} / 100"),
+        Field("7 days", signed(summary.change_7d)),
+        Field("30 days", signed(summary.change_30d)),
+        Field("Team rank", f"#{summary.rank} of {summary.team_size}" if summary.rank else "–"),
+    ]
+    for handle in summary.handles:
+        value = summary.network_scores.get(handle.network)
+        state = "" if handle.verified else " (unverified)"
+        stale = " — stale" if handle.stale_reason else ""
+        shown = f"{value:.0f}" if value is not None else "no data yet"
+        fields.append(Field(f"{label(handle.network)}{state}", f"{shown}  {handle.handle}{stale}"))
+    history = [point.raw for point in summary.history]
+    if len(history) >= 2:
+        fields.append(Field("Last 90 days", sparkline(history), inline=False))
+    if summary.goal is not None:
+        fields.append(Field("Goal", goal_progress_line(summary), inline=False))
+    stale = summary.stale_handles(now)
+    footer = f"refreshed {ago(summary.refreshed_at, now)}"
+    if stale:
+        reasons = "; ".join(
+            f"{label(h.network)}: {h.stale_reason or 'not refreshed lately'}" for h in stale
+        )
+        footer += f" · stale data — {reasons}"
+    footer += f" · score v{current.version} · not a hiring metric"
+    reply = Reply(
+        title=f"{summary.name} — Klout {current.score}",
+        fields=tuple(fields),
+        footer=footer,
+        visibility=Visibility.CHANNEL,
+        tone=Tone.WARNING if stale else Tone.INFO,
+    )
+    team = await ctx.storage.teams.get(ctx.team_id)
+    if team is not None and team.card_style == "image":
+        reply = await _with_card_image(reply, summary, footer, stale=bool(stale))
+    return reply
+
+
+async def _with_card_image(
+    reply: Reply, summary: MemberSummary, footer: str, *, stale: bool
+) -> Reply:
+    # Imported here: Pillow costs start-up time and only image teams need it.
+    from chatbot.render.cards import ScoreCardData, render_score_card
+
+    assert summary.current is not None
+    data = ScoreCardData(
+        name=summary.name,
+        score=summary.current.score,
+        change_7d=summary.change_7d,
+        change_30d=summary.change_30d,
+        rank=summary.rank,
+        team_size=summary.team_size,
+        networks=[(label(net), value) for net, value in sorted(summary.network_scores.items())],
+        trend=[point.raw for point in summary.history],
+        goal=float(summary.goal.target) if summary.goal else None,
+        stale=stale,
+        refreshed_label=footer.split(" · ")[0],
+    )
+    png = await asyncio.to_thread(render_score_card, data)
+    return replace(reply, image=Image(png, "klout-card.png", f"Score card of {summary.name}"))
+
+
+def _no_score_yet(ctx: Context, summary: MemberSummary) -> Reply:
+    own = summary.user_id == ctx.caller.user_id
+    if summary.handles:
+        text = (
+            f"{whose(ctx, summary.user_id, summary.name)} accounts are registered but not "
+            "scored yet; the next refresh will fill this in."
+        )
+    elif own:
+        text = (
+            "You have no score yet. Register one of your public accounts, for example\n"
+            "/klout register mastodon @you@mastodon.social\n"
+            "/klout register bluesky you.bsky.social\n"
+            "/klout register github your-login"
+        )
+    else:
+        text = f"{summary.name} has not registered any account, so they have no score."
+    return Reply(title="No score yet", text=text)
+
+
+SPEC = CommandSpec(
+    name="score",
+    summary="Your score card (or a teammate's): score, changes, rank, networks, trend",
+    handler=score_card,
+    params=(TARGET,),
+    private=False,
+    examples=("/klout", "/klout @alice"),
+)

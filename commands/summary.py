@@ -1,0 +1,102 @@
+"""A member's standing assembled from storage, shared by card, explain, history and goal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from chatbot.render.text import STALE_AFTER
+from chatbot.storage.models import Goal, Handle, ScorePoint
+from commands.context import Context
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    user_id: str
+    name: str
+    today: date
+    current: ScorePoint | None
+    week_ago: ScorePoint | None
+    month_ago: ScorePoint | None
+    history: list[ScorePoint]
+    network_scores: dict[str, float]
+    handles: list[Handle]
+    rank: int | None
+    team_size: int
+    refreshed_at: datetime | None
+    goal: Goal | None
+
+    @property
+    def change_7d(self) -> float | None:
+        if self.current is None or self.week_ago is None:
+            return None
+        return self.current.raw - self.week_ago.raw
+
+    @property
+    def change_30d(self) -> float | None:
+        if self.current is None or self.month_ago is None:
+            return None
+        return self.current.raw - self.month_ago.raw
+
+    def stale_handles(self, now: datetime) -> list[Handle]:
+        return [
+            handle
+            for handle in self.handles
+            if handle.stale_reason
+            or (handle.last_fetched_at is not None and now - handle.last_fetched_at > STALE_AFTER)
+        ]
+
+
+async def summarize(ctx: Context, user_id: str, *, history_days: int = 90) -> MemberSummary:
+    storage = ctx.storage
+    now = ctx.services.clock.now()
+    today = now.date()
+    current = await storage.scores.latest(ctx.team_id, user_id, today)
+    week_ago = await storage.scores.latest(ctx.team_id, user_id, today - timedelta(days=7))
+    month_ago = await storage.scores.latest(ctx.team_id, user_id, today - timedelta(days=30))
+    history = await storage.scores.history(
+        ctx.team_id, user_id, today - timedelta(days=history_days)
+    )
+    team_values = await storage.scores.values_on(ctx.team_id, today)
+    rank = None
+    if user_id in team_values:
+        mine = team_values[user_id]
+        rank = 1 + sum(1 for value in team_values.values() if value > mine)
+    member = await storage.members.get(ctx.team_id, user_id)
+    latest_network: dict[str, float] = {}
+    if current is not None:
+        latest = await storage.scores.network_history(ctx.team_id, user_id, current.day)
+        latest_network = {net: series[-1][1] for net, series in latest.items() if series}
+    return MemberSummary(
+        user_id=user_id,
+        name=await ctx.name_of(user_id),
+        today=today,
+        current=current,
+        week_ago=week_ago if week_ago and current and week_ago.day < current.day else None,
+        month_ago=month_ago if month_ago and current and month_ago.day < current.day else None,
+        history=history,
+        network_scores=latest_network,
+        handles=await storage.handles.for_member(ctx.team_id, user_id),
+        rank=rank,
+        team_size=len(team_values),
+        refreshed_at=member.last_refreshed_at if member else None,
+        goal=await storage.goals.get(ctx.team_id, user_id),
+    )
+
+
+def trend_per_day(points: list[ScorePoint], days: int = 30) -> float | None:
+    """Least-squares slope of the last `days` of history, in points per day."""
+    if len(points) < 3:
+        return None
+    cutoff = points[-1].day - timedelta(days=days)
+    recent = [p for p in points if p.day >= cutoff]
+    if len(recent) < 3:
+        return None
+    xs = [float(p.day.toordinal()) for p in recent]
+    ys = [p.raw for p in recent]
+    mean_x = sum(xs) / len(xs)
+    mean_y = sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return None
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread

@@ -1,0 +1,527 @@
+"""The properties the published score promises (docs/score.md), checked on many inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
+from chatbot.influence.score import (
+    COMPONENTS,
+    SCORE_VERSION,
+    WINDOW_DAYS_DEFAULT,
+    NetworkScore,
+    ScoreResult,
+    attribute_change,
+    combine,
+    network_contributions,
+    result_from_json,
+    result_to_json,
+    score_account,
+    smooth,
+)
+
+NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
+PROPERTY_SETTINGS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def post(
+    age_days: float,
+    *,
+    likes: int = 0,
+    replies: int = 0,
+    reposts: int = 0,
+    quotes: int = 0,
+    is_reply: bool = False,
+    is_repost: bool = False,
+    post_id: str = "p",
+) -> Post:
+    return Post(
+        id=post_id,
+        created_at=NOW - timedelta(days=age_days),
+        likes=likes,
+        replies=replies,
+        reposts=reposts,
+        quotes=quotes,
+        is_reply=is_reply,
+        is_repost=is_repost,
+    )
+
+
+def account(
+    followers: int,
+    posts: list[Post] | tuple[Post, ...],
+    network: str = "bluesky",
+    extra: dict[str, int] | None = None,
+) -> AccountSnapshot:
+    profile = Profile(
+        network=network, handle="someone", account_id="id-1", followers=followers,
+        following=100, posts_count=len(posts), extra=extra or {},
+    )
+    return AccountSnapshot(profile=profile, posts=tuple(posts), fetched_at=NOW)
+
+
+def spread(count: int, **reactions: int) -> list[Post]:
+    """`count` posts evenly spread over the default window, each with the same reactions."""
+    return [
+        post(WINDOW_DAYS_DEFAULT * (i + 0.5) / count, post_id=f"p{i}", **reactions)
+        for i in range(count)
+    ]
+
+
+def score(
+    snapshot: AccountSnapshot, now: datetime = NOW, window: int = WINDOW_DAYS_DEFAULT
+) -> float:
+    return score_account(snapshot, now, window).score
+
+
+counts = st.integers(min_value=0, max_value=10**6)
+posts_strategy = st.builds(
+    post,
+    age_days=st.floats(min_value=0, max_value=120, allow_nan=False),
+    likes=counts,
+    replies=counts,
+    reposts=counts,
+    quotes=counts,
+    is_reply=st.booleans(),
+    is_repost=st.booleans(),
+)
+accounts_strategy = st.builds(
+    account,
+    followers=st.integers(min_value=0, max_value=10**9),
+    posts=st.lists(posts_strategy, max_size=25),
+    extra=st.dictionaries(
+        st.sampled_from(["stars", "forks", "views", "public_repos"]),
+        st.integers(min_value=0, max_value=10**9),
+    ),
+)
+network_scores = st.builds(
+    lambda network, value: NetworkScore(network, value, dict.fromkeys(COMPONENTS, 0.0), {}),
+    network=st.sampled_from(["mastodon", "bluesky", "github", "x", "youtube"]),
+    value=st.floats(min_value=1, max_value=100, allow_nan=False),
+)
+
+
+# --- range -----------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(accounts_strategy)
+def test_every_account_scores_between_1_and_100(snapshot: AccountSnapshot) -> None:
+    result = score_account(snapshot, NOW)
+    assert 1.0 <= result.score <= 100.0
+    overall = combine([result])
+    assert 1 <= overall.score <= 100
+    assert 1.0 <= overall.raw <= 100.0
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [
+        account(0, []),
+        account(0, [post(1)]),
+        account(10**9, []),
+        account(10**9, spread(100, likes=10**9, replies=10**9, reposts=10**9, quotes=10**9)),
+        account(10**15, spread(5, likes=10**15), extra={"stars": 10**15, "views": 10**18}),
+    ],
+    ids=["empty", "one silent post", "1e9 followers only", "1e9 everything", "1e15 counts"],
+)
+def test_extreme_accounts_stay_within_1_and_100(snapshot: AccountSnapshot) -> None:
+    result = score_account(snapshot, NOW)
+    assert 1.0 <= result.score <= 100.0
+    assert all(math.isfinite(value) for value in result.metrics.values())
+
+
+def test_an_account_with_nothing_scores_exactly_1() -> None:
+    assert score(account(0, [])) == 1.0
+
+
+# --- engagement per post beats volume ----------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(
+    followers=st.integers(min_value=0, max_value=10**7),
+    posts=st.lists(posts_strategy, min_size=1, max_size=20),
+    silent_posts=st.integers(min_value=1, max_value=40),
+)
+def test_posting_more_without_new_reactions_never_raises_the_score(
+    followers: int, posts: list[Post], silent_posts: int
+) -> None:
+    extra = [post(i % WINDOW_DAYS_DEFAULT, post_id=f"silent{i}") for i in range(silent_posts)]
+    before = score(account(followers, posts))
+    after = score(account(followers, posts + extra))
+    assert after <= before
+    drew_reactions = any(
+        not p.is_repost and (NOW - p.created_at).days < WINDOW_DAYS_DEFAULT
+        and p.replies + p.reposts + p.quotes + p.likes > 0
+        for p in posts
+    )
+    if drew_reactions:
+        assert after < before
+
+
+def test_doubling_the_posts_with_no_new_reactions_does_not_raise_the_score() -> None:
+    posts = spread(30, likes=20, replies=3, reposts=2)
+    doubled = posts + [replace(p, id=p.id + "b", likes=0, replies=0, reposts=0) for p in posts]
+    assert score(account(2_000, doubled)) < score(account(2_000, posts))
+
+
+@PROPERTY_SETTINGS
+@given(
+    followers=st.integers(min_value=0, max_value=10**6),
+    per_post=st.integers(min_value=1, max_value=5_000),
+    count=st.integers(min_value=2, max_value=40),
+)
+def test_the_same_reactions_from_fewer_posts_score_higher(
+    followers: int, per_post: int, count: int
+) -> None:
+    few = spread(count, likes=2 * per_post, replies=2 * per_post)
+    # The same reactions, each post split into two posts on the same day.
+    many = [
+        replace(p, id=p.id + half, likes=per_post, replies=per_post)
+        for p in few
+        for half in ("a", "b")
+    ]
+    assert score(account(followers, few)) > score(account(followers, many))
+
+
+# --- reach is not influence ----------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(
+    followers=st.integers(min_value=20_000, max_value=10**9),
+    posts=st.integers(min_value=10, max_value=300),
+    liked_every=st.integers(min_value=1, max_value=20),
+)
+def test_a_big_audience_that_does_not_react_scores_below_a_small_one_that_does(
+    followers: int, posts: int, liked_every: int
+) -> None:
+    ignored = [
+        post(WINDOW_DAYS_DEFAULT * (i + 0.5) / posts, likes=1 if i % liked_every == 0 else 0,
+             post_id=f"i{i}")
+        for i in range(posts)
+    ]
+    engaged = spread(30, likes=10, replies=4, reposts=2)
+    assert score(account(followers, ignored)) < score(account(2_000, engaged))
+
+
+def test_the_same_followers_with_different_engagement_score_far_apart() -> None:
+    silent = score(account(10_000, spread(60, likes=1)))
+    lively = score(account(10_000, spread(60, likes=40, replies=8, reposts=6, quotes=1)))
+    assert lively - silent >= 20
+
+
+def test_a_smaller_account_with_more_reactions_outscores_a_bigger_one() -> None:
+    """The score cannot be a function of followers alone."""
+    bigger = score(account(50_000, spread(100, likes=2)))
+    smaller = score(account(5_000, spread(40, likes=30, replies=5, reposts=4)))
+    assert smaller > bigger
+
+
+# --- reaction kinds and diminishing returns ----------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(
+    followers=st.integers(min_value=0, max_value=10**7),
+    posts=st.lists(posts_strategy, min_size=1, max_size=15),
+    moved=st.integers(min_value=1, max_value=1_000),
+    into=st.sampled_from(["replies", "reposts", "quotes"]),
+)
+def test_turning_likes_into_replies_reposts_or_quotes_raises_the_score(
+    followers: int, posts: list[Post], moved: int, into: str
+) -> None:
+    target = posts[0]
+    assume(not target.is_repost and (NOW - target.created_at).days < WINDOW_DAYS_DEFAULT)
+    liked = replace(target, likes=target.likes + moved)
+    converted = replace(target, **{into: getattr(target, into) + moved})
+    with_likes = score(account(followers, [liked, *posts[1:]]))
+    with_other = score(account(followers, [converted, *posts[1:]]))
+    assert with_other > with_likes
+
+
+def test_each_extra_batch_of_reactions_adds_fewer_points_than_the_last() -> None:
+    ladder = [score(account(1_000, spread(30, likes=1 + 10 * step))) for step in range(12)]
+    gains = [b - a for a, b in pairwise(ladder)]
+    assert all(gain > 0 for gain in gains)
+    assert all(later < earlier for earlier, later in pairwise(gains))
+
+
+def test_each_tenfold_of_followers_adds_fewer_points_past_a_real_audience() -> None:
+    posts = spread(40, likes=500, replies=50, reposts=80)
+    ladder = [score(account(10**power, posts)) for power in range(3, 10)]
+    gains = [b - a for a, b in pairwise(ladder)]
+    assert all(later <= earlier for earlier, later in pairwise(gains))
+
+
+# --- monotone --------------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(
+    snapshot=accounts_strategy,
+    more_followers=st.integers(min_value=0, max_value=10**9),
+)
+def test_more_followers_never_lower_a_score(snapshot: AccountSnapshot, more_followers: int) -> None:
+    bigger = replace(snapshot, profile=replace(
+        snapshot.profile, followers=snapshot.profile.followers + more_followers))
+    assert score(bigger) >= score(snapshot)
+
+
+@PROPERTY_SETTINGS
+@given(
+    snapshot=accounts_strategy,
+    added=st.lists(st.tuples(counts, counts, counts, counts), min_size=25, max_size=25),
+)
+def test_more_reactions_on_the_same_posts_never_lower_a_score(
+    snapshot: AccountSnapshot, added: list[tuple[int, int, int, int]]
+) -> None:
+    boosted = tuple(
+        replace(p, likes=p.likes + a, replies=p.replies + b, reposts=p.reposts + c,
+                quotes=p.quotes + d)
+        for p, (a, b, c, d) in zip(snapshot.posts, added, strict=False)
+    )
+    assert score(replace(snapshot, posts=boosted)) >= score(snapshot)
+
+
+@PROPERTY_SETTINGS
+@given(snapshot=accounts_strategy, stars=counts, forks=counts)
+def test_more_stars_or_forks_never_lower_a_score(
+    snapshot: AccountSnapshot, stars: int, forks: int
+) -> None:
+    extra = dict(snapshot.profile.extra)
+    extra["stars"] = extra.get("stars", 0) + stars
+    extra["forks"] = extra.get("forks", 0) + forks
+    richer = replace(snapshot, profile=replace(snapshot.profile, extra=extra))
+    assert score(richer) >= score(snapshot)
+
+
+# --- networks --------------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(network_scores, max_size=5), network_scores)
+def test_adding_a_network_never_lowers_the_overall_score(
+    existing: list[NetworkScore], added: NetworkScore
+) -> None:
+    assume(added.network not in {item.network for item in existing})
+    before = combine(existing)
+    after = combine([*existing, added])
+    assert after.raw >= before.raw
+    assert after.score >= before.score
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(network_scores, min_size=1, max_size=5), st.floats(min_value=0, max_value=99))
+def test_a_better_network_score_never_lowers_the_overall_score(
+    existing: list[NetworkScore], boost: float
+) -> None:
+    first = existing[0]
+    improved = replace(first, score=min(100.0, first.score + boost))
+    assert combine([improved, *existing[1:]]).raw >= combine(existing).raw
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(network_scores, min_size=2, max_size=5, unique_by=lambda item: item.network))
+def test_no_single_network_makes_up_all_of_a_multi_network_score(
+    scores: list[NetworkScore],
+) -> None:
+    assume(sum(1 for item in scores if item.score > 1.5) >= 2)
+    assume(max(item.score for item in scores) < 99.9)  # nothing is left to add at 100
+    result = combine(scores)
+    shares = network_contributions(result)
+    best = max(scores, key=lambda item: item.score)
+    assert shares[best.network] < result.raw - 1
+    assert sum(shares.values()) == pytest.approx(result.raw - 1)
+
+
+def test_a_single_network_is_the_whole_score() -> None:
+    only = score_account(account(3_000, spread(60, likes=30, replies=4, reposts=6)), NOW)
+    result = combine([only])
+    assert result.raw == pytest.approx(only.score)
+    assert result.score == round(only.score)
+
+
+def test_two_pro_level_networks_outrank_one_but_stay_below_a_public_figure() -> None:
+    one = NetworkScore("bluesky", 50.0, dict.fromkeys(COMPONENTS, 0.0), {})
+    two = combine([one, replace(one, network="mastodon")])
+    assert 55 <= two.raw <= 65
+
+
+def test_no_data_gives_a_1_with_no_networks_so_callers_show_no_score_yet() -> None:
+    result = combine([])
+    assert result.score == 1
+    assert result.networks == {}
+    assert result.version == SCORE_VERSION
+
+
+def test_the_better_of_two_accounts_on_one_network_counts() -> None:
+    weak = NetworkScore("mastodon", 20.0, dict.fromkeys(COMPONENTS, 0.0), {})
+    strong = replace(weak, score=40.0)
+    assert combine([weak, strong]).raw == pytest.approx(40.0)
+
+
+# --- rolling window and smoothing ----------------------------------------------------
+
+
+def test_a_reaction_from_yesterday_counts_more_than_one_from_80_days_ago() -> None:
+    recent = score(account(500, [post(1, replies=5, likes=10)]))
+    old = score(account(500, [post(80, replies=5, likes=10)]))
+    assert recent > old
+
+
+@PROPERTY_SETTINGS
+@given(
+    snapshot=accounts_strategy,
+    old_posts=st.lists(
+        st.builds(post, age_days=st.floats(min_value=90.01, max_value=3_000),
+                  likes=counts, replies=counts, reposts=counts),
+        min_size=1, max_size=10,
+    ),
+)
+def test_posts_older_than_the_window_are_ignored(
+    snapshot: AccountSnapshot, old_posts: list[Post]
+) -> None:
+    with_old = replace(snapshot, posts=snapshot.posts + tuple(old_posts))
+    assert score(with_old) == score(snapshot)
+
+
+def test_a_shorter_window_ignores_posts_older_than_it() -> None:
+    snapshot = account(800, [post(5, likes=4), post(40, replies=50, likes=300)])
+    assert score(snapshot, window=30) < score(snapshot, window=90)
+    assert score(snapshot, window=30) == score(account(800, [post(5, likes=4)]), window=30)
+
+
+def test_a_few_quiet_days_barely_move_a_score() -> None:
+    snapshot = account(3_000, spread(60, likes=30, replies=4, reposts=6, quotes=1))
+    today = score(snapshot)
+    assert today - score(snapshot, NOW + timedelta(days=3)) < 2.0
+
+
+def test_smoothing_starts_from_the_first_score() -> None:
+    assert smooth(None, 42.5, 0) == 42.5
+
+
+def test_one_failed_refresh_does_not_crash_the_smoothed_score() -> None:
+    assert smooth(60.0, 1.0, 1.0) >= 0.8 * 60.0
+
+
+def test_a_lasting_change_shows_within_two_weeks() -> None:
+    shown = 30.0
+    for _ in range(14):
+        shown = smooth(shown, 60.0, 1.0)
+    assert shown >= 57.0
+
+
+def test_smoothing_twice_over_half_a_day_equals_once_over_a_day() -> None:
+    twice = smooth(smooth(30.0, 60.0, 0.5), 60.0, 0.5)
+    assert twice == pytest.approx(smooth(30.0, 60.0, 1.0))
+
+
+@PROPERTY_SETTINGS
+@given(
+    previous=st.floats(min_value=1, max_value=100),
+    current=st.floats(min_value=1, max_value=100),
+    days=st.floats(min_value=-5, max_value=400),
+)
+def test_a_smoothed_score_lies_between_the_previous_and_the_current(
+    previous: float, current: float, days: float
+) -> None:
+    shown = smooth(previous, current, days)
+    assert min(previous, current) - 1e-9 <= shown <= max(previous, current) + 1e-9
+
+
+# --- explainable ------------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(accounts_strategy)
+def test_components_add_up_to_the_score(snapshot: AccountSnapshot) -> None:
+    result = score_account(snapshot, NOW)
+    assert set(COMPONENTS) <= set(result.components)
+    assert all(value >= 0 for value in result.components.values())
+    assert 1.0 + sum(result.components.values()) == pytest.approx(result.score, abs=1e-6)
+    for key in ("followers", "following", "posts", "posts_in_window", "replies", "reposts",
+                "quotes", "likes", "engagement_per_post"):
+        assert key in result.metrics
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(accounts_strategy, max_size=3))
+def test_a_result_survives_a_round_trip_through_json(snapshots: list[AccountSnapshot]) -> None:
+    networks = ["mastodon", "bluesky", "github"]
+    scored = [
+        score_account(replace(s, profile=replace(s.profile, network=networks[i])), NOW)
+        for i, s in enumerate(snapshots)
+    ]
+    result = combine(scored)
+    stored = json.loads(json.dumps(result_to_json(result), allow_nan=False))
+    assert result_from_json(stored) == result
+
+
+def test_a_malformed_stored_result_is_rejected_clearly() -> None:
+    with pytest.raises(ValueError, match="not a stored score result"):
+        result_from_json({"score": 3})
+
+
+@PROPERTY_SETTINGS
+@given(accounts_strategy, accounts_strategy)
+def test_a_change_is_fully_attributed_to_its_components(
+    first: AccountSnapshot, second: AccountSnapshot
+) -> None:
+    before, after = score_account(first, NOW), score_account(second, NOW)
+    parts = attribute_change(before, after)
+    assert sum(parts.values()) == pytest.approx(after.score - before.score, abs=1e-6)
+
+
+def test_a_component_that_did_not_move_gets_no_points_of_the_change() -> None:
+    before = score_account(account(3_000, spread(60, likes=30, replies=4)), NOW)
+    after = score_account(account(9_000, spread(60, likes=30, replies=4)), NOW)
+    parts = attribute_change(before, after)
+    assert parts["audience"] == pytest.approx(after.score - before.score)
+    assert parts["reactions"] == pytest.approx(0.0)
+    assert parts["consistency"] == pytest.approx(0.0)
+
+
+# --- reposts of others -------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(
+    snapshot=accounts_strategy,
+    reposts=st.lists(
+        st.builds(post, age_days=st.floats(min_value=0, max_value=90), likes=counts,
+                  replies=counts, reposts=counts, quotes=counts, is_repost=st.just(True)),
+        min_size=1, max_size=50,
+    ),
+)
+def test_reposting_others_never_changes_the_score(
+    snapshot: AccountSnapshot, reposts: list[Post]
+) -> None:
+    sharing = replace(snapshot, posts=snapshot.posts + tuple(reposts))
+    assert score(sharing) == score(snapshot)
+
+
+def test_reposts_of_others_are_counted_apart_from_own_posts() -> None:
+    result = score_account(
+        account(100, [post(1, likes=3), post(2, likes=900, is_repost=True)]), NOW
+    )
+    assert result.metrics["posts_in_window"] == 1
+    assert result.metrics["likes"] == 3
+    assert result.metrics["reposts_of_others"] == 1
+
+
+def test_scores_are_stamped_with_the_formula_version() -> None:
+    result: ScoreResult = combine([score_account(account(10, [post(1, likes=1)]), NOW)])
+    assert result.version == SCORE_VERSION
