@@ -75,7 +75,8 @@ async def build_app(
         clients = build_clients(settings, client, clock=clock, sleep=sleep)
         refresher = Refresher(storage, clients, clock,
                               window_days=settings.klout_score_window_days)
-        engine = InfluenceEngine(clients, refresher, network_availability(settings))
+        engine = InfluenceEngine(clients, refresher, network_availability(settings),
+                                 allow_private=settings.klout_allow_private_networks)
         followfriday = FollowFridayService(storage, clients, clock)
         services = Services(storage=storage, engine=engine, followfriday=followfriday,
                             clock=clock)

@@ -129,13 +129,13 @@ async def _score(settings: Settings, network: str, handle: str, as_json: bool) -
 
 
 async def _refresh(settings: Settings, team: str | None, everyone: bool) -> int:
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from chatbot.app import build_app
 
     async with build_app(settings) as app:
         with Progress(transient=False) as progress:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def update(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:

@@ -47,7 +47,7 @@ _COMMANDS: tuple[CommandSpec, ...] = (
 
 
 def all_commands() -> tuple[CommandSpec, ...]:
-    names = tuple(spec.name for spec in _COMMANDS) + ("help",)
+    names = (*(spec.name for spec in _COMMANDS), "help")
     return (*_COMMANDS, build_help_spec(names))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+
 from chatbot.render.text import ago, signed, sparkline
 from commands.common import TARGET, label, target_of, whose
 from commands.context import Context
@@ -29,9 +30,10 @@ async def score_card(ctx: Context, args: Args) -> Reply:
     for handle in summary.handles:
         value = summary.network_scores.get(handle.network)
         state = "" if handle.verified else " (unverified)"
-        stale = " — stale" if handle.stale_reason else ""
+        marker = " — stale" if handle.stale_reason else ""
         shown = f"{value:.0f}" if value is not None else "no data yet"
-        fields.append(Field(f"{label(handle.network)}{state}", f"{shown}  {handle.handle}{stale}"))
+        fields.append(Field(f"{label(handle.network)}{state}",
+                            f"{shown}  {handle.handle}{marker}"))
     history = [point.raw for point in summary.history]
     if len(history) >= 2:
         fields.append(Field("Last 90 days", sparkline(history), inline=False))

@@ -19,7 +19,10 @@ class InfluenceEngine:
         refresher: Refresher,
         availability: Mapping[str, str | None],
         rng: random.Random | None = None,
+        *,
+        allow_private: bool = False,
     ) -> None:
+        self._allow_private = allow_private
         self._clients = clients
         self._refresher = refresher
         self._availability = dict(availability)
@@ -29,7 +32,7 @@ class InfluenceEngine:
         return self._availability
 
     def parse_handle(self, network: str, raw: str) -> str:
-        return parse_handle(network, raw)
+        return parse_handle(network, raw, allow_private=self._allow_private)
 
     def handle_for_humans(self, network: str, handle: str) -> str:
         return handle_for_humans(network, handle)

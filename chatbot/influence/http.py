@@ -187,7 +187,8 @@ class HttpFetcher:
             except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
                 raise _Retry(f"{where} dropped the connection; try again later.") from exc
             except httpx.HTTPError as exc:
-                raise NetworkUnavailable(f"{where} could not be asked: {type(exc).__name__}.") from exc
+                problem = type(exc).__name__
+                raise NetworkUnavailable(f"{where} could not be asked ({problem}).") from exc
 
     async def _interpret(
         self, response: httpx.Response, key: str, where: str, *, final: bool
@@ -223,11 +224,13 @@ class HttpFetcher:
                 self._retry_after(response),
             )
         if 300 <= status < 400:
-            raise NetworkUnavailable(f"{where} answered with a redirect, which the bot does not follow.")
+            raise NetworkUnavailable(f"{where} answered with a redirect; the bot follows none.")
         raise NetworkUnavailable(f"{where} rejected the request (HTTP {status}).")
 
     def _reply(self, response: httpx.Response, data: Any) -> JsonReply:
-        links = {rel: link["url"] for rel, link in response.links.items() if "url" in link}
+        links = {
+            rel: link["url"] for rel, link in response.links.items() if rel and "url" in link
+        }
         return JsonReply(
             status=response.status_code,
             data=data,
@@ -243,7 +246,7 @@ class HttpFetcher:
             raise NetworkUnavailable(f"{where} answered with malformed data.") from exc
 
     def _retry_after(self, response: httpx.Response) -> float | None:
-        now = self._clock().timestamp()
+        now = self._clock.now().timestamp()
         raw = response.headers.get("retry-after")
         if raw is not None:
             parsed = parse_retry_after(raw, now)

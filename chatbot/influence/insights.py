@@ -165,7 +165,7 @@ def _driver(component: str, metrics: Mapping[str, float]) -> str:
     if component == "audience":
         followers = metrics.get("followers", 0.0)
         credited = metrics.get("audience_credited", followers)
-        if credited < followers:
+        if _capped(credited, followers):
             return f"{_count(credited)} of {_count(followers)} followers count"
         return f"{_count(followers)} followers"
     if component == "engagement":
@@ -189,7 +189,7 @@ def _levers(ranked: Sequence[NetworkScore]) -> list[str]:
     lines: list[str] = []
     followers = metrics.get("followers", 0.0)
     credited = metrics.get("audience_credited", followers)
-    if credited < followers:
+    if _capped(credited, followers):
         lines.append(
             f"Only {_count(credited)} of your {_count(followers)} {label} followers count, "
             "because followers count in full only as far as reactions show they are listening: "
@@ -444,6 +444,11 @@ def _sizes(found: _Comparison) -> str:
 
 
 # --- formatting -----------------------------------------------------------------
+
+
+def _capped(credited: float, followers: float) -> bool:
+    """Worth telling: at least a twentieth of the followers do not count."""
+    return credited < 0.95 * followers
 
 
 def _points(points: float) -> str:

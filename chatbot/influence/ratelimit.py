@@ -26,17 +26,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from chatbot.clock import Clock
 from chatbot.influence.networks.base import RateLimited
-
-Clock = Callable[[], datetime]
-"""Returns the current time, timezone-aware (UTC). Injected so tests control time."""
 
 Sleep = Callable[[float], Awaitable[None]]
 """Waits the given number of seconds. Injected so tests never really wait."""
 
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["Clock", "Permit", "RateLimit", "RateLimiter", "ServerBudget", "Sleep"]
 
 
 @dataclass(frozen=True)
@@ -183,7 +179,7 @@ class RateLimiter:
         self._keys: dict[str, _KeyState] = {}
 
     def _now(self) -> float:
-        return self._clock().timestamp()
+        return self._clock.now().timestamp()
 
     def _state(self, key: str) -> _KeyState:
         state = self._keys.get(key)

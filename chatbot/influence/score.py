@@ -12,9 +12,9 @@ Why it is built this way, in short (the docs have the full story):
 * Reactions are counted per post as well as in total, so the same reactions
   from fewer posts score higher and a scheduler that doubles the posting rate
   earns nothing.
-* Every quantity goes through a logarithm, and the sum of logs through an
-  S-shaped absolute curve, so each point costs more than the last and a score
-  means the same in every team.
+* Every quantity goes through a logarithm, and the sum of logs through a
+  fixed S-shaped curve, so each point costs more raw influence than the last
+  and a score means the same in every team.
 * The score is a sum of named parts in score points, so `explain` can show
   exactly where each point came from.
 """
@@ -46,9 +46,10 @@ QUOTE_WEIGHT = 4.0
 REPLY_POST_WEIGHT = 0.5
 
 # Followers count in full only up to this many per weighted reaction drawn in
-# the window; beyond it, an audience that does not react counts as the square
-# root of the follower count. Real accounts sit well under the cap (1-6
-# followers per weighted reaction); automated accounts sit far above it.
+# the window; the audience never counts for less than the square root of the
+# follower count, so a silent audience still counts a little. The calibration
+# profiles that post for real have 1-6 followers per weighted reaction;
+# automated accounts sit far above it.
 AUDIENCE_PER_REACTION = 20.0
 
 # The influence quantity z is a weighted sum of log10 terms. The three main

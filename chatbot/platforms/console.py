@@ -6,6 +6,7 @@ It doubles as the in-process test bot: tests drive `ConsoleSession.handle`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sys
 from collections.abc import Callable
@@ -77,17 +78,13 @@ def _enable_line_editing() -> Callable[[], None]:
     except ImportError:  # Windows without pyreadline: plain input still works
         return lambda: None
     history = Path.home() / ".kloutbot_history"
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(history)
-    except OSError:
-        pass
     readline.set_history_length(1000)
 
     def save() -> None:
-        try:
+        with contextlib.suppress(OSError):
             readline.write_history_file(history)
-        except OSError:
-            pass
 
     return save
 

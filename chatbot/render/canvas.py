@@ -96,24 +96,33 @@ class Card:
             middle = baseline - cap / 2
             half = triangle / 2
             if direction > 0:
-                points = [(left, middle + half * 0.85), (left + triangle, middle + half * 0.85),
-                          (left + half, middle - half * 0.95)]
+                points = [
+                    (left, middle + half * 0.85),
+                    (left + triangle, middle + half * 0.85),
+                    (left + half, middle - half * 0.95),
+                ]
             else:
-                points = [(left, middle - half * 0.85), (left + triangle, middle - half * 0.85),
-                          (left + half, middle + half * 0.95)]
+                points = [
+                    (left, middle - half * 0.85),
+                    (left + triangle, middle - half * 0.85),
+                    (left + half, middle + half * 0.95),
+                ]
             self.painter.polygon(points, colour)
             left += triangle + gap
         self.text.draw(self.draw, (left, baseline), label, size=size, fill=colour, weight=BOLD)
         if suffix:
             self.text.draw(
-                self.draw, (left + text_width + gap, baseline), suffix, size=size,
+                self.draw,
+                (left + text_width + gap, baseline),
+                suffix,
+                size=size,
                 fill=palette.muted,
             )
         return total
 
 
 def short_date(day: date) -> str:
-    """"3 Mar": month names spelled out here so no locale setting changes the image."""
+    """ "3 Mar": month names spelled out here so no locale setting changes the image."""
     return f"{day.day} {_MONTHS[day.month - 1]}"
 
 

@@ -85,12 +85,22 @@ def _draw_ring(card: Card, score: int, goal: float | None) -> None:
     number_size = px(54)
     cap = card.text.cap_height(number_size, BOLD)
     card.text.draw(
-        card.draw, (centre[0], centre[1] + cap / 2 - px(6)), str(score), size=number_size,
-        fill=palette.text, weight=BOLD, align="center",
+        card.draw,
+        (centre[0], centre[1] + cap / 2 - px(6)),
+        str(score),
+        size=number_size,
+        fill=palette.text,
+        weight=BOLD,
+        align="center",
     )
     card.text.draw(
-        card.draw, (centre[0], centre[1] + cap / 2 + px(18)), "KLOUT", size=px(11),
-        fill=palette.muted, weight=BOLD, align="center",
+        card.draw,
+        (centre[0], centre[1] + cap / 2 + px(18)),
+        "KLOUT",
+        size=px(11),
+        fill=palette.muted,
+        weight=BOLD,
+        align="center",
     )
 
 
@@ -99,7 +109,12 @@ def _draw_identity(card: Card, data: ScoreCardData) -> None:
     left = px(256)
     right = card.width - px(28)
     card.text.draw(
-        card.draw, (left, px(62)), data.name, size=px(24), fill=palette.text, weight=BOLD,
+        card.draw,
+        (left, px(62)),
+        data.name,
+        size=px(24),
+        fill=palette.text,
+        weight=BOLD,
         max_width=right - left,
     )
     if data.rank is None:
@@ -131,8 +146,13 @@ def _draw_trend(card: Card, trend: Sequence[float]) -> None:
     if len(values) < 2:
         card.painter.rounded_rect((left, top, right, bottom), px(8), palette.panel)
         card.text.draw(
-            card.draw, ((left + right) / 2, (top + bottom) / 2 + px(4)), "Trend after a few refreshes",
-            size=px(11), fill=palette.muted, align="center", max_width=right - left - px(16),
+            card.draw,
+            ((left + right) / 2, (top + bottom) / 2 + px(4)),
+            "Trend after a few refreshes",
+            size=px(11),
+            fill=palette.muted,
+            align="center",
+            max_width=right - left - px(16),
         )
         return
     # Scaled to the data's own range (at least 10 points tall) so the shape
@@ -156,11 +176,16 @@ def _draw_networks(card: Card, networks: Sequence[tuple[str, float]]) -> None:
     palette = card.palette
     left, right = px(530), card.width - px(28)
     bar_left, bar_right = px(616), right - px(34)
-    card.text.draw(card.draw, (left, px(122)), "NETWORKS", size=px(10), fill=palette.muted,
-                   weight=BOLD)
+    card.text.draw(
+        card.draw, (left, px(122)), "NETWORKS", size=px(10), fill=palette.muted, weight=BOLD
+    )
     if not networks:
         card.text.draw(
-            card.draw, (left, px(148)), "No linked accounts yet", size=px(12), fill=palette.muted,
+            card.draw,
+            (left, px(148)),
+            "No linked accounts yet",
+            size=px(12),
+            fill=palette.muted,
             max_width=right - left,
         )
         return
@@ -173,26 +198,46 @@ def _draw_networks(card: Card, networks: Sequence[tuple[str, float]]) -> None:
         baseline = px(148) + row * px(22)
         value = _score_or_none(raw) or 0.0
         colour = palette.network_colour(label, row)
-        card.text.draw(card.draw, (left, baseline), label, size=size, fill=palette.text,
-                       max_width=bar_left - left - px(8))
+        card.text.draw(
+            card.draw,
+            (left, baseline),
+            label,
+            size=size,
+            fill=palette.text,
+            max_width=bar_left - left - px(8),
+        )
         middle = baseline - cap / 2
         bar = px(8)
         card.painter.rounded_rect(
-            (bar_left, middle - bar / 2, bar_right, middle + bar / 2), bar / 2,
+            (bar_left, middle - bar / 2, bar_right, middle + bar / 2),
+            bar / 2,
             blend(palette.grid_strong, palette.background, 0.9),
         )
         filled = bar_left + (bar_right - bar_left) * value / 100
         if value > 0:
             card.painter.rounded_rect(
                 (bar_left, middle - bar / 2, max(filled, bar_left + bar), middle + bar / 2),
-                bar / 2, colour,
+                bar / 2,
+                colour,
             )
-        card.text.draw(card.draw, (right, baseline), str(round(value)), size=size,
-                       fill=palette.text, weight=BOLD, align="right")
+        card.text.draw(
+            card.draw,
+            (right, baseline),
+            str(round(value)),
+            size=size,
+            fill=palette.text,
+            weight=BOLD,
+            align="right",
+        )
     if len(networks) > MAX_NETWORK_ROWS:
         more = len(networks) - len(shown)
-        card.text.draw(card.draw, (left, px(148) + len(shown) * px(22)), f"+{more} more",
-                       size=size, fill=palette.muted)
+        card.text.draw(
+            card.draw,
+            (left, px(148) + len(shown) * px(22)),
+            f"+{more} more",
+            size=size,
+            fill=palette.muted,
+        )
 
 
 def _draw_footer(card: Card, data: ScoreCardData, score: int, goal: float | None) -> None:
@@ -206,20 +251,31 @@ def _draw_footer(card: Card, data: ScoreCardData, score: int, goal: float | None
         width = card.text.width(pill, size, BOLD) + 2 * pad
         cap = card.text.cap_height(size, BOLD)
         card.painter.rounded_rect(
-            (left, baseline - cap - pad, left + width, baseline + pad), (cap + 2 * pad) / 2,
+            (left, baseline - cap - pad, left + width, baseline + pad),
+            (cap + 2 * pad) / 2,
             blend(palette.stale, palette.background, 0.2),
         )
-        card.text.draw(card.draw, (left + pad, baseline), pill, size=size, fill=palette.stale,
-                       weight=BOLD)
+        card.text.draw(
+            card.draw, (left + pad, baseline), pill, size=size, fill=palette.stale, weight=BOLD
+        )
         left += width + px(8)
     card.text.draw(
-        card.draw, (left, baseline), data.refreshed_label, size=size,
-        fill=palette.stale if data.stale else palette.muted, max_width=px(470) - left,
+        card.draw,
+        (left, baseline),
+        data.refreshed_label,
+        size=size,
+        fill=palette.stale if data.stale else palette.muted,
+        max_width=px(470) - left,
     )
     if goal is not None:
         to_go = math.ceil(goal - score)
         detail = "reached" if to_go <= 0 else f"{to_go} to go"
         card.text.draw(
-            card.draw, (card.width - px(28), baseline), f"Goal {round(goal)} · {detail}",
-            size=size, fill=palette.goal, weight=BOLD, align="right",
+            card.draw,
+            (card.width - px(28), baseline),
+            f"Goal {round(goal)} · {detail}",
+            size=size,
+            fill=palette.goal,
+            weight=BOLD,
+            align="right",
         )

@@ -8,6 +8,7 @@ thinner and quieter than the score; the goal is a dashed line with its label.
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ from datetime import date, timedelta
 from chatbot.render.canvas import SCALE, Card, px, short_date
 from chatbot.render.fonts import BOLD, FontBook
 from chatbot.render.shapes import Point
-from chatbot.render.theme import RGB, Palette, blend, palette_for
+from chatbot.render.theme import RGB, blend, palette_for
 
 CHART_WIDTH = px(800)
 CHART_HEIGHT = px(400)
@@ -94,9 +95,7 @@ def render_history_chart(
     layout = chart_layout(today=today, days=days)
     card = Card(CHART_WIDTH, CHART_HEIGHT, palette, fonts)
     score_points = _in_window(points, layout)
-    networks = {
-        label: _in_window(series, layout) for label, series in (per_network or {}).items()
-    }
+    networks = {label: _in_window(series, layout) for label, series in (per_network or {}).items()}
     goal = _finite_score(goal)
 
     _draw_grid(card, layout)
@@ -177,8 +176,12 @@ def _draw_grid(card: Card, layout: ChartLayout) -> None:
         colour = palette.grid_strong if tick == 0 else palette.grid
         card.draw.line((layout.left, y, layout.right, y), fill=colour, width=SCALE)
         card.text.draw(
-            card.draw, (layout.left - px(10), y + card.text.cap_height(size) / 2), str(tick),
-            size=size, fill=palette.muted, align="right",
+            card.draw,
+            (layout.left - px(10), y + card.text.cap_height(size) / 2),
+            str(tick),
+            size=size,
+            fill=palette.muted,
+            align="right",
         )
     mondays = _mondays(layout)
     spacing = (layout.right - layout.left) * 7 / max((layout.last_day - layout.first_day).days, 1)
@@ -191,8 +194,12 @@ def _draw_grid(card: Card, layout: ChartLayout) -> None:
         )
         if i % every == 0 and layout.left + px(14) <= x <= layout.right - px(14):
             card.text.draw(
-                card.draw, (x, layout.bottom + px(20)), short_date(monday), size=size,
-                fill=palette.muted, align="center",
+                card.draw,
+                (x, layout.bottom + px(20)),
+                short_date(monday),
+                size=size,
+                fill=palette.muted,
+                align="center",
             )
 
 
@@ -211,27 +218,45 @@ def _draw_header(card: Card, name: str, points: Sequence[HistoryPoint], days: in
         latest = str(round(points[-1].score))
         score_width = card.text.width(latest, score_size, BOLD)
         card.text.draw(
-            card.draw, (right, px(50)), latest, size=score_size, fill=palette.score,
-            weight=BOLD, align="right",
+            card.draw,
+            (right, px(50)),
+            latest,
+            size=score_size,
+            fill=palette.score,
+            weight=BOLD,
+            align="right",
         )
     else:
         score_width = 0.0
     change_size = px(12)
     if len(points) >= 2:
         change_width = card.change(
-            right, px(72), points[-1].score - points[0].score, size=change_size,
-            suffix=f"in {days} days", align_right=True,
+            right,
+            px(72),
+            points[-1].score - points[0].score,
+            size=change_size,
+            suffix=f"in {days} days",
+            align_right=True,
         )
     else:
         change_width = 0.0
     name_room = right - left - max(score_width, change_width) - px(24)
     card.text.draw(
-        card.draw, (left, px(44)), name, size=px(22), fill=palette.text, weight=BOLD,
+        card.draw,
+        (left, px(44)),
+        name,
+        size=px(22),
+        fill=palette.text,
+        weight=BOLD,
         max_width=name_room,
     )
     card.text.draw(
-        card.draw, (left, px(68)), f"Klout score · last {days} days", size=px(12),
-        fill=palette.muted, max_width=name_room,
+        card.draw,
+        (left, px(68)),
+        f"Klout score · last {days} days",
+        size=px(12),
+        fill=palette.muted,
+        max_width=name_room,
     )
 
 
@@ -264,7 +289,11 @@ def _draw_legend(
             card.painter.polyline([(x, middle), (x + swatch, middle)], colour, px(3))
         x += swatch + px(6)
         x += card.text.draw(
-            card.draw, (x, baseline), label, size=size, fill=palette.text,
+            card.draw,
+            (x, baseline),
+            label,
+            size=size,
+            fill=palette.text,
             max_width=card.width - px(28) - x,
         )
         x += px(16)
@@ -275,7 +304,13 @@ def _goal_label(goal: float, goal_date: date | None) -> str:
     return f"{label} by {short_date(goal_date)}" if goal_date is not None else label
 
 
-def _draw_goal(card: Card, layout: ChartLayout, goal: float, goal_date: date | None) -> None:
+def _draw_goal(
+    card: Card,
+    layout: ChartLayout,
+    goal: float,
+    goal_date: date | None,
+    lines: Sequence[Sequence[Point]],
+) -> None:
     palette = card.palette
     y = layout.y_for(goal)
     card.painter.dashed_hline(layout.left, layout.right, y, palette.goal, px(2), px(7), px(5))
@@ -287,20 +322,59 @@ def _draw_goal(card: Card, layout: ChartLayout, goal: float, goal_date: date | N
         )
     size = px(11)
     label = _goal_label(goal, goal_date)
-    width = card.text.width(label, size, BOLD)
     pad = px(6)
+    width = card.text.width(label, size, BOLD) + 2 * pad
     height = card.text.cap_height(size, BOLD) + 2 * pad
-    right = layout.right - px(4)
-    above = y - px(5) - height >= layout.top
-    top = y - px(5) - height if above else y + px(5)
-    card.painter.rounded_rect(
-        (right - width - 2 * pad, top, right, top + height), height / 2,
-        blend(palette.goal, palette.background, 0.18),
-    )
+    box = _goal_label_box(layout, y, width, height, lines)
+    card.painter.rounded_rect(box, height / 2, blend(palette.goal, palette.background, 0.18))
     card.text.draw(
-        card.draw, (right - pad, top + height - pad), label, size=size, fill=palette.goal,
-        weight=BOLD, align="right",
+        card.draw,
+        (box[2] - pad, box[3] - pad),
+        label,
+        size=size,
+        fill=palette.goal,
+        weight=BOLD,
+        align="right",
     )
+
+
+def _goal_label_box(
+    layout: ChartLayout,
+    y: float,
+    width: float,
+    height: float,
+    lines: Sequence[Sequence[Point]],
+) -> tuple[float, float, float, float]:
+    """Where the goal's label goes: beside the line at the right end, unless the
+    score line runs through that spot; then the other side, or the left end."""
+    gap = px(5)
+    right = layout.right - px(4)
+    left = layout.left + px(4)
+    candidates = [
+        (right - width, y - gap - height, right, y - gap),
+        (right - width, y + gap, right, y + gap + height),
+        (left, y - gap - height, left + width, y - gap),
+        (left, y + gap, left + width, y + gap + height),
+    ]
+    inside = [box for box in candidates if box[1] >= layout.top and box[3] <= layout.bottom]
+    samples = [point for line in lines for point in _densified(line)]
+    for box in inside:
+        if not any(box[0] - gap <= x <= box[2] + gap and box[1] - gap <= py <= box[3] + gap
+                   for x, py in samples):
+            return box
+    return inside[0] if inside else candidates[0]
+
+
+def _densified(line: Sequence[Point], step: float = 4.0) -> list[Point]:
+    """Points every few pixels along a polyline, to test it against a box."""
+    if len(line) < 2:
+        return list(line)
+    result: list[Point] = []
+    for (x0, y0), (x1, y1) in itertools.pairwise(line):
+        count = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+        result.extend((x0 + (x1 - x0) * i / count, y0 + (y1 - y0) * i / count) for i in range(count))
+    result.append(line[-1])
+    return result
 
 
 def _draw_no_history(card: Card, layout: ChartLayout, points: Sequence[HistoryPoint]) -> None:
@@ -321,15 +395,30 @@ def _draw_no_history(card: Card, layout: ChartLayout, points: Sequence[HistoryPo
     centre_y = (layout.top + layout.bottom) / 2
     panel_width, panel_height = px(360), px(76)
     card.painter.rounded_rect(
-        (centre_x - panel_width / 2, centre_y - panel_height / 2,
-         centre_x + panel_width / 2, centre_y + panel_height / 2),
-        px(12), palette.panel,
+        (
+            centre_x - panel_width / 2,
+            centre_y - panel_height / 2,
+            centre_x + panel_width / 2,
+            centre_y + panel_height / 2,
+        ),
+        px(12),
+        palette.panel,
     )
     card.text.draw(
-        card.draw, (centre_x, centre_y - px(4)), "No history yet", size=px(18),
-        fill=palette.text, weight=BOLD, align="center",
+        card.draw,
+        (centre_x, centre_y - px(4)),
+        "No history yet",
+        size=px(18),
+        fill=palette.text,
+        weight=BOLD,
+        align="center",
     )
     card.text.draw(
-        card.draw, (centre_x, centre_y + px(22)), detail,
-        size=px(11), fill=palette.muted, align="center", max_width=panel_width - px(24),
+        card.draw,
+        (centre_x, centre_y + px(22)),
+        detail,
+        size=px(11),
+        fill=palette.muted,
+        align="center",
+        max_width=panel_width - px(24),
     )

@@ -85,7 +85,7 @@ class FontBook:
         if not faces:
             raise FontsUnavailable("no font faces to draw text with")
         self.faces: tuple[FontFace, ...] = tuple(faces)
-        self.shaping: bool = features.check("raqm") if shaping is None else shaping
+        self.shaping: bool = bool(features.check("raqm")) if shaping is None else shaping
         self._maps: dict[FontFace, CharacterMap] = {}
         self._fonts: dict[tuple[FontFace, int, int, bool], ImageFont.FreeTypeFont] = {}
         self._choices: dict[str, FontFace | None] = {}
@@ -145,9 +145,7 @@ class FontBook:
         font = self._fonts.get(key)
         if font is None:
             engine = ImageFont.Layout.RAQM if use_raqm else ImageFont.Layout.BASIC
-            font = ImageFont.truetype(
-                str(face.path), size, index=face.index, layout_engine=engine
-            )
+            font = ImageFont.truetype(str(face.path), size, index=face.index, layout_engine=engine)
             _set_weight(font, weight)
             self._fonts[key] = font
         return font
@@ -162,10 +160,11 @@ def _set_weight(font: ImageFont.FreeTypeFont, weight: int) -> None:
     values: list[float] = []
     for axis in axes:
         name = axis.get("name", b"")
-        if isinstance(name, bytes) and name.lower() == b"weight":
-            values.append(min(max(weight, int(axis["minimum"])), int(axis["maximum"])))
+        low, high, default = axis.get("minimum"), axis.get("maximum"), axis.get("default")
+        if isinstance(name, bytes) and name.lower() == b"weight" and low is not None:
+            values.append(min(max(weight, low), high if high is not None else weight))
         else:
-            values.append(int(axis["default"]))
+            values.append(default if default is not None else 0)
     font.set_variation_by_axes(values)
 
 

@@ -205,8 +205,9 @@ class Typesetter:
         font = self.book.font(run.face, size, weight, shaped=shaped)
         if shaped:
             direction = "rtl" if run.rtl else "ltr"
-            canvas.text((x, baseline), run.text, font=font, fill=fill, anchor="ls",
-                        direction=direction)
+            canvas.text(
+                (x, baseline), run.text, font=font, fill=fill, anchor="ls", direction=direction
+            )
         else:
             text = _reversed_for_display(run.text) if run.rtl else run.text
             canvas.text((x, baseline), text, font=font, fill=fill, anchor="ls")
@@ -228,7 +229,12 @@ class Typesetter:
         for i, _cluster in enumerate(_clusters(run.text)):
             left = x + i * advance + advance * 0.12
             canvas.rectangle(
-                (round(left), round(baseline - height), round(left + advance * 0.7), round(baseline)),
+                (
+                    round(left),
+                    round(baseline - height),
+                    round(left + advance * 0.7),
+                    round(baseline),
+                ),
                 outline=fill,
                 width=line,
             )

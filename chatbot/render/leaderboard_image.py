@@ -41,25 +41,48 @@ def render_leaderboard(
     card = Card(LEADERBOARD_WIDTH, leaderboard_height(len(rows)), palette_for(theme), fonts)
     palette = card.palette
     left, right = px(28), card.width - px(28)
-    card.text.draw(card.draw, (left, px(44)), title, size=px(22), fill=palette.text,
-                   weight=BOLD, max_width=right - left)
+    card.text.draw(
+        card.draw,
+        (left, px(44)),
+        title,
+        size=px(22),
+        fill=palette.text,
+        weight=BOLD,
+        max_width=right - left,
+    )
     if not rows:
-        card.text.draw(card.draw, (left, _HEADER + px(26)), "No scores yet this week",
-                       size=px(14), fill=palette.muted)
+        card.text.draw(
+            card.draw,
+            (left, _HEADER + px(26)),
+            "No scores yet this week",
+            size=px(14),
+            fill=palette.muted,
+        )
         return card.png()
     for label, x in (("SCORE", px(650)), ("WEEK", right)):
-        card.text.draw(card.draw, (x, px(68)), label, size=px(10), fill=palette.muted,
-                       weight=BOLD, align="right")
+        card.text.draw(
+            card.draw,
+            (x, px(68)),
+            label,
+            size=px(10),
+            fill=palette.muted,
+            weight=BOLD,
+            align="right",
+        )
     for index, (rank, name, score, change) in enumerate(rows[:MAX_ROWS]):
         top = _HEADER + index * _ROW
         if index % 2 == 0:
-            card.painter.rounded_rect((px(12), top, card.width - px(12), top + _ROW), px(10),
-                                      palette.panel)
+            card.painter.rounded_rect(
+                (px(12), top, card.width - px(12), top + _ROW), px(10), palette.panel
+            )
         _draw_row(card, top, rank, name, score, change)
     if len(rows) > MAX_ROWS:
         card.text.draw(
-            card.draw, (left, _HEADER + MAX_ROWS * _ROW + px(26)),
-            f"…and {len(rows) - MAX_ROWS} more", size=px(13), fill=palette.muted,
+            card.draw,
+            (left, _HEADER + MAX_ROWS * _ROW + px(26)),
+            f"…and {len(rows) - MAX_ROWS} more",
+            size=px(13),
+            fill=palette.muted,
         )
     return card.png()
 
@@ -73,25 +96,51 @@ def _draw_row(card: Card, top: int, rank: int, name: str, score: int, change: fl
         medal = palette.medals[rank - 1]
         card.painter.disc(badge_centre, px(13), medal)
         ink = palette.background if palette.name == "dark" else palette.text
-        card.text.draw(card.draw, (badge_centre[0], baseline), str(rank), size=px(13),
-                       fill=ink, weight=BOLD, align="center")
+        card.text.draw(
+            card.draw,
+            (badge_centre[0], baseline),
+            str(rank),
+            size=px(13),
+            fill=ink,
+            weight=BOLD,
+            align="center",
+        )
     else:
-        card.text.draw(card.draw, (badge_centre[0], baseline), str(rank), size=px(13),
-                       fill=palette.muted, weight=BOLD, align="center")
-    card.text.draw(card.draw, (px(76), baseline), name, size=size, fill=palette.text,
-                   max_width=px(300))
+        card.text.draw(
+            card.draw,
+            (badge_centre[0], baseline),
+            str(rank),
+            size=px(13),
+            fill=palette.muted,
+            weight=BOLD,
+            align="center",
+        )
+    card.text.draw(
+        card.draw, (px(76), baseline), name, size=size, fill=palette.text, max_width=px(300)
+    )
     clamped = min(max(score, 0), 100)
     bar_left, bar_right = px(396), px(610)
     middle = top + _ROW / 2
     bar = px(8)
-    card.painter.rounded_rect((bar_left, middle - bar / 2, bar_right, middle + bar / 2), bar / 2,
-                              blend(palette.grid_strong, palette.background, 0.9))
+    card.painter.rounded_rect(
+        (bar_left, middle - bar / 2, bar_right, middle + bar / 2),
+        bar / 2,
+        blend(palette.grid_strong, palette.background, 0.9),
+    )
     if clamped > 0:
         filled = bar_left + (bar_right - bar_left) * clamped / 100
         card.painter.rounded_rect(
-            (bar_left, middle - bar / 2, max(filled, bar_left + bar), middle + bar / 2), bar / 2,
+            (bar_left, middle - bar / 2, max(filled, bar_left + bar), middle + bar / 2),
+            bar / 2,
             palette.score,
         )
-    card.text.draw(card.draw, (px(650), baseline), str(clamped), size=size, fill=palette.text,
-                   weight=BOLD, align="right")
+    card.text.draw(
+        card.draw,
+        (px(650), baseline),
+        str(clamped),
+        size=size,
+        fill=palette.text,
+        weight=BOLD,
+        align="right",
+    )
     card.change(card.width - px(28), baseline, change, size=px(12), align_right=True)

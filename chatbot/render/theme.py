@@ -73,14 +73,16 @@ _DARK = Palette(
         hex_rgb("#2dd4bf"),
         hex_rgb("#94a3b8"),
     ),
-    networks=MappingProxyType({
-        "mastodon": hex_rgb("#8c8dff"),
-        "bluesky": hex_rgb("#4aa8ff"),
-        "github": hex_rgb("#b8c0cc"),
-        "x": hex_rgb("#e7e9ea"),
-        "twitter": hex_rgb("#e7e9ea"),
-        "youtube": hex_rgb("#ff5a5a"),
-    }),
+    networks=MappingProxyType(
+        {
+            "mastodon": hex_rgb("#8c8dff"),
+            "bluesky": hex_rgb("#4aa8ff"),
+            "github": hex_rgb("#b8c0cc"),
+            "x": hex_rgb("#e7e9ea"),
+            "twitter": hex_rgb("#e7e9ea"),
+            "youtube": hex_rgb("#ff5a5a"),
+        }
+    ),
 )
 
 _LIGHT = Palette(
@@ -106,14 +108,16 @@ _LIGHT = Palette(
         hex_rgb("#0f766e"),
         hex_rgb("#64748b"),
     ),
-    networks=MappingProxyType({
-        "mastodon": hex_rgb("#5a4bd6"),
-        "bluesky": hex_rgb("#0a6fd6"),
-        "github": hex_rgb("#4b5563"),
-        "x": hex_rgb("#111418"),
-        "twitter": hex_rgb("#111418"),
-        "youtube": hex_rgb("#d41c1c"),
-    }),
+    networks=MappingProxyType(
+        {
+            "mastodon": hex_rgb("#5a4bd6"),
+            "bluesky": hex_rgb("#0a6fd6"),
+            "github": hex_rgb("#4b5563"),
+            "x": hex_rgb("#111418"),
+            "twitter": hex_rgb("#111418"),
+            "youtube": hex_rgb("#d41c1c"),
+        }
+    ),
 )
 
 

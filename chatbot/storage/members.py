@@ -74,7 +74,7 @@ class MemberRepository:
         )
         return _member(row) if row else None
 
-    async def list(self, team_id: str) -> list[Member]:
+    async def all(self, team_id: str) -> list[Member]:
         rows = await self._db.fetch_all(
             "SELECT * FROM members WHERE team_id = ? ORDER BY user_id", (team_id,)
         )

@@ -116,7 +116,7 @@ async def test_score_card_shows_score_changes_rank_networks_and_trend(
     await storage.members.mark_refreshed(TEAM, "alice", clock.now() - timedelta(hours=2))
     reply = await console.handle("")
     text = everything(reply)
-    assert reply.title == "Alice — Klout 48"
+    assert reply.title == "alice — Klout 48"  # the console name is the display name
     assert reply.visibility is Visibility.CHANNEL
     fields = {field.label: field.value for field in reply.fields}
     assert fields["7 days"] == "+1" and fields["30 days"] == "+6"
@@ -142,11 +142,11 @@ async def test_leaderboard_ranks_pages_and_pins_your_row(
     first = await me.handle("leaderboard")
     assert first.table is not None
     assert first.table.rows[0][2] == "Member 00"
-    assert first.table.rows[-1][2] == "Member 24"  # pinned
+    assert first.table.rows[-1][2] == "m24"  # pinned, under the name the caller uses
     assert first.table.highlight == len(first.table.rows) - 1
     assert [b.command for b in first.buttons] == ["leaderboard all page 2"]
     third = await me.handle("leaderboard page 3")
-    assert third.table is not None and third.table.rows[-1][2] == "Member 24"
+    assert third.table is not None and third.table.rows[-1][2] == "m24"
     assert [b.command for b in third.buttons] == ["leaderboard all page 2"]
 
 
@@ -158,7 +158,7 @@ async def test_movers_rank_by_gain_not_score(
     await seed_scores(storage, TEAM, "bob", "Bob", [80.0] * 9, last_day=today)
     reply = await console.handle("leaderboard week")
     assert reply.table is not None
-    assert [row[1] for row in reply.table.rows] == ["Alice", "Bob"]
+    assert [row[1] for row in reply.table.rows] == ["alice", "Bob"]
     assert reply.table.rows[0][2] == "+10"
 
 
@@ -274,7 +274,7 @@ async def test_teams_never_see_each_others_data(
     board = await mine.handle("leaderboard")
     assert "Eve" not in everything(board)
     card = await mine.handle("@eve")
-    assert "70" not in everything(card)
+    assert card.title == "No score yet" and "Klout 70" not in everything(card)
 
 
 async def test_renames_follow_the_id(dispatcher: Dispatcher, storage: Storage,

@@ -70,10 +70,13 @@ def account(
     return AccountSnapshot(profile=profile, posts=tuple(posts), fetched_at=NOW)
 
 
-def spread(count: int, **reactions: int) -> list[Post]:
+def spread(
+    count: int, *, likes: int = 0, replies: int = 0, reposts: int = 0, quotes: int = 0
+) -> list[Post]:
     """`count` posts evenly spread over the default window, each with the same reactions."""
     return [
-        post(WINDOW_DAYS_DEFAULT * (i + 0.5) / count, post_id=f"p{i}", **reactions)
+        post(WINDOW_DAYS_DEFAULT * (i + 0.5) / count, post_id=f"p{i}", likes=likes,
+             replies=replies, reposts=reposts, quotes=quotes)
         for i in range(count)
     ]
 
@@ -525,3 +528,15 @@ def test_reposts_of_others_are_counted_apart_from_own_posts() -> None:
 def test_scores_are_stamped_with_the_formula_version() -> None:
     result: ScoreResult = combine([score_account(account(10, [post(1, likes=1)]), NOW)])
     assert result.version == SCORE_VERSION
+
+
+def test_naive_post_times_are_read_as_utc_not_local_time() -> None:
+    aware = account(400, [post(3, likes=9, replies=2)])
+    naive = replace(aware, posts=tuple(
+        replace(p, created_at=p.created_at.replace(tzinfo=None)) for p in aware.posts))
+    assert score(naive) == score(aware)
+
+
+def test_a_post_stamped_slightly_in_the_future_counts_like_one_from_now() -> None:
+    ahead = score(account(400, [post(-0.01, likes=9, replies=2)]))
+    assert ahead == score(account(400, [post(0, likes=9, replies=2)]))

@@ -6,30 +6,36 @@ stored or fetched, without settings or I/O: `get_network_name` and
 httpx client, a rate limiter per network and the injected clock and sleep;
 X and YouTube are built even without their keys, so they are listed, and
 answer NetworkNotConfigured until an admin sets the key.
+
+The client modules are imported inside the functions: they depend on
+`influence.http`, which depends on `networks.base`, and importing this
+package must not drag them in half-initialised.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import httpx
-
-from chatbot.influence.http import HttpFetcher
-from chatbot.influence.netguard import Resolver, build_guarded_client, system_resolver
-from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
 from chatbot.influence.networks.base import NetworkClient, UnknownNetwork
-from chatbot.influence.ratelimit import Clock, RateLimit, RateLimiter, Sleep
-from chatbot.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from chatbot.influence.http import HttpFetcher
+    from chatbot.influence.netguard import Resolver
+    from chatbot.influence.ratelimit import Clock, RateLimit, Sleep
+    from chatbot.settings import Settings
 
 NETWORK_NAMES: tuple[str, ...] = ("mastodon", "bluesky", "github", "x", "youtube")
 
 LABELS: dict[str, str] = {
-    mastodon.NAME: mastodon.LABEL,
-    bluesky.NAME: bluesky.LABEL,
-    github.NAME: github.LABEL,
-    x.NAME: x.LABEL,
-    youtube.NAME: youtube.LABEL,
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "github": "GitHub",
+    "x": "X",
+    "youtube": "YouTube",
 }
 
 _ALIASES: dict[str, str] = {
@@ -40,32 +46,6 @@ _ALIASES: dict[str, str] = {
     "twitter": "x",
     "yt": "youtube",
 }
-
-_PARSERS: dict[str, Callable[[str], str]] = {
-    bluesky.NAME: bluesky.parse_handle,
-    github.NAME: github.parse_handle,
-    x.NAME: x.parse_handle,
-    youtube.NAME: youtube.parse_handle,
-}
-
-_FOR_HUMANS: dict[str, Callable[[str], str]] = {
-    mastodon.NAME: mastodon.handle_for_humans,
-    bluesky.NAME: bluesky.handle_for_humans,
-    github.NAME: github.handle_for_humans,
-    x.NAME: x.handle_for_humans,
-    youtube.NAME: youtube.handle_for_humans,
-}
-
-# Published budgets (see FACTS.md). Mastodon: per instance, and parallel
-# across instances rather than within one. X: the tightest per-endpoint app
-# window, since one budget covers the whole host here.
-MASTODON_LIMIT = RateLimit(requests=300, per_seconds=300, concurrency=2)
-MASTODON_PAGING_LIMIT = RateLimit(requests=300, per_seconds=900, concurrency=2)
-BLUESKY_LIMIT = RateLimit(requests=3000, per_seconds=300, concurrency=4)
-GITHUB_KEYLESS_LIMIT = RateLimit(requests=60, per_seconds=3600, concurrency=4)
-GITHUB_TOKEN_LIMIT = RateLimit(requests=5000, per_seconds=3600, concurrency=8)
-X_LIMIT = RateLimit(requests=300, per_seconds=900, concurrency=2)
-YOUTUBE_LIMIT = RateLimit(requests=10_000, per_seconds=86_400, concurrency=2)
 
 
 def get_network_name(raw: str) -> str:
@@ -80,21 +60,35 @@ def get_network_name(raw: str) -> str:
     return key
 
 
+def _parser(name: str, *, allow_private: bool) -> Callable[[str], str]:
+    from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
+
+    if name == mastodon.NAME:
+        return lambda raw: mastodon.parse_handle(raw, allow_private=allow_private)
+    return {
+        bluesky.NAME: bluesky.parse_handle,
+        github.NAME: github.parse_handle,
+        x.NAME: x.parse_handle,
+        youtube.NAME: youtube.parse_handle,
+    }[name]
+
+
 def parse_handle(network: str, raw: str, *, allow_private: bool = False) -> str:
     """The canonical handle on `network`, or InvalidHandle with a member-friendly message.
 
     `allow_private` (KLOUT_ALLOW_PRIVATE_NETWORKS) lets a Mastodon handle name
     a lab server by IP address or with a port.
     """
-    name = get_network_name(network)
-    if name == mastodon.NAME:
-        return mastodon.parse_handle(raw, allow_private=allow_private)
-    return _PARSERS[name](raw)
+    return _parser(get_network_name(network), allow_private=allow_private)(raw)
 
 
 def handle_for_humans(network: str, handle: str) -> str:
     """The handle as people write it in a post (`@user@host`, `@name.bsky.social`)."""
-    return _FOR_HUMANS[get_network_name(network)](handle)
+    from chatbot.influence.networks import bluesky
+
+    if get_network_name(network) == bluesky.NAME:
+        return bluesky.handle_for_humans(handle)
+    return f"@{handle}"
 
 
 def build_clients(
@@ -105,7 +99,7 @@ def build_clients(
     sleep: Sleep,
     rng: random.Random | None = None,
     mastodon_http: httpx.AsyncClient | None = None,
-    resolver: Resolver = system_resolver,
+    resolver: Resolver | None = None,
 ) -> dict[str, NetworkClient]:
     """One client per network, keyed by name, in NETWORK_NAMES order.
 
@@ -114,6 +108,12 @@ def build_clients(
     one from `netguard.build_guarded_client` (and close it with `http`), or
     leave it out and one is built here for the life of the process.
     """
+    from chatbot.influence import netguard
+    from chatbot.influence.http import HttpFetcher
+    from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
+    from chatbot.influence.networks import limits as published
+    from chatbot.influence.ratelimit import RateLimiter
+
     source = rng if rng is not None else random.Random()
 
     def fetcher(
@@ -132,43 +132,42 @@ def build_clients(
         )
 
     allow_private = settings.klout_allow_private_networks
-    guarded = mastodon_http or build_guarded_client(
+    guarded = mastodon_http or netguard.build_guarded_client(
         allow_private=allow_private,
         timeout=settings.klout_http_timeout_seconds,
         max_bytes=settings.klout_max_response_bytes,
-        resolver=resolver,
+        resolver=resolver or netguard.system_resolver,
     )
     github_token = _secret(settings.github_token)
-    x_token = _secret(settings.x_bearer_token)
-    youtube_key = _secret(settings.youtube_api_key)
     clients: list[NetworkClient] = [
         mastodon.MastodonClient(
-            fetcher(guarded, mastodon.LABEL, MASTODON_LIMIT),
-            paging_limiter=RateLimiter(MASTODON_PAGING_LIMIT, clock=clock, sleep=sleep),
+            fetcher(guarded, mastodon.LABEL, published.MASTODON),
+            paging_limiter=RateLimiter(published.MASTODON_PAGING, clock=clock, sleep=sleep),
             allow_private=allow_private,
         ),
         bluesky.BlueskyClient(
-            fetcher(http, bluesky.LABEL, BLUESKY_LIMIT), base_url=settings.bluesky_appview_url
+            fetcher(http, bluesky.LABEL, published.BLUESKY),
+            base_url=settings.bluesky_appview_url,
         ),
         github.GitHubClient(
             fetcher(
                 http,
                 github.LABEL,
-                GITHUB_TOKEN_LIMIT if github_token else GITHUB_KEYLESS_LIMIT,
+                published.GITHUB_WITH_TOKEN if github_token else published.GITHUB_KEYLESS,
                 "GITHUB_TOKEN" if github_token else None,
             ),
             base_url=settings.github_api_url,
             token=github_token,
         ),
         x.XClient(
-            fetcher(http, x.LABEL, X_LIMIT, x.SETTING),
+            fetcher(http, x.LABEL, published.X, x.SETTING),
             base_url=settings.x_api_url,
-            token=x_token,
+            token=_secret(settings.x_bearer_token),
         ),
         youtube.YouTubeClient(
-            fetcher(http, youtube.LABEL, YOUTUBE_LIMIT, youtube.SETTING),
+            fetcher(http, youtube.LABEL, published.YOUTUBE, youtube.SETTING),
             base_url=settings.youtube_api_url,
-            api_key=youtube_key,
+            api_key=_secret(settings.youtube_api_key),
         ),
     ]
     return {client.name: client for client in clients}

@@ -132,10 +132,10 @@ class BlueskyClient:
                     by_key[key] = data
         answers: dict[str, Profile | NetworkError] = {}
         for handle in batch:
-            data = by_key.get(handle)
+            found = by_key.get(handle)
             answers[handle] = (
-                self._profile(handle, data)
-                if data is not None
+                self._profile(handle, found)
+                if found is not None
                 else AccountNotFound(f"Bluesky has no account {handle_for_humans(handle)}.")
             )
         return answers
@@ -215,7 +215,8 @@ class BlueskyClient:
         if owner.startswith("did:") and author and author != owner:
             return None
         record = as_dict(post.get("record"))
-        times = [t for t in (parse_time(record.get("createdAt")), parse_time(post.get("indexedAt"))) if t]
+        stamps = (parse_time(record.get("createdAt")), parse_time(post.get("indexedAt")))
+        times = [stamp for stamp in stamps if stamp is not None]
         if not times:
             return None
         # createdAt is set by the client and can be backdated; the AppView

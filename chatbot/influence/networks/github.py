@@ -3,13 +3,16 @@
 GitHub has no posts and no likes, so the mapping is a choice, made to be
 honest rather than flattering. Public events become posts:
 
-| event | becomes | reactions read from the event |
-|---|---|---|
-| PushEvent, GollumEvent, PublicEvent, CreateEvent (repository or tag) | post | none |
-| IssuesEvent / PullRequestEvent "opened", DiscussionEvent "created" | post (a question when the title asks one) | comments -> replies, reactions -> likes |
-| ReleaseEvent "published" | post | reactions -> likes |
-| IssueComment, CommitComment, PullRequestReview(Comment), DiscussionComment | reply | reactions -> likes |
-| WatchEvent (starring), ForkEvent | repost: amplifying someone else, no reactions | none |
+- PushEvent, GollumEvent, PublicEvent, CreateEvent of a repository or tag:
+  a post, with no reactions to read.
+- IssuesEvent and PullRequestEvent "opened", DiscussionEvent "created": a
+  post (a question when its title asks one); comments (and review comments)
+  are its replies, reactions its likes.
+- ReleaseEvent "published": a post; reactions are its likes.
+- IssueComment, CommitComment, PullRequestReview(Comment), DiscussionComment
+  events: a reply; reactions are its likes.
+- WatchEvent (starring) and ForkEvent: a repost, amplifying someone else's
+  work, with no reactions credited.
 
 Everything else (deletions, membership changes, closing or labelling
 someone's issue) is upkeep, not publishing, and is skipped. Counts are what
@@ -47,7 +50,6 @@ from chatbot.influence.networks.handle_rules import clean_handle_input
 from chatbot.influence.networks.payload import (
     as_dict,
     as_int,
-    as_list,
     as_str,
     parse_time,
     require_dict,

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
-from chatbot.influence.http import AccessRefused, HttpFetcher
+from chatbot.influence.http import AccessRefused, HttpFetcher, JsonReply
 from chatbot.influence.netguard import check_url
 from chatbot.influence.networks.base import (
     AccountNotFound,
@@ -226,7 +226,7 @@ class MastodonClient:
 
     async def _get_page(
         self, url: str, params: Mapping[str, str | int | list[str]] | None
-    ) -> Any:
+    ) -> JsonReply:
         paging = any(name in httpx.URL(url).params for name in _PAGING_PARAMS)
         return await self._fetcher.get_json(
             url, params=params, also_limited_by=(self._paging,) if paging else ()
@@ -257,11 +257,8 @@ class MastodonClient:
             if status.get("reblog") is not None:
                 # A boost carries the original's counts: nobody earns those by boosting.
                 return Post(id=str(post_id), created_at=created, is_repost=True)
-            text = "\n".join(
-                part
-                for part in (as_str(status.get("spoiler_text")), html_to_text(as_str(status.get("content"))))
-                if part
-            )
+            content = html_to_text(as_str(status.get("content")))
+            text = f"{as_str(status.get('spoiler_text'))}\n{content}"
             replying_to = status.get("in_reply_to_account_id")
             return Post(
                 id=str(post_id),

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 _BREAKING_TAGS = frozenset({"br", "p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "tr"})
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_QUESTION_MARKS = ("?", "？", "¿", "؟")  # noqa: RUF001 - full-width and other scripts' marks
+_QUESTION_MARKS = ("?", "？", "¿", "؟")
 
 
 class _TextCollector(HTMLParser):

@@ -159,7 +159,8 @@ class XClient:
             return dict.fromkeys(batch, error)
         data = require_dict(reply.data, LABEL)
         users = {
-            as_str(user.get("username")).lower(): user for user in map(as_dict, as_list(data.get("data")))
+            as_str(user.get("username")).lower(): user
+            for user in map(as_dict, as_list(data.get("data")))
         }
         problems = {
             as_str(problem.get("value")).lower(): as_str(problem.get("detail"))
@@ -219,8 +220,9 @@ class XClient:
                 f"{self._base}/2/users/{account}/tweets", params=params, headers=headers
             )
             data = require_dict(reply.data, LABEL)
-            page = [tweet_to_post(as_dict(t), profile.account_id) for t in as_list(data.get("data"))]
-            kept = [post for post in page if post is not None]
+            tweets = [as_dict(tweet) for tweet in as_list(data.get("data"))]
+            converted = (tweet_to_post(tweet, profile.account_id) for tweet in tweets)
+            kept = [post for post in converted if post is not None]
             posts.extend(post for post in kept if post.created_at >= since)
             token = as_str(as_dict(data.get("meta")).get("next_token")) or None
             if not kept or token is None or any(post.created_at < since for post in kept):

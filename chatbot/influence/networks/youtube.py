@@ -80,7 +80,9 @@ class YouTubeClient:
     def handle_for_humans(self, handle: str) -> str:
         return handle_for_humans(handle)
 
-    async def _get(self, resource: str, params: dict[str, str | int | list[str]]) -> Mapping[str, Any]:
+    async def _get(
+        self, resource: str, params: dict[str, str | int | list[str]]
+    ) -> Mapping[str, Any]:
         if not self._key:
             raise NetworkNotConfigured(LABEL, SETTING)
         reply = await self._fetcher.get_json(
@@ -113,7 +115,8 @@ class YouTubeClient:
         channel_id = safe_id(channel.get("id"), LABEL)
         snippet = as_dict(channel.get("snippet"))
         stats = as_dict(channel.get("statistics"))
-        uploads = as_str(as_dict(as_dict(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads"))
+        playlists = as_dict(as_dict(channel.get("contentDetails")).get("relatedPlaylists"))
+        uploads = as_str(playlists.get("uploads"))
         if uploads:
             self._uploads[channel_id] = uploads
         hidden = stats.get("hiddenSubscriberCount") is True
@@ -128,7 +131,10 @@ class YouTubeClient:
             bio=as_str(snippet.get("description")).strip(),
             url=f"https://www.youtube.com/@{handle}",
             flags=frozenset({"followers_hidden"} if hidden else ()),
-            extra={"views": as_int(stats.get("viewCount")), "videos": as_int(stats.get("videoCount"))},
+            extra={
+                "views": as_int(stats.get("viewCount")),
+                "videos": as_int(stats.get("videoCount")),
+            },
         )
 
     async def _uploads_playlist(self, channel_id: str) -> str | None:
@@ -155,7 +161,9 @@ class YouTubeClient:
             if token:
                 params["pageToken"] = token
             data = await self._get("playlistItems", params)
-            items = [as_dict(as_dict(item).get("contentDetails")) for item in as_list(data.get("items"))]
+            items = [
+                as_dict(as_dict(item).get("contentDetails")) for item in as_list(data.get("items"))
+            ]
             reached_since = False
             for details in items:
                 published = parse_time(details.get("videoPublishedAt"))
