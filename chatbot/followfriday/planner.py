@@ -12,8 +12,9 @@ The goals, most important first:
    whose score is rising come first.
 
 Each goal outweighs everything below it, so the solver never trades
-fairness for taste. A week-seeded jitter breaks the many ties differently
-every week, so the lists rotate even when nothing else changes.
+fairness for taste. Last comes a week-seeded jitter: it only breaks ties
+(of which a team with little data has many), differently every week, so the
+lists rotate even when nothing else changes.
 """
 
 from __future__ import annotations
@@ -44,10 +45,8 @@ _TOPIC_STEP = 80
 _MAX_TOPICS = 3
 _RISING_SPAN = 150
 _RISING_FULL_GAIN = 10.0
-_JITTER = 200
-_TASTE_CEILING = (
-    _FOLLOWS_ALREADY + _FOLLOWED_BACK + _TOPIC_STEP * _MAX_TOPICS + _RISING_SPAN + _JITTER + 1
-)
+_TASTE_CEILING = _FOLLOWS_ALREADY + _FOLLOWED_BACK + _TOPIC_STEP * _MAX_TOPICS + _RISING_SPAN + 1
+_JITTER = 100
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,8 @@ class _Option:
     """The best network for one ordered pair, with its taste cost (lower is better)."""
 
     pick: Pick
-    cost: int
+    taste: int
+    jitter: int
 
 
 def _follow_state(
@@ -180,11 +180,10 @@ def _option(
     topics = tuple(sorted(plan.topics.get(user, frozenset()) & plan.topics.get(other, frozenset())))
     gain = plan.gains.get(other, 0.0)
     rising = min(max(gain, 0.0), _RISING_FULL_GAIN) / _RISING_FULL_GAIN
-    cost = (
+    taste = (
         follow_cost
         + _TOPIC_STEP * (_MAX_TOPICS - min(len(topics), _MAX_TOPICS))
         + round(_RISING_SPAN * (1 - rising))
-        + jitter
     )
     pick = Pick(
         user_id=other,
@@ -195,7 +194,7 @@ def _option(
         gain=gain,
         repeated=(user, other) in plan.last_week,
     )
-    return _Option(pick, cost)
+    return _Option(pick, taste, jitter)
 
 
 def _candidates(
@@ -230,7 +229,7 @@ def _candidates(
             kept = {o.pick.user_id for o in rotating}
             by_taste = sorted(
                 (o for o in found if o.pick.user_id not in kept),
-                key=lambda o: (o.pick.repeated, o.cost, position[o.pick.user_id]),
+                key=lambda o: (o.pick.repeated, o.taste, o.jitter, position[o.pick.user_id]),
             )
             found = rotating + by_taste[: CANDIDATES_PER_MEMBER - half]
         options[user] = found
@@ -250,7 +249,8 @@ def plan_week(plan: PlanInput) -> Plan:
         return Plan(plan.team_id, plan.week, {})
     # Lexicographic weights: one unit of a higher goal outweighs every
     # possible total of the goals below it.
-    fairness_unit = slots * _TASTE_CEILING + 1
+    taste_unit = slots * _JITTER + 1
+    fairness_unit = (slots * _TASTE_CEILING + 1) * taste_unit
     repeat_penalty = fairness_unit * (slots + 1) ** 2
 
     index = {user: number for number, user in enumerate(order)}
@@ -263,7 +263,9 @@ def plan_week(plan: PlanInput) -> Plan:
         if want[user]:
             flow.add_edge(source, index[user], want[user], 0)
         for option in options[user]:
-            cost = option.cost + (repeat_penalty if option.pick.repeated else 0)
+            cost = option.taste * taste_unit + option.jitter
+            if option.pick.repeated:
+                cost += repeat_penalty
             arc = flow.add_edge(index[user], size + index[option.pick.user_id], 1, cost)
             arcs.append((arc, user, option))
             incoming[option.pick.user_id] += 1
@@ -282,7 +284,7 @@ def plan_week(plan: PlanInput) -> Plan:
         user: tuple(
             option.pick
             for option in sorted(
-                found, key=lambda o: (o.pick.repeated, o.cost, index[o.pick.user_id])
+                found, key=lambda o: (o.pick.repeated, o.taste, o.jitter, index[o.pick.user_id])
             )
         )
         for user, found in sorted(chosen.items())

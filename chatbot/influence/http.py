@@ -280,6 +280,11 @@ class HttpFetcher:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > limit:
             raise too_large
+        if response.is_stream_consumed:
+            # Built in memory (httpx.MockTransport): already whole and decoded.
+            if len(response.content) > limit:
+                raise too_large
+            return response.content
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             inflater = None

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from chatbot.clock import SystemClock
+from chatbot.influence.netguard import build_guarded_client
 from chatbot.influence.networks import build_clients, get_network_name, parse_handle
 from chatbot.influence.networks.base import AccountSnapshot, NetworkError
 from chatbot.influence.score import SCORE_VERSION, score_account
@@ -23,8 +24,14 @@ async def score_one(settings: Settings, network_name: str, raw_handle: str) -> d
         handle = parse_handle(network, raw_handle)
     except NetworkError as exc:
         raise ValueError(str(exc)) from None
-    async with httpx.AsyncClient(timeout=settings.klout_http_timeout_seconds) as http:
-        client = build_clients(settings, http, clock=clock, sleep=asyncio.sleep)[network]
+    guarded = build_guarded_client(
+        allow_private=settings.klout_allow_private_networks,
+        timeout=settings.klout_http_timeout_seconds,
+        max_bytes=settings.klout_max_response_bytes,
+    )
+    async with httpx.AsyncClient(timeout=settings.klout_http_timeout_seconds) as http, guarded:
+        client = build_clients(settings, http, clock=clock, sleep=asyncio.sleep,
+                               mastodon_http=guarded)[network]
         try:
             found = (await client.fetch_profiles([handle])).get(handle)
             if found is None:

@@ -123,6 +123,7 @@ def _first_int(headers: Mapping[str, str], *names: str) -> int | None:
 
 def parse_rate_limit_headers(headers: Mapping[str, str], now: float) -> ServerBudget:
     """Read `X-RateLimit-*` (Mastodon, GitHub, Bluesky) or `x-rate-limit-*` (X)."""
+    headers = {name.lower(): value for name, value in headers.items()}
     reset_raw = headers.get("x-ratelimit-reset") or headers.get("x-rate-limit-reset")
     return ServerBudget(
         limit=_first_int(headers, "x-ratelimit-limit", "x-rate-limit-limit"),

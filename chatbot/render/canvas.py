@@ -21,8 +21,6 @@ from chatbot.render.theme import Palette
 SCALE = 2
 """Pixels per display point."""
 
-MAX_PNG_BYTES = 200_000
-
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -40,7 +38,7 @@ class Card:
         self.draw = ImageDraw.Draw(self.image)
         self.painter = Painter(self.image)
         self.text = Typesetter(fonts if fonts is not None else FontBook.from_packages())
-        # A one-pixel-per-point border sets the card apart from any chat background.
+        # A border one point wide sets the card apart from any chat background.
         inset = px(1)
         self.draw.rectangle(
             (inset, inset, width - 1 - inset, height - 1 - inset), fill=palette.background
@@ -122,7 +120,8 @@ class Card:
 
 
 def short_date(day: date) -> str:
-    """ "3 Mar": month names spelled out here so no locale setting changes the image."""
+    """Day and month, like "3 Mar"; month names are spelt out here so that no
+    locale setting on the host changes the image."""
     return f"{day.day} {_MONTHS[day.month - 1]}"
 
 

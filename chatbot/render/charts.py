@@ -101,6 +101,7 @@ def render_history_chart(
     _draw_grid(card, layout)
     _draw_header(card, name, score_points, days)
     _draw_legend(card, layout, networks, goal, goal_date)
+    score_lines: list[list[Point]] = []
     if len(score_points) < 2:
         _draw_no_history(card, layout, score_points)
     else:
@@ -109,15 +110,15 @@ def render_history_chart(
             for segment in _segments(_smoothed(series), layout):
                 card.painter.polyline(segment, colour, px(1.5))
         smoothed = _smoothed(score_points)
-        for segment in _segments(smoothed, layout):
+        score_lines = _segments(smoothed, layout)
+        for segment in score_lines:
             card.painter.area(segment, layout.bottom, palette.score, 0.26, 0.0)
             card.painter.polyline(segment, palette.score, px(3))
-        last = score_points[-1]
-        end = (layout.x_for(last.day), layout.y_for(smoothed[-1].score))
+        end = score_lines[-1][-1]
         card.painter.disc(end, px(6.5), palette.background)
         card.painter.disc(end, px(4.5), palette.score)
     if goal is not None:
-        _draw_goal(card, layout, goal, goal_date)
+        _draw_goal(card, layout, goal, goal_date, score_lines)
     return card.png()
 
 
@@ -359,8 +360,10 @@ def _goal_label_box(
     inside = [box for box in candidates if box[1] >= layout.top and box[3] <= layout.bottom]
     samples = [point for line in lines for point in _densified(line)]
     for box in inside:
-        if not any(box[0] - gap <= x <= box[2] + gap and box[1] - gap <= py <= box[3] + gap
-                   for x, py in samples):
+        if not any(
+            box[0] - gap <= x <= box[2] + gap and box[1] - gap <= py <= box[3] + gap
+            for x, py in samples
+        ):
             return box
     return inside[0] if inside else candidates[0]
 
@@ -372,7 +375,9 @@ def _densified(line: Sequence[Point], step: float = 4.0) -> list[Point]:
     result: list[Point] = []
     for (x0, y0), (x1, y1) in itertools.pairwise(line):
         count = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
-        result.extend((x0 + (x1 - x0) * i / count, y0 + (y1 - y0) * i / count) for i in range(count))
+        result.extend(
+            (x0 + (x1 - x0) * i / count, y0 + (y1 - y0) * i / count) for i in range(count)
+        )
     result.append(line[-1])
     return result
 

@@ -101,10 +101,6 @@ class Typesetter:
     def width(self, text: str, size: int, weight: int = REGULAR) -> float:
         return sum(self._run_width(run, size, weight) for run in self._runs(text))
 
-    def ascent(self, size: int, weight: int = REGULAR) -> int:
-        ascent, _descent = self.book.font(self.book.primary, size, weight).getmetrics()
-        return int(ascent)
-
     def cap_height(self, size: int, weight: int = REGULAR) -> float:
         """Height of a capital above the baseline: what lines text up with shapes."""
         bbox = self.book.font(self.book.primary, size, weight).getbbox("H", anchor="ls")

@@ -206,6 +206,18 @@ def test_goal_is_a_dashed_line_at_its_height(fonts: FontBook) -> None:
     )
 
 
+def test_goal_label_moves_off_the_score_line(fonts: FontBook) -> None:
+    """A score sitting just above its goal stays visible: the label goes below the line."""
+    flat = [HistoryPoint(TODAY - timedelta(days=i), 72.0) for i in range(90)]
+    image = open_png(
+        render_history_chart(name="Ada", points=flat, goal=70, today=TODAY, fonts=fonts)
+    )
+    layout = chart_layout(today=TODAY)
+    row = round(layout.y_for(72))
+    right_end = (layout.right - 260, row - 2, layout.right - 30, row + 3)
+    assert pixels_near(image, palette_for("dark").score, right_end, tolerance=30) > 0.9 * 230 * 5
+
+
 def test_score_axis_is_fixed_from_0_to_100(fonts: FontBook) -> None:
     flat = [HistoryPoint(TODAY - timedelta(days=i), 50.0) for i in range(30)]
     image = open_png(render_history_chart(name="Ada", points=flat, today=TODAY, fonts=fonts))

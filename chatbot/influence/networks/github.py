@@ -273,7 +273,8 @@ class GitHubClient:
             link = reply.links.get("next")
             same_host = link is not None and httpx.URL(link).host == httpx.URL(self._base).host
             next_url, params = (link, None) if same_host else (None, None)
-        return sorted(posts, key=lambda post: post.created_at, reverse=True)
+        unique = {post.id: post for post in posts}  # pages shift when new posts arrive
+        return sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
 
     async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
         path = quote(profile.handle, safe="")

@@ -222,7 +222,8 @@ class MastodonClient:
             if not page or any(post.created_at < since for post in page):
                 break
             url, params = self._next_page(reply.links, base), None
-        return sorted(posts, key=lambda post: post.created_at, reverse=True)
+        unique = {post.id: post for post in posts}  # pages shift when new posts arrive
+        return sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
 
     async def _get_page(
         self, url: str, params: Mapping[str, str | int | list[str]] | None

@@ -227,7 +227,8 @@ class XClient:
             token = as_str(as_dict(data.get("meta")).get("next_token")) or None
             if not kept or token is None or any(post.created_at < since for post in kept):
                 break
-        return sorted(posts, key=lambda post: post.created_at, reverse=True)
+        unique = {post.id: post for post in posts}
+        return sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
 
     async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
         headers = self._auth()

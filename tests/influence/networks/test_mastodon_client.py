@@ -7,6 +7,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from chatbot.influence.http import ResponseTooLarge
 from chatbot.influence.netguard import BlockedHost, build_guarded_client
 from chatbot.influence.networks.base import AccountNotFound, InvalidHandle, Profile
 from chatbot.influence.networks.mastodon import (
@@ -15,8 +16,14 @@ from chatbot.influence.networks.mastodon import (
     parse_handle,
 )
 from chatbot.influence.ratelimit import RateLimit, RateLimiter
-
-from .conftest import FakeApi, FakeClock, MakeFetcher, json_response, shared_fixture, shared_json
+from tests.influence.networks.network_fakes import (
+    FakeApi,
+    FakeClock,
+    MakeFetcher,
+    json_response,
+    shared_fixture,
+    shared_json,
+)
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -327,3 +334,31 @@ async def test_with_the_guard_on_a_handle_pointing_at_a_private_address_is_refus
     assert isinstance(found["alice@innocent.example"], BlockedHost)
     assert "private or reserved address" in str(found["alice@innocent.example"])
     assert fake_api.seen == []
+
+
+async def test_a_fifty_megabyte_answer_from_a_hostile_instance_is_cut_off_early(
+    fake_api: FakeApi, mastodon: MastodonClient
+) -> None:
+    written = 0
+    chunk = b" " * 65_536
+
+    async def flood(request: web.Request) -> web.StreamResponse:
+        nonlocal written
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        try:
+            while written < 50_000_000:
+                await response.write(chunk)
+                written += len(chunk)
+        except (ConnectionError, RuntimeError):
+            pass  # the client hung up, as it should
+        return response
+
+    fake_api.route("/api/v1/accounts/lookup", flood)
+    handle = f"alice@{fake_api.host}"
+
+    found = (await mastodon.fetch_profiles([handle]))[handle]
+
+    assert isinstance(found, ResponseTooLarge)
+    assert "1,000,000 bytes" in str(found)
+    assert written < 25_000_000, f"the server pushed {written:,} bytes"

@@ -1,0 +1,355 @@
+"""The weekly #FollowFriday: plan, preview, post exactly once.
+
+Exactly once, and what happens when things go wrong:
+
+- A post happens only after `storage.schedule.claim` wins the (team,
+  "followfriday", ISO week) row in one `BEGIN IMMEDIATE` transaction. Two
+  processes on one database, a restart or a reconnect can't both win it.
+- Delivery failed (channel deleted, permission missing, any error): the row
+  becomes `failed` with the reason, which `/klout config` shows admins, and
+  the slot is tried again that same local day after 2, 4, 8 … (at most 60)
+  minutes.
+- The process died between claim and outcome: the row stays `claimed`. We
+  cannot know whether the message went out, and a second post is worse than
+  a missing one, so it is never retried automatically (at most once). After
+  `CLAIM_LEASE` it is labelled `interrupted` so admins see it in
+  `/klout config`; `kloutbot followfriday --force` posts it by hand.
+- The bot was down at the slot: the first run later that local day posts;
+  from the next local day on the slot is gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from chatbot.clock import Clock
+from chatbot.followfriday.follow_graph import FollowGraph, TeamAccount, read_follow_graph
+from chatbot.followfriday.planner import Account, Candidate, PlanInput, eligible_accounts, plan_week
+from chatbot.followfriday.post import member_part, reasons_for, weekly_reply
+from chatbot.followfriday.schedule import (
+    CLAIM_LEASE,
+    KIND,
+    Slot,
+    current_period,
+    due_slot,
+    local_day,
+    next_attempt_at,
+    previous_period,
+)
+from chatbot.influence.networks import handle_for_humans
+from chatbot.influence.networks.base import NetworkClient, NetworkError
+from chatbot.platforms.base import DeliveryError
+from chatbot.storage import Storage
+from chatbot.storage.models import Team
+from chatbot.storage.schedule import FROZEN_STATUSES, PlannedSuggestion
+from commands.ports import MemberSuggestions
+from commands.reply import Reply, Tone, error
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Team, Reply], Awaitable[None]]
+"""Posts a reply to `team.post_channel` on the team's platform; raises on failure."""
+
+INTERRUPTED = (
+    "the bot stopped while posting, so it may or may not have gone out; it is not retried "
+    "to avoid a double post. If it is missing, run: kloutbot followfriday --force"
+)
+NOTHING_TO_POST = "nobody to suggest: no two members share a network"
+
+
+@dataclass(frozen=True)
+class _Roster:
+    """The accounts a plan can use, and a fingerprint to notice when they change."""
+
+    candidates: tuple[Candidate, ...]
+    accounts: dict[str, dict[str, str]]
+    fingerprint: str
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _failure(exc: BaseException) -> str:
+    """A reason an admin can act on; DeliveryError messages are written for them."""
+    if isinstance(exc, DeliveryError):
+        return str(exc) or "the platform refused the message"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class FollowFridayService:
+    def __init__(
+        self,
+        storage: Storage,
+        clients: Mapping[str, NetworkClient],
+        clock: Clock,
+        *,
+        follow_budget_seconds: float = 20.0,
+        worker_id: str | None = None,
+    ) -> None:
+        self._storage = storage
+        self._clients = clients
+        self._clock = clock
+        self._follow_budget = follow_budget_seconds
+        self._worker_id = worker_id or _default_worker_id()
+
+    # -- what members see -------------------------------------------------
+
+    async def preview(self, team_id: str, user_id: str, now: datetime) -> MemberSuggestions:
+        team = await self._storage.teams.get(team_id)
+        if team is None:
+            return MemberSuggestions(user_id=user_id, suggestions=(), copy_lines={})
+        period = current_period(team, now)
+        roster = await self._roster(team)
+        planned = await self._week_plan(team, period, roster, now, save=True)
+        names = await self._storage.members.names(team_id)
+        return member_part(user_id, planned, roster.accounts, names, self._shown_handle)
+
+    async def weekly_post(self, team_id: str, now: datetime | None = None) -> Reply:
+        """This week's post for the team's channel (the plan is stored, so previews agree)."""
+        moment = now or self._clock.now()
+        team = await self._storage.teams.get(team_id)
+        if team is None:
+            return error(f"There is no team {team_id} in this database.")
+        reply, _has_content = await self._compose(team, current_period(team, moment), moment,
+                                                  save=True)
+        return reply
+
+    # -- the scheduler ----------------------------------------------------
+
+    async def run_due(self, deliver: Deliver, now: datetime | None = None) -> list[str]:
+        """Post for every team whose slot has come today; returns the team ids posted.
+
+        Meant to be called every minute or so from one place that starts once
+        per process (never from a platform's on-ready hook).
+        """
+        moment = now or self._clock.now()
+        posted: list[str] = []
+        for team in await self._storage.teams.list_all():
+            if not team.post_channel:
+                continue
+            slot = due_slot(team, moment)
+            if slot is None:
+                continue
+            try:
+                if await self._run_slot(team, slot, deliver, moment):
+                    posted.append(team.team_id)
+            except Exception:
+                # One team's broken row must not stop every other team's post.
+                log.exception("followfriday for %s failed outside delivery", team.team_id)
+        return posted
+
+    async def _run_slot(self, team: Team, slot: Slot, deliver: Deliver, now: datetime) -> bool:
+        schedule = self._storage.schedule
+        record = await schedule.get(team.team_id, KIND, slot.period)
+        if record is not None:
+            if record.status == "claimed":
+                if now - record.claimed_at >= CLAIM_LEASE:
+                    await schedule.mark_interrupted(team.team_id, KIND, slot.period,
+                                                    now - CLAIM_LEASE, INTERRUPTED)
+                return False
+            if record.status != "failed" or now < next_attempt_at(record):
+                return False
+        if not await schedule.claim(team.team_id, KIND, slot.period, now, self._worker_id):
+            return False
+        return await self._deliver_claimed(team, slot.period, deliver, now)
+
+    async def _deliver_claimed(
+        self, team: Team, period: str, deliver: Deliver, now: datetime
+    ) -> bool:
+        """Compose, deliver and record the outcome of a slot this worker holds."""
+        schedule = self._storage.schedule
+        try:
+            reply, has_content = await self._compose(team, period, now, save=True)
+            if not has_content:
+                await schedule.mark_skipped(team.team_id, KIND, period, NOTHING_TO_POST)
+                return False
+            await deliver(team, reply)
+        except Exception as exc:
+            reason = _failure(exc)
+            log.warning("followfriday for %s (%s) failed: %s", team.team_id, period, reason)
+            await schedule.mark_failed(team.team_id, KIND, period, reason)
+            return False
+        await schedule.mark_posted(team.team_id, KIND, period, now)
+        return True
+
+    # -- by hand: kloutbot followfriday -----------------------------------
+
+    async def post_now(
+        self,
+        team_id: str,
+        deliver: Deliver,
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        now: datetime | None = None,
+    ) -> Reply:
+        """`kloutbot followfriday [--team T] [--dry-run] [--force]`.
+
+        A dry run stores nothing (no plan, no record) and posts nothing.
+        Otherwise the once-per-week record is respected unless `force`.
+        """
+        moment = now or self._clock.now()
+        team = await self._storage.teams.get(team_id)
+        if team is None:
+            return error(f"There is no team {team_id} in this database.")
+        period = current_period(team, moment)
+        if dry_run:
+            reply, _ = await self._compose(team, period, moment, save=False)
+            return replace(reply, footer=f"Dry run for {period}: nothing was posted or "
+                                         "recorded.")
+        if not team.post_channel:
+            return error("No channel is set for the weekly post: an admin can run "
+                         "/klout config channel #name")
+        schedule = self._storage.schedule
+        if force:
+            await schedule.reclaim(team_id, KIND, period, moment, self._worker_id)
+        elif not await schedule.claim(team_id, KIND, period, moment, self._worker_id):
+            record = await schedule.get(team_id, KIND, period)
+            status = record.status if record else "taken"
+            return error(f"This week's #FollowFriday ({period}) is already {status}. "
+                         "Add --force to post it again.")
+        if await self._deliver_claimed(team, period, deliver, moment):
+            posted = await self._compose(team, period, moment, save=True)
+            return replace(posted[0], tone=Tone.SUCCESS,
+                           footer=f"Posted to {team.post_channel} for {period}.")
+        record = await schedule.get(team_id, KIND, period)
+        if record is not None and record.status == "skipped":
+            return Reply(title=f"#FollowFriday · {period}", text=f"Not posted: {NOTHING_TO_POST}.",
+                         tone=Tone.WARNING)
+        reason = record.last_error if record and record.last_error else "unknown error"
+        return error(f"Posting failed: {reason}. The scheduler retries later today.")
+
+    # -- the plan ---------------------------------------------------------
+
+    async def _compose(
+        self, team: Team, period: str, now: datetime, *, save: bool
+    ) -> tuple[Reply, bool]:
+        roster = await self._roster(team)
+        planned = await self._week_plan(team, period, roster, now, save=save)
+        names = await self._storage.members.names(team.team_id)
+        parts = [
+            member_part(user_id, planned, roster.accounts, names, self._shown_handle)
+            for user_id in sorted({item.user_id for item in planned})
+        ]
+        reply = weekly_reply(period, parts, names)
+        return reply, any(part.suggestions for part in parts)
+
+    async def _roster(self, team: Team) -> _Roster:
+        enabled = set(team.networks)
+        by_member: dict[str, list[Account]] = {}
+        for handle in await self._storage.handles.for_team(team.team_id):
+            if handle.network in enabled:
+                by_member.setdefault(handle.user_id, []).append(
+                    Account(handle.network, handle.handle, handle.verified)
+                )
+        candidates = tuple(
+            Candidate(user_id, tuple(accounts)) for user_id, accounts in sorted(by_member.items())
+        )
+        accounts = eligible_accounts(candidates, team.count_unverified)
+        lines = sorted(
+            f"{user}\x00{network}\x00{handle}"
+            for user, networks in accounts.items()
+            for network, handle in networks.items()
+        )
+        fingerprint = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+        return _Roster(candidates, accounts, fingerprint)
+
+    async def _week_plan(
+        self, team: Team, period: str, roster: _Roster, now: datetime, *, save: bool
+    ) -> tuple[PlannedSuggestion, ...]:
+        """The stored plan while it still fits the team, else a new one.
+
+        Once the week's post went out the stored plan stays as posted; before
+        that a plan is made again only when the roster changed (someone
+        registered, verified, left or forgot), not because scores moved, so
+        a preview on Tuesday matches Friday's post.
+        """
+        schedule = self._storage.schedule
+        stored = await schedule.plan(team.team_id, period)
+        if stored is not None:
+            record = await schedule.get(team.team_id, KIND, period)
+            frozen = record is not None and record.status in FROZEN_STATUSES
+            if frozen or stored.roster == roster.fingerprint:
+                return stored.suggestions
+        planned = await self._compute(team, period, roster, now)
+        if not save:
+            return planned
+        winner = await schedule.save_plan(team.team_id, period, roster.fingerprint, planned,
+                                          now, kind=KIND)
+        return winner.suggestions
+
+    async def _compute(
+        self, team: Team, period: str, roster: _Roster, now: datetime
+    ) -> tuple[PlannedSuggestion, ...]:
+        if len(roster.accounts) < 2:
+            return ()
+        storage = self._storage
+        today = local_day(team, now)
+        previous = await storage.schedule.plan(team.team_id, previous_period(today))
+        last_week = frozenset(
+            (item.user_id, item.suggested_id) for item in (previous.suggestions if previous else ())
+        )
+        plan = plan_week(PlanInput(
+            team_id=team.team_id,
+            week=period,
+            members=roster.candidates,
+            count_unverified=team.count_unverified,
+            follows=await self._follow_graph(team, roster),
+            topics={user: frozenset(keys) for user, keys in
+                    (await storage.endorsements.team_topics(team.team_id)).items()},
+            gains=await self._gains(team.team_id, today),
+            last_week=last_week,
+        ))
+        return tuple(
+            PlannedSuggestion(user, pick.user_id, pick.network, reasons_for(pick))
+            for user, picks in sorted(plan.picks.items())
+            for pick in picks
+        )
+
+    async def _follow_graph(self, team: Team, roster: _Roster) -> FollowGraph:
+        handles = {(h.user_id, h.network): h
+                   for h in await self._storage.handles.for_team(team.team_id)}
+        accounts: list[TeamAccount] = []
+        for user_id, networks in sorted(roster.accounts.items()):
+            following = {snapshot.network: snapshot.following for snapshot in
+                         await self._storage.activity.latest_snapshots(team.team_id, user_id)}
+            for network, handle in sorted(networks.items()):
+                stored = handles.get((user_id, network))
+                accounts.append(TeamAccount(
+                    user_id=user_id,
+                    network=network,
+                    handle=handle,
+                    account_id=stored.account_id if stored else None,
+                    following=following.get(network, 0),
+                ))
+        return await read_follow_graph(self._clients, accounts,
+                                       budget_seconds=self._follow_budget)
+
+    async def _gains(self, team_id: str, today: date) -> dict[str, float]:
+        """Each member's score change over the last seven days (rising scores come first)."""
+        scores = self._storage.scores
+        current = await scores.values_on(team_id, today)
+        week_ago = today - timedelta(days=7)
+        before = await scores.values_on(team_id, week_ago)
+        joined = await scores.earliest_since(team_id, week_ago)
+        return {
+            user: value - before.get(user, joined.get(user, value))
+            for user, value in current.items()
+        }
+
+    def _shown_handle(self, network: str, handle: str) -> str:
+        client = self._clients.get(network)
+        if client is not None:
+            return client.handle_for_humans(handle)
+        try:
+            return handle_for_humans(network, handle)
+        except NetworkError:
+            return handle if handle.startswith("@") else f"@{handle}"

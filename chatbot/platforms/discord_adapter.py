@@ -1,0 +1,443 @@
+"""Discord: a thin adapter between discord.py and the platform-neutral command core.
+
+Members are Discord user ids within a guild (`discord:<guild id>` is the
+team). Only the non-privileged `guilds` intent is used: slash commands and
+buttons arrive as interactions and need no message content or member list.
+
+Lifecycle: everything that must happen once per process (registering the
+command tree and button handler, syncing commands) is in `setup_hook`, which
+discord.py runs once at login. `on_ready` fires again after every fresh
+IDENTIFY (a refused resume), so it only records readiness; `on_ready_once`
+is guarded to run a single time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import INTERNAL_API_VERSION, Route
+
+from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.discord_commands import (
+    OptionError,
+    SyncState,
+    build_klout_group,
+    convert_options,
+    sync_commands,
+    team_id_for,
+)
+from chatbot.platforms.discord_render import NO_MENTIONS, CommandButton, render
+from chatbot.settings import Settings
+from commands.context import Caller, NameLookup
+from commands.registry import Dispatcher
+from commands.reply import Reply, Visibility, error
+from commands.spec import CommandSpec
+
+log = logging.getLogger(__name__)
+
+DEFER_AFTER_SECONDS = 2.0
+"""Discord drops an interaction not answered within 3 s; past this we acknowledge."""
+FOLLOW_UP_WINDOW_SECONDS = 14 * 60
+"""Interaction tokens last 15 minutes; a follow-up after that cannot be delivered."""
+USE_IN_A_SERVER = ("Kloutbot scores members of a server, so /klout works in a server's "
+                   "channels, not in direct messages.")
+INVITE_SCOPES = ("bot", "applications.commands")
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, attach_files=True
+)
+"""Only what the weekly #FollowFriday post needs: slash-command answers travel on the
+interaction's own webhook and need no channel permission at all."""
+
+_USER_MENTION = re.compile(r"^<@!?(\d{15,22})>$")
+
+
+def application_id_from_token(token: str) -> str:
+    """A bot token's first segment is the bot's user id in base64; for every
+    application created since 2016 that is also the application id."""
+    first = token.strip().split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(first + "=" * (-len(first) % 4), altchars=b"-_",
+                                   validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("DISCORD_TOKEN does not look like a bot token") from None
+    if not decoded.isdigit():
+        raise ValueError("DISCORD_TOKEN does not look like a bot token")
+    return decoded
+
+
+def application_id(settings: Settings) -> str:
+    """DISCORD_APPLICATION_ID, else derived from DISCORD_TOKEN."""
+    if settings.discord_application_id:
+        return settings.discord_application_id.strip()
+    if settings.discord_token is None:
+        raise ValueError("Set DISCORD_APPLICATION_ID or DISCORD_TOKEN first")
+    return application_id_from_token(settings.discord_token.get_secret_value())
+
+
+def invite_url(application_id: str) -> str:
+    """The OAuth2 URL an admin opens to add the bot, with exactly the scopes and
+    permissions it uses."""
+    if not application_id.isdigit():
+        raise ValueError("an application id is a number (the portal's General Information)")
+    return discord.utils.oauth_url(int(application_id), permissions=INVITE_PERMISSIONS,
+                                   scopes=INVITE_SCOPES)
+
+
+def api_base(url: str) -> str:
+    """DISCORD_API_URL may name the versioned base or just the `/api` root."""
+    base = url.rstrip("/")
+    return base if re.search(r"/v\d+$", base) else f"{base}/v{INTERNAL_API_VERSION}"
+
+
+class _Endpoints:
+    """discord.py reads its REST base and gateway from class attributes; point them at
+    DISCORD_API_URL / DISCORD_GATEWAY_URL while the platform runs, restore them after."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._saved: tuple[str, yarl.URL] | None = None
+
+    def apply(self) -> None:
+        self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        if self._settings.discord_api_url:
+            Route.BASE = api_base(self._settings.discord_api_url)
+        if self._settings.discord_gateway_url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self._settings.discord_gateway_url)
+
+    def restore(self) -> None:
+        if self._saved is not None:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
+            self._saved = None
+
+
+def resolve_mention(token: str) -> str | None:
+    """`<@123>` in a button's command text is member 123."""
+    match = _USER_MENTION.match(token)
+    return match.group(1) if match else None
+
+
+class InteractionResponder:
+    """Answers slash commands and button clicks within Discord's deadline."""
+
+    def __init__(self, client: discord.Client, dispatcher: Dispatcher, *,
+                 defer_after: float = DEFER_AFTER_SECONDS) -> None:
+        self._client = client
+        self._dispatcher = dispatcher
+        self._defer_after = defer_after
+
+    def caller(self, interaction: discord.Interaction) -> Caller | None:
+        if interaction.guild_id is None:
+            return None
+        permissions = interaction.permissions
+        guild_name = getattr(interaction.guild, "name", None) or ""
+        return Caller(
+            team_id=team_id_for(interaction.guild_id),
+            platform="discord",
+            user_id=str(interaction.user.id),
+            display_name=interaction.user.display_name,
+            is_admin=permissions.manage_guild or permissions.administrator,
+            team_name=guild_name,
+            channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+        )
+
+    def name_lookup(self, known: Mapping[str, str]) -> NameLookup:
+        """Names Discord resolved in this interaction first, then the API."""
+
+        async def lookup(user_id: str) -> str | None:
+            if user_id in known:
+                return known[user_id]
+            if not user_id.isdigit():
+                return None
+            user = self._client.get_user(int(user_id))
+            if user is None:
+                try:
+                    user = await self._client.fetch_user(int(user_id))
+                except discord.HTTPException:
+                    return None
+            return user.display_name
+
+        return lookup
+
+    async def run_command(self, interaction: discord.Interaction, spec: CommandSpec,
+                          values: Mapping[str, Any]) -> None:
+        caller = self.caller(interaction)
+        if caller is None:
+            await self._send(interaction, error(USE_IN_A_SERVER))
+            return
+        try:
+            arguments = convert_options(spec, values)
+        except OptionError as exc:
+            await self._send(interaction, error(str(exc)))
+            return
+        work = self._dispatcher.run(caller, spec, arguments.values,
+                                    self.name_lookup(arguments.names))
+        await self._answer(interaction, work, slow=spec.slow, private=spec.private)
+
+    async def run_button(self, interaction: discord.Interaction, command: str) -> None:
+        """A click runs the command as the clicker: a public answer (a leaderboard page)
+        replaces the message, anything private comes back ephemerally."""
+        caller = self.caller(interaction)
+        if caller is None:
+            await self._send(interaction, error(USE_IN_A_SERVER))
+            return
+        task = asyncio.ensure_future(self._dispatcher.run_text(
+            caller, command, resolve_mention, self.name_lookup({})))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self._defer_after)
+            if done:
+                reply = task.result()
+                if reply.visibility is Visibility.CHANNEL:
+                    await interaction.response.edit_message(**render(reply).edit_kwargs())
+                else:
+                    await self._send(interaction, reply)
+                return
+            await interaction.response.defer()
+            reply = await self._finish(task)
+            if reply.visibility is Visibility.CHANNEL:
+                await interaction.edit_original_response(**render(reply).edit_kwargs())
+            else:
+                await interaction.followup.send(ephemeral=True, **render(reply).send_kwargs())
+        except discord.HTTPException:
+            log.exception("could not answer a button click (%s)", command)
+
+    async def _answer(self, interaction: discord.Interaction,
+                      work: Coroutine[Any, Any, Reply], *, slow: bool, private: bool) -> None:
+        task = asyncio.ensure_future(work)
+        try:
+            if not slow:
+                done, _ = await asyncio.wait({task}, timeout=self._defer_after)
+                if done:
+                    await self._send(interaction, task.result())
+                    return
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            reply = await self._finish(task)
+            await self._follow_up(interaction, reply, deferred_privately=private)
+        except discord.HTTPException:
+            log.exception("could not answer /klout on Discord")
+
+    @staticmethod
+    async def _finish(task: asyncio.Future[Reply]) -> Reply:
+        try:
+            return await asyncio.wait_for(task, FOLLOW_UP_WINDOW_SECONDS)
+        except TimeoutError:
+            return error("That took too long and was stopped. Please try again later.")
+        except Exception:
+            log.exception("a /klout command failed on Discord")
+            return error("Something went wrong on my side and it was logged.")
+
+    @staticmethod
+    async def _send(interaction: discord.Interaction, reply: Reply) -> None:
+        await interaction.response.send_message(
+            ephemeral=reply.visibility is Visibility.PRIVATE, **render(reply).send_kwargs())
+
+    @staticmethod
+    async def _follow_up(interaction: discord.Interaction, reply: Reply, *,
+                         deferred_privately: bool) -> None:
+        """A public "thinking…" placeholder can't turn ephemeral: when the answer is
+        private (an error, personal data) the placeholder goes and the answer follows
+        only for the caller."""
+        message = render(reply)
+        if reply.visibility is Visibility.PRIVATE and not deferred_privately:
+            with contextlib.suppress(discord.NotFound):
+                await interaction.delete_original_response()
+            await interaction.followup.send(ephemeral=True, **message.send_kwargs())
+            return
+        await interaction.edit_original_response(**message.edit_kwargs())
+
+
+class KloutTree(app_commands.CommandTree[discord.Client]):
+    async def on_error(self, interaction: discord.Interaction,
+                       error_: app_commands.AppCommandError, /) -> None:
+        """An option Discord could not resolve (a member who left) still gets an answer."""
+        log.warning("app command error: %s", error_, exc_info=error_)
+        message = render(error("I couldn't read that command's options; please try again."))
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(ephemeral=True, **message.send_kwargs())
+            else:
+                await interaction.response.send_message(ephemeral=True,
+                                                        **message.send_kwargs())
+        except discord.HTTPException:
+            log.exception("could not report an app command error")
+
+
+class KloutClient(discord.Client):
+    def __init__(self, platform: DiscordPlatform, *, identify_delay: float,
+                 **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, max_messages=None,
+                         **options)
+        self.platform = platform
+        self.tree = KloutTree(self)
+        self.responder = InteractionResponder(self, platform.dispatcher,
+                                              defer_after=platform.defer_after)
+        self._identify_delay = identify_delay
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(CommandButton)
+        self.tree.add_command(build_klout_group(self.platform.dispatcher,
+                                                self.responder.run_command))
+        if self.application_id is None:
+            raise RuntimeError("Discord did not report the application id")
+        await sync_commands(self.tree, self.platform.sync_state, self.application_id,
+                            self.platform.settings.discord_guild_id)
+
+    async def on_ready(self) -> None:
+        await self.platform.ready()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """A fresh IDENTIFY after a refused resume waits (Discord rate-limits identifies);
+        the wait is injected so tests need not sleep."""
+        if not initial:
+            await asyncio.sleep(self._identify_delay)
+
+    async def klout_button_clicked(self, interaction: discord.Interaction,
+                                   command: str) -> None:
+        await self.responder.run_button(interaction, command)
+
+
+class DiscordStartError(RuntimeError):
+    """The bot could not connect; the message says why and what to check."""
+
+
+class DiscordPlatform:
+    """ChatPlatform for Discord."""
+
+    name = "discord"
+
+    def __init__(
+        self,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        *,
+        on_ready_once: Callable[[], Awaitable[None]] | None = None,
+        sync_state_path: Path | None = None,
+        defer_after: float = DEFER_AFTER_SECONDS,
+        identify_delay: float = 5.0,
+        guild_ready_timeout: float = 2.0,
+        ready_timeout: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.defer_after = defer_after
+        data_dir = Path(settings.database_path).expanduser().resolve().parent
+        self.sync_state = SyncState(sync_state_path or data_dir / "discord-commands.json")
+        self.ready_count = 0
+        self._on_ready_once = on_ready_once
+        self._ran_ready_once = False
+        self._identify_delay = identify_delay
+        self._guild_ready_timeout = guild_ready_timeout
+        self._ready_timeout = ready_timeout
+        self._endpoints = _Endpoints(settings)
+        self._first_ready = asyncio.Event()
+        self._client: KloutClient | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def client(self) -> KloutClient:
+        if self._client is None:
+            raise RuntimeError("the Discord platform is not started")
+        return self._client
+
+    async def ready(self) -> None:
+        """Called on every READY; `on_ready_once` only the first time."""
+        self.ready_count += 1
+        self._first_ready.set()
+        if self._ran_ready_once or self._on_ready_once is None:
+            return
+        self._ran_ready_once = True
+        try:
+            await self._on_ready_once()
+        except Exception:
+            log.exception("on_ready_once failed")
+
+    async def start(self) -> None:
+        if self.settings.discord_token is None:
+            raise DiscordStartError("DISCORD_TOKEN is not set")
+        token = self.settings.discord_token.get_secret_value()
+        self._endpoints.apply()
+        options: dict[str, Any] = {"guild_ready_timeout": self._guild_ready_timeout}
+        if self.settings.discord_application_id:
+            options["application_id"] = int(self.settings.discord_application_id)
+        self._client = KloutClient(self, identify_delay=self._identify_delay, **options)
+        self._task = asyncio.create_task(self._client.start(token), name="discord-gateway")
+        waiter = asyncio.create_task(self._first_ready.wait())
+        done, _ = await asyncio.wait({self._task, waiter}, timeout=self._ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if waiter in done:
+            self._task.add_done_callback(_log_gateway_end)
+            return
+        waiter.cancel()
+        reason = "timed out waiting for Discord's READY"
+        if self._task in done and self._task.exception() is not None:
+            reason = _start_failure(self._task.exception())
+        await self.stop()
+        raise DiscordStartError(f"Discord did not start: {reason}")
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        if self._task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._task
+        self._endpoints.restore()
+
+    async def post(self, team_id: str, channel_id: str, reply: Reply) -> None:
+        prefix, _, guild = team_id.partition(":")
+        if prefix != self.name or not guild.isdigit():
+            raise DeliveryError(f"{team_id} is not a Discord server")
+        channel = self._channel(int(guild), channel_id)
+        try:
+            await channel.send(**render(reply).send_kwargs())
+        except discord.NotFound:
+            raise DeliveryError(f"Channel {channel_id} no longer exists or the bot can't "
+                                "see it; pick another with /klout config channel.") from None
+        except discord.Forbidden:
+            raise DeliveryError(f"The bot may not post in channel {channel_id}: it needs View "
+                                "Channel, Send Messages, Embed Links and Attach Files "
+                                "there.") from None
+        except discord.HTTPException as exc:
+            raise DeliveryError(f"Discord refused the post ({exc.status}): "
+                                f"{exc.text or 'no reason given'}") from None
+
+    def _channel(self, guild_id: int, channel: str) -> discord.abc.Messageable:
+        """The stored channel is an id (picked as #channel) or, typed by hand, a name."""
+        client = self.client
+        cleaned = channel.strip().lstrip("#")
+        if cleaned.isdigit():
+            return client.get_partial_messageable(int(cleaned), guild_id=guild_id)
+        guild = client.get_guild(guild_id)
+        found = discord.utils.get(guild.text_channels, name=cleaned) if guild else None
+        if found is None:
+            raise DeliveryError(f"There is no channel named #{cleaned} that the bot can see; "
+                                "set it again with /klout config channel and pick it from "
+                                "the list.")
+        return found
+
+
+def _start_failure(exc: BaseException | None) -> str:
+    if isinstance(exc, discord.LoginFailure):
+        return "Discord refused DISCORD_TOKEN; copy it again from the Bot page of the portal."
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return "a privileged intent was requested (this is a bug: Kloutbot needs none)."
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered {exc.status}: {exc.text or 'no details'}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _log_gateway_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the Discord connection ended: %s", _start_failure(task.exception()))

@@ -1,0 +1,201 @@
+"""Kloutbot on Slack: a bolt AsyncApp served over Socket Mode or plain HTTP.
+
+Socket Mode (SLACK_APP_TOKEN set) needs no public URL: the bot dials out to Slack. HTTP
+mode (SLACK_SIGNING_SECRET, no app token) listens on PORT at /slack/events, where bolt
+checks every request's signature and rejects timestamps older than five minutes. Both
+modes run the same app, built by `build_slack_app`, so tests drive exactly what serves.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.slack_delivery import SLACK_FAILURES, describe_failure, post_reply
+from chatbot.platforms.slack_identity import SlackDirectory
+from chatbot.platforms.slack_listeners import SlackListeners
+from chatbot.settings import Settings
+from commands.registry import Dispatcher
+from commands.reply import Reply
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class SlackConfigError(RuntimeError):
+    """Slack is configured in a way that cannot work; the message says what to fix."""
+
+
+def make_web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client, pointed at SLACK_API_URL (a proxy, or a fake in tests)."""
+    if settings.slack_bot_token is None:
+        raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else (
+        settings.slack_api_url + "/")
+    return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base_url)
+
+
+def _signing_secret(settings: Settings) -> str | None:
+    secret = settings.slack_signing_secret
+    return secret.get_secret_value() if secret is not None else None
+
+
+def build_listeners(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    web_client: AsyncWebClient,
+    *,
+    directory: SlackDirectory | None = None,
+) -> SlackListeners:
+    """The app and the listeners that own its answers in flight."""
+    socket_mode = settings.slack_app_token is not None
+    secret = _signing_secret(settings)
+    if not socket_mode and secret is None:
+        raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN "
+                               "for Socket Mode).")
+    app = AsyncApp(
+        client=web_client,
+        signing_secret=secret,
+        # Socket Mode requests are not signed; bolt skips the check for them on its own.
+        request_verification_enabled=secret is not None,
+        process_before_response=True,
+        logger=logging.getLogger("chatbot.platforms.slack.bolt"),
+    )
+    return SlackListeners(app, dispatcher, web_client, directory or SlackDirectory(web_client))
+
+
+def build_slack_app(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    web_client: AsyncWebClient,
+    *,
+    directory: SlackDirectory | None = None,
+) -> AsyncApp:
+    return build_listeners(settings, dispatcher, web_client, directory=directory).app
+
+
+def build_http_app(app: AsyncApp) -> web.Application:
+    """aiohttp serving bolt at /slack/events (slash commands and button clicks alike)."""
+
+    async def events(request: web.Request) -> web.Response:
+        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    http = web.Application()
+    http.router.add_post(EVENTS_PATH, events)
+    return http
+
+
+@dataclass(frozen=True)
+class SlackIdentity:
+    """Who the bot token belongs to, from auth.test at start."""
+
+    team_id: str
+    bot_user_id: str
+
+
+class SlackPlatform:
+    """The ChatPlatform for Slack."""
+
+    name = "slack"
+
+    def __init__(
+        self,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        *,
+        web_client: AsyncWebClient | None = None,
+        directory: SlackDirectory | None = None,
+        host: str = "0.0.0.0",
+    ) -> None:
+        self.settings = settings
+        self.client = web_client or make_web_client(settings)
+        self.listeners = build_listeners(settings, dispatcher, self.client,
+                                         directory=directory)
+        self.app = self.listeners.app
+        self.identity: SlackIdentity | None = None
+        self._host = host
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.settings.slack_app_token is not None
+
+    @property
+    def port(self) -> int | None:
+        """The port HTTP mode listens on (useful when PORT=0 picked a free one)."""
+        return self._port
+
+    async def start(self) -> None:
+        """Check the tokens, then connect (Socket Mode) or listen (HTTP); returns once ready."""
+        try:
+            auth = await self.client.auth_test()
+        except SLACK_FAILURES as exc:
+            raise SlackConfigError(f"Slack rejected SLACK_BOT_TOKEN: {describe_failure(exc)}"
+                                   ) from exc
+        self.identity = SlackIdentity(str(auth.get("team_id", "")), str(auth.get("user_id", "")))
+        if self.socket_mode:
+            await self._start_socket_mode()
+        else:
+            await self._start_http()
+
+    async def _start_socket_mode(self) -> None:
+        assert self.settings.slack_app_token is not None
+        app_token = self.settings.slack_app_token.get_secret_value()
+        handler = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+        # Ask for the websocket URL ourselves: the SDK would retry a refused app token
+        # forever, and a clear error at start-up is kinder.
+        try:
+            opened = await self.client.apps_connections_open(app_token=app_token)
+        except SLACK_FAILURES as exc:
+            await handler.close_async()
+            raise SlackConfigError(
+                "Slack refused SLACK_APP_TOKEN for Socket Mode (it needs the "
+                f"connections:write scope): {describe_failure(exc)}"
+            ) from exc
+        handler.client.wss_uri = str(opened["url"])
+        await handler.connect_async()
+        self._socket = handler
+        log.info("Slack connected over Socket Mode")
+
+    async def _start_http(self) -> None:
+        runner = web.AppRunner(build_http_app(self.app), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self._host, self.settings.port)
+        await site.start()
+        self._runner = runner
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self._port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        log.info("Slack HTTP mode listening on port %s at %s", self._port, EVENTS_PATH)
+
+    async def stop(self) -> None:
+        """Stop taking requests, then let answers in flight finish."""
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            await socket.close_async()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+        await self.listeners.drain()
+
+    async def post(self, team_id: str, channel_id: str, reply: Reply) -> None:
+        """chat.postMessage for the weekly #FollowFriday; raises DeliveryError with a reason."""
+        if not team_id.startswith("slack:"):
+            raise DeliveryError(f"{team_id} is not a Slack workspace.")
+        workspace = team_id.removeprefix("slack:")
+        if self.identity is not None and self.identity.team_id and \
+                workspace != self.identity.team_id:
+            raise DeliveryError(f"This bot's token belongs to workspace {self.identity.team_id}, "
+                                f"not {workspace}.")
+        await post_reply(self.client, channel_id, reply)

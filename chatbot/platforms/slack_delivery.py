@@ -1,0 +1,167 @@
+"""Getting a rendered Reply to Slack: response URLs, files, channel posts, readable failures.
+
+Images go up with the files upload API (files.getUploadURLExternal, the upload itself,
+files.completeUploadExternal) into the channel of a channel answer; a private answer
+keeps the text and the image's description, because Slack has no ephemeral files.
+Attachments such as the JSON export go to a direct message with the member
+(conversations.open); when that is not possible they are shown inline as a snippet.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.slack_render import render_reply
+from commands.reply import Reply, Visibility
+
+log = logging.getLogger(__name__)
+
+SLACK_FAILURES: tuple[type[BaseException], ...] = (
+    SlackClientError, aiohttp.ClientError, TimeoutError,
+)
+"""What a Web API call can raise when Slack refuses or cannot be reached."""
+
+_TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired",
+                 "account_inactive", "no_permission"}
+
+
+class Respond(Protocol):
+    """bolt's `respond` (a response_url poster), narrowed to what is used here."""
+
+    async def __call__(
+        self,
+        text: str = "",
+        blocks: Any = None,
+        attachments: Any = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        unfurl_links: bool | None = None,
+        unfurl_media: bool | None = None,
+    ) -> Any: ...
+
+
+def describe_failure(exc: BaseException, channel_id: str | None = None) -> str:
+    """A sentence an admin can act on, for any failure of a Web API call."""
+    where = f"channel {channel_id}" if channel_id else "that conversation"
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        error = str(response.get("error", "unknown_error")) if response is not None else "?"
+        if error == "channel_not_found":
+            return (f"Slack can't find {where}: it was deleted, is private without me in it, "
+                    "or belongs to another workspace. Choose another with /klout config "
+                    "channel.")
+        if error == "not_in_channel":
+            return f"I'm not a member of {where}: invite me with /invite @Kloutbot."
+        if error in ("is_archived", "channel_is_archived"):
+            return f"{where.capitalize()} is archived; choose another with /klout config channel."
+        if error == "missing_scope":
+            needed = response.get("needed") if response is not None else None
+            scope = f" {needed}" if needed else ""
+            return (f"The Slack app lacks the permission{scope}: add it under OAuth & "
+                    "Permissions (or recreate the app from slack-manifest.yml) and reinstall it.")
+        if error in _TOKEN_ERRORS:
+            return f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN."
+        if error == "ratelimited":
+            return "Slack is rate-limiting me right now; the next attempt should get through."
+        if error in ("restricted_action", "restricted_action_read_only_channel"):
+            return f"This workspace's settings don't let me post in {where}."
+        if error == "user_not_found":
+            return "Slack doesn't know that member any more."
+        return f"Slack refused the request ({error})."
+    if isinstance(exc, SlackClientError):
+        return f"Slack refused the file upload ({exc})."
+    return f"I couldn't reach Slack ({type(exc).__name__}); it will be retried next time."
+
+
+async def upload_file(
+    client: AsyncWebClient, channel_id: str, name: str, data: bytes, title: str
+) -> None:
+    """Share a file in a conversation with the three-step external upload."""
+    await client.files_upload_v2(channel=channel_id, file=data, filename=name, title=title,
+                                 alt_txt=title[:1000])
+
+
+async def send_to_dm(client: AsyncWebClient, user_id: str, name: str, data: bytes,
+                     title: str) -> None:
+    """A file in the member's direct message with the bot: private by construction."""
+    opened = await client.conversations_open(users=user_id)
+    channel = opened.get("channel")
+    if not isinstance(channel, dict) or not isinstance(channel.get("id"), str):
+        raise SlackClientError("conversations.open returned no channel")
+    await upload_file(client, channel["id"], name, data, title)
+
+
+async def answer(
+    respond: Respond,
+    client: AsyncWebClient,
+    reply: Reply,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    replace_original: bool = False,
+) -> None:
+    """Answer a slash command or a button click through its response URL."""
+    notes: list[str] = []
+    snippet: tuple[str, bytes] | None = None
+    if reply.attachment is not None:
+        name, data = reply.attachment
+        try:
+            await send_to_dm(client, user_id, name, data, name)
+            notes.append(f"I sent {name} to you in a direct message with me.")
+        except SLACK_FAILURES as exc:
+            log.info("could not DM %s to %s: %s", name, user_id, exc)
+            notes.append(f"I couldn't send {name} as a direct message "
+                         f"({describe_failure(exc)}); here it is instead.")
+            snippet = reply.attachment
+    public = reply.visibility is Visibility.CHANNEL
+    upload_image = reply.image is not None and public and channel_id is not None
+    if reply.image is not None and not upload_image:
+        notes.append("Images are only posted in channels; the numbers above say the same.")
+    message = render_reply(reply, notes=notes, snippet=snippet)
+    response = await respond(
+        text=message.text,
+        blocks=list(message.blocks),
+        response_type="in_channel" if public else "ephemeral",
+        replace_original=True if replace_original else None,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    status = getattr(response, "status_code", 200)
+    if status != 200:
+        log.warning("response_url refused the answer: %s %s", status,
+                    getattr(response, "body", ""))
+        return
+    if upload_image and reply.image is not None and channel_id is not None:
+        try:
+            await upload_file(client, channel_id, reply.image.filename, reply.image.data,
+                              reply.image.alt)
+        except SLACK_FAILURES as exc:
+            log.info("image upload to %s failed: %s", channel_id, exc)
+            note = render_reply(Reply(text=f"I couldn't attach the image here: "
+                                           f"{describe_failure(exc, channel_id)}"))
+            await respond(text=note.text, blocks=list(note.blocks), response_type="ephemeral",
+                          unfurl_links=False, unfurl_media=False)
+
+
+async def post_reply(client: AsyncWebClient, channel_id: str, reply: Reply) -> None:
+    """chat.postMessage (plus any image) to a channel; raises DeliveryError with a reason."""
+    message = render_reply(reply)
+    try:
+        await client.chat_postMessage(channel=channel_id, text=message.text,
+                                      blocks=list(message.blocks), unfurl_links=False,
+                                      unfurl_media=False)
+        if reply.image is not None:
+            await upload_file(client, channel_id, reply.image.filename, reply.image.data,
+                              reply.image.alt)
+        if reply.attachment is not None:
+            name, data = reply.attachment
+            await upload_file(client, channel_id, name, data, name)
+    except SLACK_FAILURES as exc:
+        raise DeliveryError(describe_failure(exc, channel_id)) from exc

@@ -1,0 +1,165 @@
+"""The bolt listeners: `/klout` and its buttons, acknowledged at once and answered after.
+
+Bolt runs with `process_before_response=True` and every listener acknowledges first, then
+hands the real work to a task of its own. The acknowledgement therefore leaves as soon
+as the request is verified (Slack gives up after 3 s), and the answer follows through
+the response URL, however long a first fetch or a chart takes. The tasks are tracked so
+that stopping the bot can let answers in flight finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from chatbot.platforms.slack_delivery import Respond, answer
+from chatbot.platforms.slack_identity import SlackDirectory, command_text, resolve_mention
+from chatbot.platforms.slack_render import BUTTON_ACTION_PREFIX, render_reply
+from commands.context import Caller
+from commands.parser import UsageError
+from commands.registry import Dispatcher
+from commands.reply import Reply, Visibility, error
+
+log = logging.getLogger(__name__)
+
+COMMAND_PATTERN = re.compile(r"^/klout")
+"""`/klout`, and renamed copies such as `/klout-dev` for a second app in one workspace."""
+BUTTON_PATTERN = re.compile(rf"^{BUTTON_ACTION_PREFIX}\d+$")
+WORKING_TEXT = ":hourglass_flowing_sand: Working on it…"
+
+_FAILED = error("Something went wrong on my side and it was logged. Please try again.")
+
+
+def slack_team_id(team_id: str) -> str:
+    return f"slack:{team_id}"
+
+
+class SlackListeners:
+    """Registers the listeners on `app` and owns the tasks that answer them."""
+
+    def __init__(
+        self,
+        app: AsyncApp,
+        dispatcher: Dispatcher,
+        client: AsyncWebClient,
+        directory: SlackDirectory,
+    ) -> None:
+        self.app = app
+        self.dispatcher = dispatcher
+        self.client = client
+        self.directory = directory
+        self._tasks: set[asyncio.Task[None]] = set()
+        app.command(COMMAND_PATTERN)(self._on_command)
+        app.action(BUTTON_PATTERN)(self._on_button)
+        app.error(self._on_error)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for every answer in flight (shutdown, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _caller(self, team_id: str, user_id: str, fallback_name: str,
+                      team_name: str, channel_id: str | None) -> Caller:
+        user = await self.directory.get(user_id)
+        return Caller(
+            team_id=slack_team_id(team_id),
+            platform="slack",
+            user_id=user_id,
+            display_name=user.display_name if user else (fallback_name or user_id),
+            is_admin=user.is_admin if user else False,
+            team_name=team_name,
+            channel_id=channel_id,
+        )
+
+    def _is_slow(self, text: str) -> bool:
+        """Whether to say "working on it" in the ack; nothing here may stop the ack."""
+        try:
+            spec, _ = self.dispatcher.parse(text, resolve_mention)
+        except UsageError:
+            return False
+        except Exception:
+            log.exception("parsing /klout %r failed", text[:80])
+            return False
+        return spec.slow
+
+    # Bolt injects listener arguments by parameter name: keep `ack`, `body`, `respond`.
+    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Respond) -> None:
+        text = command_text(str(body.get("text") or ""))
+        if self._is_slow(text):
+            await ack(text=WORKING_TEXT, response_type="ephemeral")
+        else:
+            await ack()
+        self._spawn(self._answer_command(body, text, respond))
+
+    async def _answer_command(self, body: dict[str, Any], text: str, respond: Respond) -> None:
+        user_id = str(body.get("user_id", ""))
+        channel_id = body.get("channel_id")
+        try:
+            caller = await self._caller(
+                str(body.get("team_id", "")), user_id, str(body.get("user_name") or ""),
+                str(body.get("team_domain") or ""), channel_id,
+            )
+            reply = await self.dispatcher.run_text(caller, text, resolve_mention,
+                                                   self.directory.display_name)
+            await answer(respond, self.client, reply, user_id=user_id, channel_id=channel_id)
+        except Exception:
+            log.exception("answering /klout %r failed", text[:80])
+            await self._apologise(respond)
+
+    async def _on_button(self, ack: Any, body: dict[str, Any], respond: Respond,
+                         action: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._answer_button(body, str(action.get("value") or ""), respond))
+
+    async def _answer_button(self, body: dict[str, Any], command: str,
+                             respond: Respond) -> None:
+        user = body.get("user") or {}
+        team = body.get("team") or {}
+        channel = body.get("channel") or {}
+        container = body.get("container") or {}
+        user_id = str(user.get("id", ""))
+        team_id = str(team.get("id") or user.get("team_id") or "")
+        channel_id = channel.get("id") or container.get("channel_id")
+        try:
+            caller = await self._caller(team_id, user_id,
+                                        str(user.get("name") or user.get("username") or ""),
+                                        str(team.get("domain") or ""), channel_id)
+            reply = await self.dispatcher.run_text(caller, command, resolve_mention,
+                                                   self.directory.display_name)
+            await answer(respond, self.client, reply, user_id=user_id, channel_id=channel_id,
+                         replace_original=_replaces_original(reply, container))
+        except Exception:
+            log.exception("button %r failed", command[:80])
+            await self._apologise(respond)
+
+    async def _apologise(self, respond: Respond) -> None:
+        message = render_reply(_FAILED)
+        try:
+            await respond(text=message.text, blocks=list(message.blocks),
+                          response_type="ephemeral")
+        except Exception:
+            log.exception("could not even apologise through the response URL")
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack request failed: %s (%s)", type(error).__name__, error)
+
+
+def _replaces_original(reply: Reply, container: dict[str, Any]) -> bool:
+    """A public answer replaces the public message it came from (leaderboard pages); a
+    private one replaces only a private message (the forget question), never a public one
+    (an error from a page button goes to the clicker alone)."""
+    ephemeral = bool(container.get("is_ephemeral"))
+    if reply.visibility is Visibility.CHANNEL:
+        return True
+    return ephemeral

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.followfriday.support import Deliveries
+
+
+@pytest.fixture
+def deliveries() -> Deliveries:
+    return Deliveries()

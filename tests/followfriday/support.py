@@ -1,0 +1,139 @@
+"""Teams, fake network clients and a recording deliverer for the #FollowFriday tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from chatbot.followfriday.service import FollowFridayService
+from chatbot.influence.networks.base import (
+    NetworkClient,
+    NetworkError,
+    NetworkUnavailable,
+    Post,
+    Profile,
+)
+from chatbot.platforms.base import DeliveryError
+from chatbot.storage import Storage
+from chatbot.storage.models import Team
+from commands.reply import Reply
+from tests.support.fakes import FrozenClock
+
+TEAM = "console:acme"
+
+
+@dataclass
+class FakeNetwork:
+    """Answers follow lists from a dict; `refuse` plays a private list, `fail` an outage,
+    `hang` a server that never answers."""
+
+    name: str
+    following: dict[str, frozenset[str]] = field(default_factory=dict)
+    refuse: set[str] = field(default_factory=set)
+    fail: set[str] = field(default_factory=set)
+    hang: set[str] = field(default_factory=set)
+    asked: list[Profile] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return {"mastodon": "Mastodon", "bluesky": "Bluesky"}.get(self.name, self.name)
+
+    def parse_handle(self, raw: str) -> str:
+        return raw.lstrip("@").lower()
+
+    def handle_for_humans(self, handle: str) -> str:
+        return f"@{handle}"
+
+    async def fetch_profiles(self, handles: Sequence[str]) -> Mapping[str, Profile | NetworkError]:
+        return {h: Profile(self.name, h, f"id-{h}") for h in handles}
+
+    async def fetch_posts(self, profile: Profile, since: datetime) -> Sequence[Post]:
+        return ()
+
+    async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
+        self.asked.append(profile)
+        if profile.handle in self.hang:
+            await asyncio.Event().wait()
+        if profile.handle in self.fail:
+            raise NetworkUnavailable("timed out")
+        if profile.handle in self.refuse:
+            return None
+        return self.following.get(profile.handle, frozenset())
+
+
+@dataclass
+class Deliveries:
+    """The deliverer the app would pass: records what went where, or fails on demand."""
+
+    sent: list[tuple[str, str | None, Reply]] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
+
+    async def __call__(self, team: Team, reply: Reply) -> None:
+        await asyncio.sleep(0)  # let a concurrent worker run in between, as a real call would
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((team.team_id, team.post_channel, reply))
+
+    def fail_with(self, *messages: str) -> None:
+        self.failures.extend(DeliveryError(message) for message in messages)
+
+
+def at(text: str) -> datetime:
+    """A UTC instant from 'YYYY-MM-DD HH:MM'."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def add_member(
+    storage: Storage,
+    user_id: str,
+    name: str,
+    accounts: Mapping[str, str],
+    *,
+    team_id: str = TEAM,
+    verified: bool = True,
+    now: datetime | None = None,
+) -> None:
+    moment = now or at("2026-11-01 09:00")
+    await storage.members.ensure(team_id, user_id, name, moment)
+    for network, handle in accounts.items():
+        await storage.handles.add(team_id, user_id, network, handle, f"id-{handle}",
+                                  f"code-{user_id}", moment)
+        if verified:
+            await storage.handles.mark_verified(team_id, user_id, network, moment)
+
+
+async def make_team(
+    storage: Storage,
+    members: int = 4,
+    *,
+    team_id: str = TEAM,
+    channel: str | None = "general",
+    weekday: int = 4,
+    post_time: str = "10:00",
+    timezone: str = "UTC",
+    network: str = "bluesky",
+) -> Team:
+    """A team where everyone is on one network, posting Fridays at 10:00 by default."""
+    moment = at("2026-11-01 09:00")
+    await storage.teams.ensure(team_id, team_id.split(":")[0], "Acme", moment)
+    team = await storage.teams.update(team_id, post_channel=channel, post_weekday=weekday,
+                                      post_time=post_time, timezone=timezone)
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan",
+             "judy", "mallory", "niaj"]
+    for user in names[:members]:
+        handle = f"{user}.bsky.social" if network == "bluesky" else f"{user}@social.example"
+        await add_member(storage, user, user.capitalize(), {network: handle}, team_id=team_id)
+    return team
+
+
+def make_service(
+    storage: Storage,
+    clock: FrozenClock,
+    clients: Mapping[str, NetworkClient] | None = None,
+    *,
+    worker: str = "worker-1",
+) -> FollowFridayService:
+    return FollowFridayService(storage, clients or {}, clock, follow_budget_seconds=0.5,
+                               worker_id=worker)

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chatbot.influence.networks import (
+    NETWORK_NAMES,
+    build_clients,
+    get_network_name,
+    handle_for_humans,
+    parse_handle,
+)
+from chatbot.influence.networks.base import (
+    InvalidHandle,
+    NetworkClient,
+    NetworkNotConfigured,
+    Profile,
+    UnknownNetwork,
+)
+from chatbot.settings import Settings
+from tests.influence.networks.network_fakes import FakeClock
+
+EXAMPLES = {
+    "mastodon": "@alice@mastodon.social",
+    "bluesky": "@alice.bsky.social",
+    "github": "alice",
+    "x": "@alice",
+    "youtube": "@alice",
+}
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Mastodon", "mastodon"),
+        (" twitter ", "x"),
+        ("X", "x"),
+        ("gh", "github"),
+        ("bsky", "bluesky"),
+        ("YouTube", "youtube"),
+    ],
+)
+def test_network_names_are_normalised_from_what_members_type(typed: str, name: str) -> None:
+    assert get_network_name(typed) == name
+
+
+def test_an_unknown_network_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownNetwork) as raised:
+        get_network_name("myspace")
+    message = str(raised.value)
+    assert "myspace" in message
+    assert all(name in message for name in NETWORK_NAMES)
+
+
+def test_each_network_parses_its_own_handles_without_settings_or_io() -> None:
+    assert parse_handle("mastodon", "@Alice@Mastodon.social") == "alice@mastodon.social"
+    assert parse_handle("Bluesky", "@Alice.bsky.social") == "alice.bsky.social"
+    assert parse_handle("twitter", "@Alice") == "alice"
+    assert handle_for_humans("mastodon", "alice@mastodon.social") == "@alice@mastodon.social"
+    assert handle_for_humans("bluesky", "alice.bsky.social") == "@alice.bsky.social"
+    assert handle_for_humans("github", "alice") == "@alice"
+
+
+def test_a_malformed_mastodon_handle_explains_the_expected_shape() -> None:
+    with pytest.raises(InvalidHandle, match=r"A Mastodon handle looks like @name@instance\.social"):
+        parse_handle("mastodon", "alice")
+
+
+@pytest.mark.parametrize("network", NETWORK_NAMES)
+def test_overlong_handles_are_refused(network: str) -> None:
+    with pytest.raises(InvalidHandle, match="too long"):
+        parse_handle(network, "a" * 257)
+
+
+@pytest.mark.parametrize("network", NETWORK_NAMES)
+@pytest.mark.parametrize("poison", ["\x00", "\u200b", "\u202e", "\x1b", " ", "\u00a0"])
+def test_control_invisible_and_space_characters_are_refused(network: str, poison: str) -> None:
+    valid = EXAMPLES[network]
+    with pytest.raises(InvalidHandle):
+        parse_handle(network, valid[:3] + poison + valid[3:])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(network=st.sampled_from(NETWORK_NAMES), raw=st.text(max_size=80))
+def test_any_text_is_either_refused_cleanly_or_gives_a_stable_handle(
+    network: str, raw: str
+) -> None:
+    try:
+        canonical = parse_handle(network, raw)
+    except InvalidHandle as error:
+        assert str(error)
+        return
+    assert parse_handle(network, canonical) == canonical
+    assert parse_handle(network, handle_for_humans(network, canonical)) == canonical
+    assert canonical.isascii() and canonical == canonical.strip()
+
+
+handle_text = st.from_regex(r"@?[a-zA-Z0-9_]{1,15}", fullmatch=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    network=st.sampled_from(["github", "x", "bluesky", "mastodon"]),
+    user=handle_text,
+    control=st.characters(categories=["Cc", "Cf"]),
+    position=st.integers(min_value=0, max_value=20),
+)
+def test_a_control_character_anywhere_inside_is_refused(
+    network: str, user: str, control: str, position: int
+) -> None:
+    raw = {"bluesky": f"{user}.bsky.social", "mastodon": f"{user}@mastodon.social"}.get(
+        network, user
+    )
+    at = min(position, len(raw))
+    if control in " \t\r\n" and at in (0, len(raw)):
+        return  # surrounding whitespace is trimmed, not an error
+    with pytest.raises(InvalidHandle):
+        parse_handle(network, raw[:at] + control + raw[at:])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    user=st.from_regex(r"[a-z0-9_]{1,30}", fullmatch=True),
+    host=st.from_regex(r"[a-z][a-z0-9]{0,10}\.(social|org|example)", fullmatch=True),
+)
+def test_every_valid_mastodon_handle_round_trips_through_its_human_form(
+    user: str, host: str
+) -> None:
+    canonical = parse_handle("mastodon", f"@{user.upper()}@{host.upper()}")
+    assert canonical == f"{user}@{host}"
+    assert handle_for_humans("mastodon", canonical) == f"@{user}@{host}"
+
+
+async def test_every_network_is_built_and_keyed_ones_say_what_they_need() -> None:
+    clock = FakeClock()
+    settings_ = Settings(_env_file=None)  # type: ignore[call-arg]
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(500))
+    ) as http:
+        clients = build_clients(settings_, http, clock=clock, sleep=clock.sleep)
+
+        assert tuple(clients) == NETWORK_NAMES
+        assert all(isinstance(client, NetworkClient) for client in clients.values())
+        assert {name: client.label for name, client in clients.items()} == {
+            "mastodon": "Mastodon",
+            "bluesky": "Bluesky",
+            "github": "GitHub",
+            "x": "X",
+            "youtube": "YouTube",
+        }
+        with pytest.raises(NetworkNotConfigured, match="X_BEARER_TOKEN"):
+            await clients["x"].fetch_profiles(["alice"])
+        with pytest.raises(NetworkNotConfigured, match="YOUTUBE_API_KEY"):
+            await clients["youtube"].fetch_posts(Profile("youtube", "alice", "UC1"), clock.now())
+
+
+async def test_built_clients_use_the_configured_base_urls() -> None:
+    clock = FakeClock()
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, json={"profiles": []})
+
+    settings_ = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bluesky_appview_url="https://appview.test/",
+    )
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        clients = build_clients(settings_, http, clock=clock, sleep=clock.sleep)
+        await clients["bluesky"].fetch_profiles(["alice.bsky.social"])
+
+    assert asked == [
+        "https://appview.test/xrpc/app.bsky.actor.getProfiles?actors=alice.bsky.social"
+    ]
