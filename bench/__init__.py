@@ -51,7 +51,7 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 
 
 def latency_figures(
-    name: str, samples_ms: Sequence[float], target_p99: float, note: str = ""
+    name: str, samples_ms: Sequence[float], target_p99: float | None, note: str = ""
 ) -> list[Figure]:
     """p50 for context, p99 against the target (a p99 is what a busy team feels)."""
     return [

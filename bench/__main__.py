@@ -37,7 +37,7 @@ DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
 def verdict(item: Figure) -> str:
     target = item.get("target")
-    if target is None or item.get("ratio") is None:
+    if target is None:
         return ""
     value = float(item["value"])
     if item.get("goal", "max") == "min":
@@ -53,11 +53,11 @@ def _shown(value: object) -> str:
 
 def print_figure(item: Figure) -> None:
     target = item.get("target")
-    goal = "≥" if item.get("goal") == "min" else "<"
+    goal = "≥" if item.get("goal") == "min" else "≤"
     wanted = f"{goal} {_shown(target)}" if target is not None else ""
     ratio = item.get("ratio")
     ratio_text = f"{ratio:.2f}x" if isinstance(ratio, int | float) else ""
-    line = (f"  {item['name']:<62} {_shown(item['value']):>12} {item.get('unit', ''):<9}"
+    line = (f"  {item['name']:<72} {_shown(item['value']):>12} {item.get('unit', ''):<9}"
             f" {wanted:>12} {ratio_text:>8}  {verdict(item)}")
     print(line.rstrip())
     if item.get("note"):

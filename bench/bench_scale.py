@@ -159,25 +159,32 @@ def _peak_rss_mb(path: Path, members: int) -> tuple[float, float]:
 
 
 async def _run(quick: bool) -> list[Figure]:
-    members = 2_000 if quick else FULL_MEMBERS
+    members = 1_000 if quick else FULL_MEMBERS
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="klout-scale-") as folder:
         path = Path(folder) / "scale.db"
         await _prepare(path, members)
         storage = await open_storage(path)
         try:
-            seconds, each = await _rescore_all(storage, members)
+            # Each pass replaces the day's rows, the same work as the first; the
+            # median pass is reported because the machine is shared.
+            passes = [await _rescore_all(storage, members) for _ in range(2 if quick else 3)]
+            passes.sort(key=lambda done: done[0])
+            seconds, each = passes[len(passes) // 2]
+            spread = ", ".join(f"{done[0]:.2f}" for done in passes)
             compute = await _compute_only_ms(storage, min(members, 500))
             if members == FULL_MEMBERS:
                 figures.append(figure(f"full rescore of {members:,} members", seconds, "s",
-                                      RESCORE_TARGET_S))
+                                      RESCORE_TARGET_S, note=f"passes: {spread} s"))
             else:
                 figures.append(figure(
                     f"full rescore of {FULL_MEMBERS:,} members (projected from "
                     f"{members:,})", seconds * FULL_MEMBERS / members, "s", RESCORE_TARGET_S,
-                    note=f"{members:,} members took {seconds:.2f} s"))
-            figures += latency_figures("rescore of one member", each, 1000 * RESCORE_TARGET_S
-                                       / FULL_MEMBERS)
+                    note=f"{members:,} members took {seconds:.2f} s (passes: {spread} s)"))
+            figures += latency_figures(
+                "rescore of one member", each, None,
+                note=f"the target allows {1000 * RESCORE_TARGET_S / FULL_MEMBERS:.1f} ms "
+                     "per member on average")
             per_member = 1000 * seconds / members
             figures.append(figure("  of which scoring arithmetic (mean per member)", compute,
                                   "ms", None,

@@ -77,7 +77,7 @@ def _slowest_imports(folder: Path, count: int = 6) -> str:
 
 
 def run(quick: bool) -> list[Figure]:
-    runs = 4 if quick else 12
+    runs = 3 if quick else 12
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="klout-start-") as name:
         folder = Path(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -19,6 +19,7 @@ from chatbot.clock import to_iso
 from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 from chatbot.influence.score import combine, result_to_json, score_account
 from chatbot.storage import Storage
+from chatbot.storage.models import Member
 
 CHUNK = 2_000
 NETWORKS: tuple[str, ...] = ("mastodon", "github")
@@ -220,3 +221,24 @@ async def seed_activity(
                 " is_reply, is_repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 post_rows,
             )
+
+
+async def seed_members(
+    storage: Storage, team_id: str, handles: Sequence[Mapping[str, str]], now: datetime
+) -> list[Member]:
+    """Members never refreshed yet, member i holding `handles[i]` (network -> handle)."""
+    stamp = to_iso(now)
+    await storage.teams.ensure(team_id, team_id.split(":")[0], "Bench team", now)
+    conn = storage.db.connection
+    async with storage.db.transaction():
+        await conn.executemany(
+            "INSERT INTO members (team_id, user_id, display_name, joined_at) VALUES (?, ?, ?, ?)",
+            [(team_id, member_id(i), member_name(i), stamp) for i in range(len(handles))],
+        )
+        await conn.executemany(
+            "INSERT INTO handles (team_id, user_id, network, handle, verify_code, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(team_id, member_id(i), net, handle, f"klout-{i:06d}", stamp)
+             for i, owned in enumerate(handles) for net, handle in owned.items()],
+        )
+    return await storage.members.all(team_id)

@@ -95,7 +95,11 @@ async def _run(settings: Settings) -> int:
         scheduler.start()
         try:
             for platform in app.platforms.values():
-                await platform.start()
+                try:
+                    await platform.start()
+                except RuntimeError as exc:  # configuration problems say what to fix
+                    print(f"kloutbot run: {platform.name}: {exc}", file=sys.stderr)
+                    return 2
             log.info("running: %s", ", ".join(app.platforms))
             await asyncio.Event().wait()
         finally:
@@ -168,20 +172,24 @@ async def _followfriday(settings: Settings, team: str | None, dry_run: bool, for
             from chatbot.platforms.discord_adapter import DiscordPlatform
 
             app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
-        for platform in app.platforms.values():
-            await platform.start()
         teams = [t for t in await app.storage.teams.list_all() if team in (None, t.team_id)]
         if not teams:
             print("No such team." if team else "No teams yet.", file=sys.stderr)
             return 1
-        deliver = deliver_with(app.platforms)
-        for each in teams:
-            reply = await app.followfriday.post_now(each.team_id, deliver, dry_run=dry_run,
-                                                    force=force, now=app.clock.now())
-            out.print(f"[bold]{each.team_id}[/]")
-            render(out, reply, settings.klout_export_dir)
-        for platform in app.platforms.values():
-            await platform.stop()
+        # Slack posts through its Web API alone; Discord needs a gateway login.
+        discord_platform = app.platforms.get("discord")
+        if discord_platform is not None and not dry_run:
+            await discord_platform.start()
+        try:
+            deliver = deliver_with(app.platforms)
+            for each in teams:
+                reply = await app.followfriday.post_now(each.team_id, deliver, dry_run=dry_run,
+                                                        force=force, now=app.clock.now())
+                out.print(f"[bold]{each.team_id}[/]")
+                render(out, reply, settings.klout_export_dir)
+        finally:
+            if discord_platform is not None and not dry_run:
+                await discord_platform.stop()
     return 0
 
 

@@ -102,7 +102,12 @@ def weekly_reply(
     parts: Sequence[MemberSuggestions],
     names: Mapping[str, str],
 ) -> Reply:
-    """The channel post: an intro, then each member's list and lines to paste."""
+    """The channel post: an intro, then each member's list and lines to paste.
+
+    The reasons stay out of the channel: they are personal ("you don't follow
+    them yet") and would make a big team's post too long for one message;
+    `/klout followfriday` shows them.
+    """
     shown = [part for part in parts if part.suggestions]
     if not shown:
         return Reply(
@@ -116,7 +121,6 @@ def weekly_reply(
                                             p.user_id)):
         rows = [
             f"→ {s.display_name}: {network_label(s.network)} {s.handle}"
-            + (f" ({'; '.join(s.reasons)})" if s.reasons else "")
             for s in part.suggestions
         ]
         rows += [
@@ -132,6 +136,6 @@ def weekly_reply(
              "or say hello to, on a network you both use. Everyone is suggested about "
              "equally often and the lists change every week. Copy your line to post it.",
         fields=tuple(fields),
-        footer="/klout followfriday shows your part at any time.",
+        footer="/klout followfriday shows your part, and why, at any time.",
         visibility=Visibility.CHANNEL,
     )

@@ -139,14 +139,16 @@ class FollowFridayService:
             if slot is None:
                 continue
             try:
-                if await self._run_slot(team, slot, deliver, moment):
+                if await self._run_slot(team, slot, deliver, moment) is not None:
                     posted.append(team.team_id)
             except Exception:
                 # One team's broken row must not stop every other team's post.
                 log.exception("followfriday for %s failed outside delivery", team.team_id)
         return posted
 
-    async def _run_slot(self, team: Team, slot: Slot, deliver: Deliver, now: datetime) -> bool:
+    async def _run_slot(
+        self, team: Team, slot: Slot, deliver: Deliver, now: datetime
+    ) -> Reply | None:
         schedule = self._storage.schedule
         record = await schedule.get(team.team_id, KIND, slot.period)
         if record is not None:
@@ -154,31 +156,35 @@ class FollowFridayService:
                 if now - record.claimed_at >= CLAIM_LEASE:
                     await schedule.mark_interrupted(team.team_id, KIND, slot.period,
                                                     now - CLAIM_LEASE, INTERRUPTED)
-                return False
+                return None
             if record.status != "failed" or now < next_attempt_at(record):
-                return False
+                return None
         if not await schedule.claim(team.team_id, KIND, slot.period, now, self._worker_id):
-            return False
+            return None
         return await self._deliver_claimed(team, slot.period, deliver, now)
 
     async def _deliver_claimed(
         self, team: Team, period: str, deliver: Deliver, now: datetime
-    ) -> bool:
-        """Compose, deliver and record the outcome of a slot this worker holds."""
+    ) -> Reply | None:
+        """Compose, deliver and record the outcome of a slot this worker holds.
+
+        Returns what was posted, or None when it was skipped or failed (the
+        record says which, and why).
+        """
         schedule = self._storage.schedule
         try:
             reply, has_content = await self._compose(team, period, now, save=True)
             if not has_content:
                 await schedule.mark_skipped(team.team_id, KIND, period, NOTHING_TO_POST)
-                return False
+                return None
             await deliver(team, reply)
         except Exception as exc:
             reason = _failure(exc)
             log.warning("followfriday for %s (%s) failed: %s", team.team_id, period, reason)
             await schedule.mark_failed(team.team_id, KIND, period, reason)
-            return False
+            return None
         await schedule.mark_posted(team.team_id, KIND, period, now)
-        return True
+        return reply
 
     # -- by hand: kloutbot followfriday -----------------------------------
 
@@ -216,9 +222,9 @@ class FollowFridayService:
             status = record.status if record else "taken"
             return error(f"This week's #FollowFriday ({period}) is already {status}. "
                          "Add --force to post it again.")
-        if await self._deliver_claimed(team, period, deliver, moment):
-            posted = await self._compose(team, period, moment, save=True)
-            return replace(posted[0], tone=Tone.SUCCESS,
+        posted = await self._deliver_claimed(team, period, deliver, moment)
+        if posted is not None:
+            return replace(posted, tone=Tone.SUCCESS,
                            footer=f"Posted to {team.post_channel} for {period}.")
         record = await schedule.get(team_id, KIND, period)
         if record is not None and record.status == "skipped":
@@ -282,8 +288,10 @@ class FollowFridayService:
         planned = await self._compute(team, period, roster, now)
         if not save:
             return planned
-        winner = await schedule.save_plan(team.team_id, period, roster.fingerprint, planned,
-                                          now, kind=KIND)
+        winner = await schedule.save_plan(
+            team.team_id, period, roster.fingerprint, planned, now, kind=KIND,
+            forget_before=previous_period(local_day(team, now)),
+        )
         return winner.suggestions
 
     async def _compute(

@@ -63,7 +63,7 @@ interaction's own webhook and need no channel permission at all."""
 _USER_MENTION = re.compile(r"^<@!?(\d{15,22})>$")
 
 
-def application_id_from_token(token: str) -> str:
+def application_id_from(token: str) -> str:
     """A bot token's first segment is the bot's user id in base64; for every
     application created since 2016 that is also the application id."""
     first = token.strip().split(".", 1)[0]
@@ -83,7 +83,7 @@ def application_id(settings: Settings) -> str:
         return settings.discord_application_id.strip()
     if settings.discord_token is None:
         raise ValueError("Set DISCORD_APPLICATION_ID or DISCORD_TOKEN first")
-    return application_id_from_token(settings.discord_token.get_secret_value())
+    return application_id_from(settings.discord_token.get_secret_value())
 
 
 def invite_url(application_id: str) -> str:
@@ -197,7 +197,7 @@ class InteractionResponder:
         try:
             done, _ = await asyncio.wait({task}, timeout=self._defer_after)
             if done:
-                reply = task.result()
+                reply = await self._finish(task)
                 if reply.visibility is Visibility.CHANNEL:
                     await interaction.response.edit_message(**render(reply).edit_kwargs())
                 else:
@@ -219,7 +219,7 @@ class InteractionResponder:
             if not slow:
                 done, _ = await asyncio.wait({task}, timeout=self._defer_after)
                 if done:
-                    await self._send(interaction, task.result())
+                    await self._send(interaction, await self._finish(task))
                     return
             await interaction.response.defer(ephemeral=private, thinking=True)
             reply = await self._finish(task)

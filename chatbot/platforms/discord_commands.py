@@ -3,7 +3,9 @@
 There is no list of Discord commands anywhere: each CommandSpec becomes a
 subcommand and each Param a typed option (a user picker, choices, an integer
 range, autocomplete), through discord.py's public Transformer API, so a new
-command in `commands/` shows up on Discord after the next start.
+command in `commands/` shows up on Discord after the next start. Discord groups
+have no default subcommand, so the bare `/klout [@user]` card is the spec's own
+name there: `/klout score [user]`.
 
 Syncing uploads the whole tree in one bulk overwrite, and only when its
 payload changed since the last sync (a hash kept in a small file next to the
@@ -39,9 +41,6 @@ log = logging.getLogger(__name__)
 GROUP_NAME = "klout"
 DESCRIPTION_MAX = 100
 CHOICES_MAX = 25
-SCORE_SUBCOMMAND = "score"
-"""Discord groups have no default subcommand, so the bare `/klout [@user]` card
-becomes `/klout score [user]` there."""
 
 CommandRunner = Callable[[discord.Interaction, CommandSpec, Mapping[str, Any]], Awaitable[None]]
 """Runs a spec for an interaction with the raw option values (the adapter answers)."""
@@ -272,6 +271,14 @@ class SyncState:
     def save(self, key: str, digest: str) -> None:
         data = self.load()
         data[key] = digest
+        self._write(data)
+
+    def forget(self, key: str) -> None:
+        data = self.load()
+        if data.pop(key, None) is not None:
+            self._write(data)
+
+    def _write(self, data: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-",
                                              suffix=self.path.name)
@@ -290,17 +297,46 @@ async def sync_commands(tree: app_commands.CommandTree[Any], state: SyncState,
     """Bulk-overwrites the commands on Discord when they changed; True if it synced.
 
     With a guild id the global commands are copied to that guild, which Discord
-    updates instantly (global commands can take a while to appear)."""
+    updates instantly (global commands can take a while to appear). Back on global
+    sync, the copies left in development guilds are removed, or those servers would
+    list every command twice."""
     guild = discord.Object(id=guild_id) if guild_id else None
     if guild is not None:
         tree.copy_global_to(guild=guild)
     payload = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
-    key = f"{application_id}:{f'guild:{guild_id}' if guild_id else 'global'}"
+    key = _state_key(application_id, guild_id)
     digest = payload_digest(payload)
-    if state.load().get(key) == digest:
+    stored = state.load()
+    synced = False
+    if stored.get(key) != digest:
+        await tree.sync(guild=guild)
+        state.save(key, digest)
+        log.info("synced %d Discord command(s) to %s", len(payload), key)
+        synced = True
+    else:
         log.info("Discord commands unchanged (%s); not syncing", key)
-        return False
-    await tree.sync(guild=guild)
-    state.save(key, digest)
-    log.info("synced %d Discord command(s) to %s", len(payload), key)
-    return True
+    if guild is None:
+        await _clear_development_guilds(tree, state, application_id, stored)
+    return synced
+
+
+def _state_key(application_id: int, guild_id: int | None) -> str:
+    return f"{application_id}:{f'guild:{guild_id}' if guild_id else 'global'}"
+
+
+async def _clear_development_guilds(tree: app_commands.CommandTree[Any], state: SyncState,
+                                    application_id: int, stored: Mapping[str, str]) -> None:
+    prefix = f"{application_id}:guild:"
+    for key in stored:
+        if not key.startswith(prefix) or not key[len(prefix):].isdigit():
+            continue
+        guild = discord.Object(id=int(key[len(prefix):]))
+        tree.clear_commands(guild=guild)
+        try:
+            await tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            log.warning("could not remove the development commands from guild %s: %s",
+                        guild.id, exc)
+            continue
+        state.forget(key)
+        log.info("removed the development copy of the commands from guild %s", guild.id)

@@ -127,7 +127,8 @@ def _context(text: str) -> Block:
 def _field_text(field: Field, limit: int) -> str:
     label = fit(field.label, limit // 4) if field.label else ""
     head = f"*{label}*\n" if label else ""
-    return head + fit(field.value, limit - len(head))
+    # Slack refuses empty text objects; a dash says "nothing here" to a reader too.
+    return head + fit(field.value or "–", limit - len(head))
 
 
 def _field_blocks(fields: Sequence[Field]) -> list[Block]:
@@ -253,7 +254,7 @@ def _button(index: int, button: Button) -> Block | None:
     element: Block = {
         "type": "button",
         "action_id": f"{BUTTON_ACTION_PREFIX}{index}",
-        "text": plain(button.label, BUTTON_TEXT_LIMIT),
+        "text": plain(button.label or button.command, BUTTON_TEXT_LIMIT),
         "value": button.command,
     }
     if button.style in ("primary", "danger"):

@@ -227,13 +227,16 @@ class ScheduleRepository:
         now: datetime,
         *,
         kind: str,
+        forget_before: str | None = None,
     ) -> StoredPlan:
         """Store a week's plan unless one that must win is already there; return the winner.
 
         Kept: a plan made from the same roster (two processes computing at
         once agree on the first), and any plan whose post already went out.
         Checked and written in one transaction so the answer is the same for
-        everyone who asks.
+        everyone who asks. Plans of periods before `forget_before` are deleted:
+        only last week's is needed (to avoid repeating it), and who was
+        suggested to whom is member data not worth keeping longer.
         """
         async def write() -> StoredPlan:
             async with self._db.transaction() as conn:
@@ -267,6 +270,12 @@ class ScheduleRepository:
                             for position, item in enumerate(suggestions)
                         ],
                     )
+                if forget_before is not None:
+                    for table in ("followfriday_suggestions", "followfriday_plans"):
+                        await conn.execute(
+                            f"DELETE FROM {table} WHERE team_id = ? AND period < ?",
+                            (team_id, forget_before),
+                        )
                 stored = await self.plan(team_id, period)
             assert stored is not None
             return stored

@@ -30,15 +30,12 @@ class FakeNetwork:
     `hang` a server that never answers."""
 
     name: str
+    label: str = "Bluesky"
     following: dict[str, frozenset[str]] = field(default_factory=dict)
     refuse: set[str] = field(default_factory=set)
     fail: set[str] = field(default_factory=set)
     hang: set[str] = field(default_factory=set)
     asked: list[Profile] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return {"mastodon": "Mastodon", "bluesky": "Bluesky"}.get(self.name, self.name)
 
     def parse_handle(self, raw: str) -> str:
         return raw.lstrip("@").lower()

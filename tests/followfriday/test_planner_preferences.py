@@ -74,8 +74,10 @@ def test_a_pair_on_two_networks_is_suggested_where_they_do_not_follow_each_other
         return Candidate(user, (Account("bluesky", f"{user}.bsky.social", True),
                                 Account("mastodon", f"{user}@social.example", True)))
 
-    follows = {"mastodon": {"alice": frozenset({"bob"}), "bob": frozenset({"alice"})},
-               "bluesky": {"alice": frozenset(), "bob": frozenset()}}
+    follows: dict[str, dict[str, frozenset[str]]] = {
+        "mastodon": {"alice": frozenset({"bob"}), "bob": frozenset({"alice"})},
+        "bluesky": {"alice": frozenset(), "bob": frozenset()},
+    }
     plan = plan_week(PlanInput("slack:T1", "2026-W48", (both("alice"), both("bob")),
                                follows=follows))
     assert plan.picks["alice"][0].network == "bluesky"

@@ -128,7 +128,7 @@ def test_in_a_team_sharing_a_network_suggestions_are_spread_evenly_week_after_we
     first = plan_week(replace(plan, last_week=frozenset()))
     following_week = replace(
         plan,
-        week=(WEEKS + ["2027-W01"])[WEEKS.index(plan.week) + 1],
+        week=[*WEEKS, "2027-W01"][WEEKS.index(plan.week) + 1],
         last_week=frozenset((user, other) for user, other, _ in first.pairs()),
     )
     second = plan_week(following_week)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from chatbot.followfriday.schedule import KIND
@@ -123,10 +123,8 @@ async def test_a_crash_mid_post_never_produces_a_second_post_and_admins_are_told
 
     async with process(path, clock, "crashing") as (storage, service):
         await make_team(storage)
-        try:
+        with suppress(ProcessKilled):
             await service.run_due(dies, at(f"{FRIDAY} 10:00"))
-        except ProcessKilled:
-            pass
     async with process(path, clock, "restarted") as (storage, service):
         assert await service.run_due(deliveries, at(f"{FRIDAY} 10:05")) == []
         assert await service.run_due(deliveries, at(f"{FRIDAY} 10:45")) == []

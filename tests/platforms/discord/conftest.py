@@ -16,10 +16,14 @@ from commands.registry import Dispatcher
 
 @pytest.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord; afterwards, checks that nothing the bot sent could ping anyone."""
     fake = FakeDiscord()
     await fake.start()
     yield fake
     await fake.close()
+    pinging = [body for body in fake.sent_messages()
+               if body.get("allowed_mentions") != {"parse": []}]
+    assert not pinging, f"messages sent without allowed_mentions none: {pinging}"
 
 
 @pytest.fixture

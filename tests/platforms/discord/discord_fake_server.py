@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 APP_ID = "1030118727418646629"
 BOT_NAME = "Kloutbot"
@@ -107,9 +107,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
         for session in self.sessions:
@@ -154,6 +152,19 @@ class FakeDiscord:
                          if c.method == method and regex.search(c.path)), None)
 
         return await self.wait_until(probe, within)
+
+    def sent_messages(self) -> list[dict[str, Any]]:
+        """Every message body the bot posted or edited, by any route."""
+        bodies: list[dict[str, Any]] = []
+        for call in self.calls:
+            if call.path.endswith("/callback") and call.json["type"] in (4, 7):
+                bodies.append(call.json["data"])
+            elif (call.method == "POST" and re.fullmatch(r"/webhooks/\d+/[^/]+", call.path)) \
+                    or (call.method == "PATCH" and call.path.endswith("/messages/@original")) \
+                    or (call.method == "POST" and re.fullmatch(r"/channels/\d+/messages",
+                                                                call.path)):
+                bodies.append(call.json)
+        return bodies
 
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         regex = re.compile(pattern)
@@ -236,7 +247,9 @@ class FakeDiscord:
             body: Any = None
             reader = await request.multipart()
             async for part in reader:
-                data = await part.read()  # type: ignore[union-attr]
+                if not isinstance(part, BodyPartReader):
+                    continue
+                data = await part.read()
                 if part.name == "payload_json":
                     body = json.loads(data)
                 else:

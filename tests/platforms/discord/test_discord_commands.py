@@ -149,3 +149,18 @@ def test_a_damaged_sync_state_file_means_sync_again(tmp_path: Path) -> None:
     assert state.load() == {}
     state.save("1:global", "abc")
     assert SyncState(path).load() == {"1:global": "abc"}
+
+
+def test_more_choices_than_discord_allows_are_offered_by_autocomplete(
+    services: Services,
+) -> None:
+    async def pick(ctx: Context, args: Args) -> Reply:
+        return Reply(text=args["letter"])
+
+    many = tuple(f"choice{i:02d}" for i in range(30))
+    extra = CommandSpec(name="pick", summary="Pick one", handler=pick,
+                        params=(Param("letter", Kind.CHOICE, "one of many", required=True,
+                                      choices=many),))
+    option = _option(_payload(Dispatcher(services, commands=(*all_commands(), extra))),
+                     "pick", "letter")
+    assert option["autocomplete"] is True and "choices" not in option

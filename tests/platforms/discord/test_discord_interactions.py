@@ -35,7 +35,7 @@ from tests.support.fakes import FakeEngine, FrozenClock, seed_scores
 TEAM = f"discord:{GUILD_ID}"
 EPHEMERAL = 64
 DEADLINE = 3.0
-NO_PINGS = {"parse": []}
+NO_PINGS: dict[str, list[str]] = {"parse": []}
 
 
 async def _callback(fake: FakeDiscord, sent: Dispatched) -> Call:
@@ -327,3 +327,36 @@ async def test_a_member_unknown_to_storage_is_named_from_discord(
     click = button_click(f"klout:explain <@{carol['id']}>")
     call = await _callback(fake_discord, await fake_discord.dispatch_interaction(click))
     assert "Carol" in _all_text(_embed(call.json["data"]))
+
+
+async def test_an_option_discord_could_not_resolve_still_gets_a_private_answer(
+    platform: DiscordPlatform, fake_discord: FakeDiscord,
+) -> None:
+    payload = slash("give", [{"name": "user", "type": 6, "value": "999999999999999999"},
+                             {"name": "topic", "type": 3, "value": "python"}])
+    call = await _callback(fake_discord, await fake_discord.dispatch_interaction(payload))
+    assert call.json["data"]["flags"] & EPHEMERAL
+    assert call.json["data"]["allowed_mentions"] == NO_PINGS
+    assert "couldn't read that command's options" in _embed(call.json["data"])["description"]
+
+
+async def test_a_slow_button_click_is_acknowledged_then_the_message_edited(
+    start_platform: StartPlatform, fake_discord: FakeDiscord, services: Services,
+) -> None:
+    release = asyncio.Event()
+
+    async def wait(ctx: Context, args: Args) -> Reply:
+        await release.wait()
+        return Reply(text="page ready", visibility=Visibility.CHANNEL)
+
+    slow = CommandSpec(name="wait", summary="Waits for the test", handler=wait,
+                       private=False)
+    await start_platform(dispatcher_=Dispatcher(services, commands=(*all_commands(), slow)),
+                         defer_after=0.05)
+    sent = await fake_discord.dispatch_interaction(button_click("klout:wait"))
+    call = await _callback(fake_discord, sent)
+    assert call.json["type"] == 6
+    release.set()
+    edit = await fake_discord.wait_for_call("PATCH", rf"/webhooks/\d+/{sent.token}/messages/"
+                                                     "@original")
+    assert _embed(edit.json)["description"] == "page ready"

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from chatbot.platforms.discord_adapter import (
     api_base,
     application_id,
-    application_id_from_token,
+    application_id_from,
     invite_url,
 )
 from chatbot.settings import Settings
@@ -42,14 +42,14 @@ def test_invite_refuses_something_that_is_not_an_application_id() -> None:
 
 
 def test_the_application_id_is_read_from_the_token() -> None:
-    assert application_id_from_token(_token(APP)) == APP
-    assert application_id_from_token(_token("80351110224678912")) == "80351110224678912"
+    assert application_id_from(_token(APP)) == APP
+    assert application_id_from(_token("80351110224678912")) == "80351110224678912"
 
 
 @pytest.mark.parametrize("token", ["", "not a token", "aGVsbG8.x.y", "%%%.x.y"])
 def test_a_token_that_is_not_a_bot_token_is_refused(token: str) -> None:
     with pytest.raises(ValueError, match="bot token"):
-        application_id_from_token(token)
+        application_id_from(token)
 
 
 def test_an_explicit_application_id_wins_over_the_token() -> None:

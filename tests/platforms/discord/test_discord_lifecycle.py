@@ -101,6 +101,18 @@ async def test_a_development_guild_gets_the_commands_instantly(
     assert [command["name"] for command in sync.json] == ["klout"]
 
 
+async def test_going_back_to_global_sync_removes_the_development_copy(
+    start_platform: StartPlatform, fake_discord: FakeDiscord, discord_settings: Settings,
+) -> None:
+    development = discord_settings.model_copy(update={"discord_guild_id": int(GUILD_ID)})
+    first = await start_platform(development)
+    await first.stop()
+    await start_platform()
+    guild_syncs = fake_discord.calls_to("PUT", rf"/guilds/{GUILD_ID}/commands$")
+    assert [len(call.json) for call in guild_syncs] == [1, 0]
+    assert len(fake_discord.calls_to("PUT", rf"^/applications/{APP_ID}/commands$")) == 1
+
+
 async def test_a_wrong_token_fails_start_with_a_readable_reason(
     start_platform: StartPlatform, fake_discord: FakeDiscord,
 ) -> None:

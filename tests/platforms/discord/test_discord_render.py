@@ -101,8 +101,9 @@ def test_long_parts_are_truncated_with_an_ellipsis() -> None:
                          fields=(Field("n" * 300, "v" * 2000),))).embed
     assert embed.title is not None and len(embed.title) == TITLE_MAX
     assert embed.title.endswith("…")
-    assert embed.fields[0].name.endswith("…") and len(embed.fields[0].name) == FIELD_NAME_MAX
-    assert embed.fields[0].value.endswith("…")
+    name, value = embed.fields[0].name or "", embed.fields[0].value or ""
+    assert name.endswith("…") and len(name) == FIELD_NAME_MAX
+    assert value.endswith("…")
     assert len(embed) <= EMBED_TOTAL_MAX
 
 
@@ -134,8 +135,8 @@ def test_no_reply_can_exceed_discords_embed_limits(
     assert len(embed.description or "") <= DESCRIPTION_MAX
     assert len(embed.fields) <= FIELDS_MAX
     for field in embed.fields:
-        assert 0 < len(field.name) <= FIELD_NAME_MAX
-        assert 0 < len(field.value) <= FIELD_VALUE_MAX
+        assert 0 < len(field.name or "") <= FIELD_NAME_MAX
+        assert 0 < len(field.value or "") <= FIELD_VALUE_MAX
 
 
 def test_chart_is_an_attachment_shown_in_the_embed() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from chatbot.storage import Storage
+from tests.conftest import shared_fixture
 from tests.platforms.slack.conftest import CHANNEL_ID, SlackSession, sign, slash_body
 from tests.platforms.slack.fake_slack_api import TEAM_ID
 from tests.support.fakes import FrozenClock, seed_scores
@@ -250,3 +252,38 @@ async def test_an_unknown_member_gets_the_slash_command_user_name(
     await seed_team(storage, clock, {"U0GHOST": "old"})
     answer = await slack.command("", user_id="U0GHOST")
     assert answer["blocks"][0]["text"]["text"].startswith("u0ghost — Klout")
+
+
+def _recorded_block_actions() -> dict[str, Any]:
+    path = shared_fixture("slack/block_actions_bzapp_2020.json")
+    payload: dict[str, Any] = json.loads(path.read_text())
+    return payload
+
+
+async def test_a_recorded_click_on_another_apps_button_is_not_ours(
+    slack: SlackSession,
+) -> None:
+    body = urlencode({"payload": json.dumps(_recorded_block_actions())})
+    status, _, _ = await slack.post(body, sign(body))
+    assert status == 404  # verified, but bolt has no listener for "edit_events"
+    await slack.platform.listeners.drain()
+    assert not slack.fake.of("respond")
+
+
+async def test_our_button_in_a_recorded_interactivity_payload_runs_as_the_clicker(
+    slack: SlackSession,
+) -> None:
+    payload = _recorded_block_actions()
+    slack.fake.add_user(payload["user"]["id"], "Recorded Clicker")
+    payload["actions"][0].update(action_id="klout_button_0", value="help")
+    payload["response_url"] = slack.fake.response_url("recorded")
+    body = urlencode({"payload": json.dumps(payload)})
+    status, _, _ = await slack.post(body, sign(body))
+    assert status == 200
+    await slack.platform.listeners.drain()
+    answer = slack.response_to("recorded")
+    assert answer["response_type"] == "ephemeral"
+    assert "what I can do" in all_text(answer)
+    (lookup,) = [c for c in slack.fake.of("users.info")
+                 if c.body["user"] == payload["user"]["id"]]
+    assert lookup.verb == "GET"
