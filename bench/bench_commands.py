@@ -264,12 +264,37 @@ class LatencyClient:
         return None
 
 
+async def _burst(dispatcher: Dispatcher, members: int, seed: int) -> list[tuple[float, bool]]:
+    """CONCURRENT_COMMANDS commands sent at once: (ms until answered, answered without error).
+
+    The mix is what a busy channel sends: score cards, boards, movers, help.
+    """
+    rng = random.Random(seed)
+    mix = (["@{}"] * 100 + ["leaderboard"] * 50 + ["leaderboard week"] * 20
+           + ["leaderboard page {}"] * 10 + ["help"] * 20)
+    rng.shuffle(mix)
+
+    async def one(text: str) -> tuple[float, bool]:
+        command = text.format(member_id(rng.randrange(members))) if text.startswith("@") \
+            else text.format(1 + rng.randrange(max(1, members // 10)))
+        begin = time.perf_counter()
+        reply = await dispatcher.run_text(caller(rng.randrange(members)), command,
+                                          resolve_mention)
+        return (time.perf_counter() - begin) * 1000, reply.tone.value != "error"
+
+    return list(await asyncio.gather(*(one(text) for text in mix[:CONCURRENT_COMMANDS])))
+
+
 async def _concurrent_during_refresh(
     storage: Storage, members: int, *, quick: bool, label: str
 ) -> list[Figure]:
-    """200 commands sent at once while a refresh stores and rescores members."""
+    """200 commands sent at once, first on an idle bot, then while a refresh writes."""
     clock = FrozenClock(noon(TODAY) + timedelta(hours=1))
     dispatcher = build_dispatcher(storage, clock)
+    idle = await _burst(dispatcher, members, seed=4)
+    figures = latency_figures(f"{CONCURRENT_COMMANDS} concurrent commands, idle, {label}",
+                              [ms for ms, _ in idle], CONCURRENT_TARGET_MS)
+
     clients = {net: LatencyClient(net, 0.02) for net in NETWORKS}
     refresher = Refresher(storage, clients, clock)
     refreshing = min(members, 150 if quick else 2_000)
@@ -284,26 +309,13 @@ async def _concurrent_during_refresh(
     refresh_started = time.perf_counter()
     refresh = asyncio.create_task(refresher.refresh(due, progress=progress))
     await asyncio.wait_for(writing.wait(), timeout=120)
-    rng = random.Random(5)
-    mix = (["@{}"] * 100 + ["leaderboard"] * 50 + ["leaderboard week"] * 20
-           + ["leaderboard page {}"] * 10 + ["help"] * 20)
-    rng.shuffle(mix)
-
-    async def one(text: str) -> tuple[float, bool]:
-        command = text.format(member_id(rng.randrange(members))) if text.startswith("@") \
-            else text.format(1 + rng.randrange(max(1, members // 10)))
-        begin = time.perf_counter()
-        reply = await dispatcher.run_text(caller(rng.randrange(members)), command,
-                                          resolve_mention)
-        return (time.perf_counter() - begin) * 1000, reply.tone.value != "error"
-
-    answered = await asyncio.gather(*(one(text) for text in mix[:CONCURRENT_COMMANDS]))
+    answered = await _burst(dispatcher, members, seed=5)
     refresh_running = not refresh.done()
     report = await refresh
     refresh_s = time.perf_counter() - refresh_started
     timings = [ms for ms, _ in answered]
     ok = sum(1 for _, good in answered if good)
-    figures = latency_figures(
+    figures += latency_figures(
         f"{CONCURRENT_COMMANDS} concurrent commands during refresh, {label}", timings,
         CONCURRENT_TARGET_MS,
         note=f"refresh of {refreshing} members still running when the last answered: "

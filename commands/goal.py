@@ -89,8 +89,9 @@ SPEC = CommandSpec(
     handler=goal,
     params=(
         Param("action", Kind.CHOICE, "clear removes your goal", choices=("clear",)),
-        Param("target", Kind.INT, "the score to reach (1-100)", min_value=1, max_value=100),
-        Param("by", Kind.DATE, "deadline, YYYY-MM-DD", keyword="by"),
+        Param("target", Kind.INT, "the score to reach (1-100)", min_value=1, max_value=100,
+              placeholder="SCORE"),
+        Param("by", Kind.DATE, "deadline, YYYY-MM-DD", keyword="by", placeholder="DATE"),
     ),
     examples=("/klout goal 60 by 2026-12-31", "/klout goal", "/klout goal clear"),
 )

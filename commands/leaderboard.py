@@ -78,9 +78,10 @@ SPEC = CommandSpec(
     handler=leaderboard,
     params=(
         Param("period", Kind.CHOICE, "all ranks by score; week and month by gain",
-              choices=("all", "week", "month")),
+              choices=("week", "month", "all")),
         Param("network", Kind.NETWORK, "rank on one network only"),
-        Param("page", Kind.INT, "page number", keyword="page", min_value=1, max_value=100_000),
+        Param("page", Kind.INT, "page number", keyword="page", min_value=1, max_value=100_000,
+              placeholder="N"),
     ),
     private=False,
     examples=("/klout leaderboard", "/klout leaderboard week", "/klout leaderboard all github"),

@@ -57,7 +57,7 @@ async def register(ctx: Context, args: Args) -> Reply:
         return error(f"I couldn't find {handle} on {label(network)}. Check the spelling; "
                      "nothing was saved.")
     except NetworkUnavailable as exc:
-        return error(f"{label(network)} didn't answer properly ({exc}). Nothing was saved; "
+        return error(f"{label(network)} didn't answer properly: {exc} Nothing was saved; "
                      "please try again later.")
     except NetworkError as exc:
         return error(str(exc))

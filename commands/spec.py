@@ -39,13 +39,15 @@ class Param:
     max_length: int = 100
     keyword: str | None = None
     """Introduces the value, as `page` in `page 2` or `by` in `by 2026-12-31`."""
+    placeholder: str | None = None
+    """How the value is written in usage lines (SCORE, DATE, N); default: the name."""
     autocomplete: str | None = None
     """Name of a suggestion source the Discord adapter offers while typing:
     "topics" or "own_networks"."""
 
     @property
     def usage(self) -> str:
-        shown = self.name.upper()
+        shown = self.placeholder or self.name.upper()
         if self.kind is Kind.USER:
             shown = "@user"
         elif self.kind is Kind.CHOICE and len(self.choices) <= 4:

@@ -38,7 +38,9 @@ def render(console: Console, reply: Reply, files_dir: Path) -> None:
         console.print(f"[{style}]{prefix}{escape(reply.title)}[/]")
     if reply.text:
         text = escape(reply.text)
-        console.print(f"[red]{text}[/]" if reply.tone is Tone.ERROR and not reply.title else text)
+        if reply.tone is Tone.ERROR and not reply.title:
+            text = f"[red]✖ {text}[/]"
+        console.print(text)
     if reply.fields:
         width = max(len(field.label) for field in reply.fields)
         for field in reply.fields:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+_BEGIN_ATTEMPTS = 8
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -94,7 +96,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE so a claim made inside is exclusive across processes."""
         async with self.write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self.connection
             except BaseException:
@@ -102,19 +104,34 @@ class Database:
                 raise
             await self.connection.execute("COMMIT")
 
+    async def _begin(self) -> None:
+        """Start a write transaction, retrying briefly while another process holds the lock.
+
+        The busy timeout covers most waits, but SQLite refuses at once when
+        this connection's snapshot is older than another process's commit; a
+        refused BEGIN did nothing, so trying again is safe.
+        """
+        for attempt in range(_BEGIN_ATTEMPTS):
+            try:
+                await self.connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == _BEGIN_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * 2**attempt)
+
     async def fetch_all(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # Executed and fetched in one step, so no read stays open across an await
+        # while another coroutine begins a write on the same connection.
+        return list(await self.connection.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self.connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
 
 def _split_statements(sql: str) -> list[str]:
     """Migrations hold plain DDL; `sqlite3.complete_statement` finds the boundaries."""
-    import sqlite3
-
     statements: list[str] = []
     buffer = ""
     for line in sql.splitlines(keepends=True):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 import aiosqlite
 
@@ -36,30 +33,6 @@ class StoredPlan:
     suggestions: tuple[PlannedSuggestion, ...]
 
 
-T = TypeVar("T")
-
-_LOCKED_RETRIES = 6
-
-
-async def _when_unlocked(write: Callable[[], Awaitable[T]]) -> T:
-    """Run a write transaction, retrying briefly if SQLite refuses it as locked.
-
-    `BEGIN IMMEDIATE` fails at once (the busy timeout doesn't apply) when
-    another coroutine on this same connection is midway through a read and
-    another process has written since; the read ends within milliseconds.
-    A refused BEGIN did nothing, and a transaction that failed later was
-    rolled back, so trying again is safe.
-    """
-    for attempt in range(_LOCKED_RETRIES):
-        try:
-            return await write()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == _LOCKED_RETRIES - 1:
-                raise
-            await asyncio.sleep(0.01 * 2**attempt)
-    raise AssertionError("unreachable")
-
-
 def _post(row: aiosqlite.Row) -> ScheduledPost:
     return ScheduledPost(
         team_id=row["team_id"],
@@ -85,87 +58,69 @@ class ScheduleRepository:
         A failed attempt can be claimed again (retry); a posted or in-flight
         one cannot, so a crash mid-post errs on the side of no second post.
         """
-        async def write() -> bool:
-            async with self._db.transaction() as conn:
-                cursor = await conn.execute(
-                    "INSERT INTO scheduled_posts (team_id, kind, period, status, claimed_at,"
-                    " claimed_by, attempts) VALUES (?, ?, ?, 'claimed', ?, ?, 1)"
-                    " ON CONFLICT (team_id, kind, period) DO UPDATE SET status = 'claimed',"
-                    " claimed_at = excluded.claimed_at, claimed_by = excluded.claimed_by,"
-                    " attempts = scheduled_posts.attempts + 1"
-                    " WHERE scheduled_posts.status = 'failed'",
-                    (team_id, kind, period, to_iso(now), claimed_by),
-                )
-                return cursor.rowcount == 1
-
-        return await _when_unlocked(write)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO scheduled_posts (team_id, kind, period, status, claimed_at,"
+                " claimed_by, attempts) VALUES (?, ?, ?, 'claimed', ?, ?, 1)"
+                " ON CONFLICT (team_id, kind, period) DO UPDATE SET status = 'claimed',"
+                " claimed_at = excluded.claimed_at, claimed_by = excluded.claimed_by,"
+                " attempts = scheduled_posts.attempts + 1"
+                " WHERE scheduled_posts.status = 'failed'",
+                (team_id, kind, period, to_iso(now), claimed_by),
+            )
+            return cursor.rowcount == 1
 
     async def reclaim(
         self, team_id: str, kind: str, period: str, now: datetime, claimed_by: str
     ) -> None:
         """Take the slot whatever its state: an admin forcing a post by hand."""
-        async def write() -> None:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO scheduled_posts (team_id, kind, period, status, claimed_at,"
-                    " claimed_by, attempts) VALUES (?, ?, ?, 'claimed', ?, ?, 1)"
-                    " ON CONFLICT (team_id, kind, period) DO UPDATE SET status = 'claimed',"
-                    " claimed_at = excluded.claimed_at, claimed_by = excluded.claimed_by,"
-                    " attempts = scheduled_posts.attempts + 1, last_error = NULL",
-                    (team_id, kind, period, to_iso(now), claimed_by),
-                )
-
-        await _when_unlocked(write)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO scheduled_posts (team_id, kind, period, status, claimed_at,"
+                " claimed_by, attempts) VALUES (?, ?, ?, 'claimed', ?, ?, 1)"
+                " ON CONFLICT (team_id, kind, period) DO UPDATE SET status = 'claimed',"
+                " claimed_at = excluded.claimed_at, claimed_by = excluded.claimed_by,"
+                " attempts = scheduled_posts.attempts + 1, last_error = NULL",
+                (team_id, kind, period, to_iso(now), claimed_by),
+            )
 
     async def mark_interrupted(
         self, team_id: str, kind: str, period: str, claimed_before: datetime, reason: str
     ) -> bool:
         """Label a claim that never finished, so admins see it; it is not retried."""
-        async def write() -> bool:
-            async with self._db.transaction() as conn:
-                cursor = await conn.execute(
-                    "UPDATE scheduled_posts SET status = 'interrupted', last_error = ?"
-                    " WHERE team_id = ? AND kind = ? AND period = ? AND status = 'claimed'"
-                    " AND claimed_at < ?",
-                    (reason[:500], team_id, kind, period, to_iso(claimed_before)),
-                )
-                return cursor.rowcount == 1
-
-        return await _when_unlocked(write)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE scheduled_posts SET status = 'interrupted', last_error = ?"
+                " WHERE team_id = ? AND kind = ? AND period = ? AND status = 'claimed'"
+                " AND claimed_at < ?",
+                (reason[:500], team_id, kind, period, to_iso(claimed_before)),
+            )
+            return cursor.rowcount == 1
 
     async def mark_skipped(self, team_id: str, kind: str, period: str, reason: str) -> None:
         """Nothing to post this period (e.g. nobody shares a network); final, not retried."""
-        async def write() -> None:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "UPDATE scheduled_posts SET status = 'skipped', last_error = ?"
-                    " WHERE team_id = ? AND kind = ? AND period = ?",
-                    (reason[:500], team_id, kind, period),
-                )
-
-        await _when_unlocked(write)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE scheduled_posts SET status = 'skipped', last_error = ?"
+                " WHERE team_id = ? AND kind = ? AND period = ?",
+                (reason[:500], team_id, kind, period),
+            )
 
     async def mark_posted(self, team_id: str, kind: str, period: str, now: datetime) -> None:
-        async def write() -> None:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "UPDATE scheduled_posts SET status = 'posted', posted_at = ?, last_error = NULL"
-                    " WHERE team_id = ? AND kind = ? AND period = ?",
-                    (to_iso(now), team_id, kind, period),
-                )
-
-        await _when_unlocked(write)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE scheduled_posts SET status = 'posted', posted_at = ?, last_error = NULL"
+                " WHERE team_id = ? AND kind = ? AND period = ?",
+                (to_iso(now), team_id, kind, period),
+            )
 
     async def mark_failed(self, team_id: str, kind: str, period: str, error: str) -> None:
-        async def write() -> None:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "UPDATE scheduled_posts SET status = 'failed', last_error = ?"
-                    " WHERE team_id = ? AND kind = ? AND period = ?",
-                    (error[:500], team_id, kind, period),
-                )
-
-        await _when_unlocked(write)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE scheduled_posts SET status = 'failed', last_error = ?"
+                " WHERE team_id = ? AND kind = ? AND period = ?",
+                (error[:500], team_id, kind, period),
+            )
 
     async def get(self, team_id: str, kind: str, period: str) -> ScheduledPost | None:
         row = await self._db.fetch_one(
@@ -238,49 +193,46 @@ class ScheduleRepository:
         only last week's is needed (to avoid repeating it), and who was
         suggested to whom is member data not worth keeping longer.
         """
-        async def write() -> StoredPlan:
-            async with self._db.transaction() as conn:
-                cursor = await conn.execute(
-                    "SELECT p.roster, p.computed_at, s.status FROM followfriday_plans p"
-                    " LEFT JOIN scheduled_posts s ON s.team_id = p.team_id AND s.period = p.period"
-                    " AND s.kind = ? WHERE p.team_id = ? AND p.period = ?",
-                    (kind, team_id, period),
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT p.roster, p.computed_at, s.status FROM followfriday_plans p"
+                " LEFT JOIN scheduled_posts s ON s.team_id = p.team_id AND s.period = p.period"
+                " AND s.kind = ? WHERE p.team_id = ? AND p.period = ?",
+                (kind, team_id, period),
+            )
+            existing = await cursor.fetchone()
+            await cursor.close()
+            keep = existing is not None and (
+                existing["roster"] == roster or existing["status"] in FROZEN_STATUSES
+            )
+            if not keep:
+                await conn.execute(
+                    "INSERT OR REPLACE INTO followfriday_plans (team_id, period, roster,"
+                    " computed_at) VALUES (?, ?, ?, ?)",
+                    (team_id, period, roster, to_iso(now)),
                 )
-                existing = await cursor.fetchone()
-                await cursor.close()
-                keep = existing is not None and (
-                    existing["roster"] == roster or existing["status"] in FROZEN_STATUSES
+                await conn.execute(
+                    "DELETE FROM followfriday_suggestions WHERE team_id = ? AND period = ?",
+                    (team_id, period),
                 )
-                if not keep:
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO followfriday_suggestions (team_id, period, user_id,"
+                    " suggested_id, network, reasons, position) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (team_id, period, item.user_id, item.suggested_id, item.network,
+                         "\n".join(item.reasons), position)
+                        for position, item in enumerate(suggestions)
+                    ],
+                )
+            if forget_before is not None:
+                for table in ("followfriday_suggestions", "followfriday_plans"):
                     await conn.execute(
-                        "INSERT OR REPLACE INTO followfriday_plans (team_id, period, roster,"
-                        " computed_at) VALUES (?, ?, ?, ?)",
-                        (team_id, period, roster, to_iso(now)),
+                        f"DELETE FROM {table} WHERE team_id = ? AND period < ?",
+                        (team_id, forget_before),
                     )
-                    await conn.execute(
-                        "DELETE FROM followfriday_suggestions WHERE team_id = ? AND period = ?",
-                        (team_id, period),
-                    )
-                    await conn.executemany(
-                        "INSERT OR IGNORE INTO followfriday_suggestions (team_id, period, user_id,"
-                        " suggested_id, network, reasons, position) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            (team_id, period, item.user_id, item.suggested_id, item.network,
-                             "\n".join(item.reasons), position)
-                            for position, item in enumerate(suggestions)
-                        ],
-                    )
-                if forget_before is not None:
-                    for table in ("followfriday_suggestions", "followfriday_plans"):
-                        await conn.execute(
-                            f"DELETE FROM {table} WHERE team_id = ? AND period < ?",
-                            (team_id, forget_before),
-                        )
-                stored = await self.plan(team_id, period)
-            assert stored is not None
-            return stored
-
-        return await _when_unlocked(write)
+            stored = await self.plan(team_id, period)
+        assert stored is not None
+        return stored
 
     async def _planned(self, team_id: str, period: str) -> tuple[PlannedSuggestion, ...]:
         rows = await self._db.fetch_all(

@@ -88,7 +88,7 @@ def test_networks_and_choices_are_offered_as_choices(dispatcher: Dispatcher) -> 
         ("Mastodon", "mastodon"), ("Bluesky", "bluesky"), ("GitHub", "github"), ("X", "x"),
         ("YouTube", "youtube")]
     period = _option(payload, "leaderboard", "period")
-    assert [c["value"] for c in period["choices"]] == ["all", "week", "month"]
+    assert [c["value"] for c in period["choices"]] == ["week", "month", "all"]
 
 
 def test_numbers_dates_and_text_have_discord_side_limits(dispatcher: Dispatcher) -> None:
