@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
-from chatbot.clock import SystemClock
+from chatbot.clock import Clock, SystemClock
 from chatbot.influence.netguard import build_guarded_client
 from chatbot.influence.networks import build_clients, get_network_name, parse_handle
 from chatbot.influence.networks.base import AccountSnapshot, NetworkError
@@ -16,12 +17,20 @@ from chatbot.influence.score import SCORE_VERSION, score_account
 from chatbot.settings import Settings
 
 
-async def score_one(settings: Settings, network_name: str, raw_handle: str) -> dict[str, Any]:
+async def score_one(
+    settings: Settings,
+    network_name: str,
+    raw_handle: str,
+    *,
+    http: httpx.AsyncClient | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Any]:
     """Raises ValueError with a message for people on any failure."""
-    clock = SystemClock()
+    clock = clock or SystemClock()
     try:
         network = get_network_name(network_name)
-        handle = parse_handle(network, raw_handle)
+        handle = parse_handle(network, raw_handle,
+                              allow_private=settings.klout_allow_private_networks)
     except NetworkError as exc:
         raise ValueError(str(exc)) from None
     guarded = build_guarded_client(
@@ -29,7 +38,11 @@ async def score_one(settings: Settings, network_name: str, raw_handle: str) -> d
         timeout=settings.klout_http_timeout_seconds,
         max_bytes=settings.klout_max_response_bytes,
     )
-    async with httpx.AsyncClient(timeout=settings.klout_http_timeout_seconds) as http, guarded:
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(guarded)
+        if http is None:
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(timeout=settings.klout_http_timeout_seconds))
         client = build_clients(settings, http, clock=clock, sleep=asyncio.sleep,
                                mastodon_http=guarded)[network]
         try:

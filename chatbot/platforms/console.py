@@ -113,8 +113,7 @@ async def run_console(
                 continue
             reply = await session.handle(text)
             render(out, reply, files_dir)
-            if not interactive:
-                out.print()
+            out.print()
     except KeyboardInterrupt:
         pass
     finally:
