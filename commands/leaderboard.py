@@ -60,7 +60,7 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
         buttons.append(Button("◀ Previous", f"{base} page {page - 1}"))
     if page < pages:
         buttons.append(Button("Next ▶", f"{base} page {page + 1}"))
-    footer = f"page {page} of {pages} · {len(board)} members"
+    footer = f"page {page} of {pages} · {len(board)} member{'' if len(board) == 1 else 's'}"
     if period == "all":
         footer += " · arrows: rank change over 7 days"
     return Reply(
