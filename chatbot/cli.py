@@ -60,24 +60,39 @@ def _console_user(explicit: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:64] or "me"
 
 
-async def _console(settings: Settings, user: str | None, team: str) -> int:
+async def _console(
+    settings: Settings, user: str | None, team: str, *, with_scheduler: bool = False
+) -> int:
     from chatbot.app import build_app
-    from chatbot.platforms.console import ConsoleSession, run_console
+    from chatbot.delivery import deliver_with
+    from chatbot.platforms.console import ConsolePlatform, ConsoleSession, run_console
+    from chatbot.scheduler import build_scheduler
 
+    out = Console(highlight=False)
     async with build_app(settings) as app:
         try:
             session = ConsoleSession(app.dispatcher, _console_user(user), team)
         except ValueError as exc:
             print(f"kloutbot console: {exc}", file=sys.stderr)
             return 2
-        return await run_console(session, files_dir=settings.klout_export_dir)
+        scheduler = None
+        if with_scheduler:
+            # `run` is the bot: refresh and weekly posts go on while you chat.
+            app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir)
+            scheduler = build_scheduler(app, deliver_with(app.platforms))
+            scheduler.start()
+        try:
+            return await run_console(session, console=out, files_dir=settings.klout_export_dir)
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
 
 
 async def _run(settings: Settings) -> int:
     if not settings.slack_enabled and not settings.discord_enabled:
         print("No Slack or Discord tokens set: starting the console chat "
               "(see README to connect a workspace).", file=sys.stderr)
-        return await _console(settings, None, "local")
+        return await _console(settings, None, "local", with_scheduler=True)
     from chatbot.app import build_app
     from chatbot.delivery import deliver_with
     from chatbot.scheduler import build_scheduler
