@@ -62,6 +62,11 @@ class Dispatcher:
         self.services = services
         self.commands = commands if commands is not None else all_commands()
         self._by_name = {spec.name: spec for spec in self.commands}
+        # What was last written for each team and member, so a command writes
+        # only when a name changed: two write transactions per command would
+        # queue every answer behind refresh writes.
+        self._team_names: dict[str, str] = {}
+        self._member_names: dict[tuple[str, str], str] = {}
 
     def spec(self, name: str) -> CommandSpec:
         return self._by_name[name]
@@ -96,8 +101,14 @@ class Dispatcher:
                          f"{'workspace' if caller.platform == 'slack' else 'server'}.")
         storage = self.services.storage
         now = self.services.clock.now()
-        await storage.teams.ensure(caller.team_id, caller.platform, caller.team_name, now)
-        await storage.members.follow_rename(caller.team_id, caller.user_id, caller.display_name)
+        if self._team_names.get(caller.team_id) != caller.team_name:
+            await storage.teams.ensure(caller.team_id, caller.platform, caller.team_name, now)
+            self._team_names[caller.team_id] = caller.team_name
+        member = (caller.team_id, caller.user_id)
+        if self._member_names.get(member) != caller.display_name:
+            await storage.members.follow_rename(caller.team_id, caller.user_id,
+                                                caller.display_name)
+            self._member_names[member] = caller.display_name
         ctx = Context(caller=caller, services=self.services, commands=self.commands,
                       lookup_name=lookup_name)
         try:

@@ -57,11 +57,7 @@ async def summarize(ctx: Context, user_id: str, *, history_days: int = 90) -> Me
     history = await storage.scores.history(
         ctx.team_id, user_id, today - timedelta(days=history_days)
     )
-    team_values = await storage.scores.values_on(ctx.team_id, today)
-    rank = None
-    if user_id in team_values:
-        mine = team_values[user_id]
-        rank = 1 + sum(1 for value in team_values.values() if value > mine)
+    rank, team_size = await storage.scores.rank_of(ctx.team_id, user_id)
     member = await storage.members.get(ctx.team_id, user_id)
     latest_network: dict[str, float] = {}
     if current is not None:
@@ -78,7 +74,7 @@ async def summarize(ctx: Context, user_id: str, *, history_days: int = 90) -> Me
         network_scores=latest_network,
         handles=await storage.handles.for_member(ctx.team_id, user_id),
         rank=rank,
-        team_size=len(team_values),
+        team_size=team_size,
         refreshed_at=member.last_refreshed_at if member else None,
         goal=await storage.goals.get(ctx.team_id, user_id),
     )

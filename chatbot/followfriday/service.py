@@ -343,15 +343,7 @@ class FollowFridayService:
 
     async def _gains(self, team_id: str, today: date) -> dict[str, float]:
         """Each member's score change over the last seven days (rising scores come first)."""
-        scores = self._storage.scores
-        current = await scores.values_on(team_id, today)
-        week_ago = today - timedelta(days=7)
-        before = await scores.values_on(team_id, week_ago)
-        joined = await scores.earliest_since(team_id, week_ago)
-        return {
-            user: value - before.get(user, joined.get(user, value))
-            for user, value in current.items()
-        }
+        return await self._storage.scores.gains(team_id, today, today - timedelta(days=7))
 
     def _shown_handle(self, network: str, handle: str) -> str:
         client = self._clients.get(network)

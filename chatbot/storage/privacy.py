@@ -15,6 +15,8 @@ MEMBER_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("posts", ("user_id",)),
     ("scores", ("user_id",)),
     ("network_scores", ("user_id",)),
+    ("latest_scores", ("user_id",)),
+    ("latest_network_scores", ("user_id",)),
     ("endorsements", ("giver_id", "receiver_id")),
     ("goals", ("user_id",)),
     ("followfriday_suggestions", ("user_id", "suggested_id")),

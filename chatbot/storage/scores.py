@@ -1,15 +1,38 @@
-"""Score history (one smoothed point per member per day) and leaderboards."""
+"""Score history (one smoothed point per member per day) and leaderboards.
+
+`latest_scores` and `latest_network_scores` hold each member's newest point so
+boards and ranks read one row per member; `scores` keeps the whole history.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import aiosqlite
 
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.database import Database
 from chatbot.storage.models import ScorePoint, Standing
+
+_CHUNK = 500
+"""Ids per `IN (...)` list, well under SQLite's variable limit."""
+
+
+@dataclass(frozen=True)
+class DayScore:
+    """One member's point for one day, as refresh writes it."""
+
+    team_id: str
+    user_id: str
+    day: date
+    score: int
+    raw: float
+    version: str
+    components_json: str
+    network_scores: Mapping[str, float]
+    computed_at: datetime
 
 
 def _point(row: aiosqlite.Row) -> ScorePoint:
@@ -37,6 +60,11 @@ def _ranked(values: Mapping[str, float]) -> dict[str, int]:
     return ranks
 
 
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
 class ScoreRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -54,22 +82,50 @@ class ScoreRepository:
         now: datetime,
     ) -> None:
         """Today's point replaces an earlier one of the same day."""
+        await self.save_days([DayScore(team_id, user_id, day, score, raw, version,
+                                       components_json, network_scores, now)])
+
+    async def save_days(self, points: Sequence[DayScore]) -> None:
+        """Many members' points in one transaction: refresh writes a whole team at once."""
+        if not points:
+            return
         async with self._db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "INSERT OR REPLACE INTO scores (team_id, user_id, day, score, raw, version,"
                 " components_json, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (team_id, user_id, day.isoformat(), score, raw, version, components_json,
-                 to_iso(now)),
+                [(p.team_id, p.user_id, p.day.isoformat(), p.score, p.raw, p.version,
+                  p.components_json, to_iso(p.computed_at)) for p in points],
             )
-            await conn.execute(
-                "DELETE FROM network_scores WHERE team_id = ? AND user_id = ? AND day = ?",
-                (team_id, user_id, day.isoformat()),
+            await conn.executemany(
+                "INSERT INTO latest_scores (team_id, user_id, day, score, raw)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET"
+                " day = excluded.day, score = excluded.score, raw = excluded.raw"
+                " WHERE excluded.day >= latest_scores.day",
+                [(p.team_id, p.user_id, p.day.isoformat(), p.score, p.raw) for p in points],
             )
+            keys = [(p.team_id, p.user_id, p.day.isoformat()) for p in points]
+            await conn.executemany(
+                "DELETE FROM network_scores WHERE team_id = ? AND user_id = ? AND day = ?", keys
+            )
+            # A network the member dropped leaves the per-network boards with the new point.
+            await conn.executemany(
+                "DELETE FROM latest_network_scores WHERE team_id = ? AND user_id = ?"
+                " AND day <= ?", keys
+            )
+            per_network = [
+                (p.team_id, p.user_id, p.day.isoformat(), network, value)
+                for p in points
+                for network, value in p.network_scores.items()
+            ]
             await conn.executemany(
                 "INSERT INTO network_scores (team_id, user_id, day, network, score)"
                 " VALUES (?, ?, ?, ?, ?)",
-                [(team_id, user_id, day.isoformat(), net, value)
-                 for net, value in network_scores.items()],
+                per_network,
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO latest_network_scores (team_id, user_id, day, network,"
+                " score) VALUES (?, ?, ?, ?, ?)",
+                per_network,
             )
 
     async def latest(self, team_id: str, user_id: str, on_or_before: date | None = None
@@ -104,54 +160,118 @@ class ScoreRepository:
             )
         return series
 
+    async def _latest(self, team_id: str, network: str | None) -> dict[str, tuple[str, float]]:
+        if network is None:
+            rows = await self._db.fetch_all(
+                "SELECT user_id, day, raw AS value FROM latest_scores WHERE team_id = ?",
+                (team_id,),
+            )
+        else:
+            rows = await self._db.fetch_all(
+                "SELECT user_id, day, score AS value FROM latest_network_scores"
+                " WHERE team_id = ? AND network = ?",
+                (team_id, network),
+            )
+        return {row["user_id"]: (row["day"], float(row["value"])) for row in rows}
+
+    async def _on_exact_day(self, team_id: str, day: str, network: str | None
+                            ) -> dict[str, float]:
+        if network is None:
+            rows = await self._db.fetch_all(
+                "SELECT user_id, raw AS value FROM scores WHERE team_id = ? AND day = ?",
+                (team_id, day),
+            )
+        else:
+            rows = await self._db.fetch_all(
+                "SELECT user_id, score AS value FROM network_scores"
+                " WHERE team_id = ? AND network = ? AND day = ?",
+                (team_id, network, day),
+            )
+        return {row["user_id"]: float(row["value"]) for row in rows}
+
+    async def _seek(
+        self, team_id: str, user_ids: Sequence[str], day: str, network: str | None, *,
+        after: bool = False,
+    ) -> dict[str, float]:
+        """Per member, the newest value on or before `day` (or the oldest on or after it)."""
+        found: dict[str, float] = {}
+        order = "ASC" if after else "DESC"
+        compare = ">=" if after else "<="
+        for chunk in _chunks(user_ids):
+            marks = ",".join("?" * len(chunk))
+            if network is None:
+                sql = (
+                    f"SELECT m.user_id, (SELECT s.raw FROM scores s WHERE s.team_id = m.team_id"
+                    f" AND s.user_id = m.user_id AND s.day {compare} ? ORDER BY s.day {order}"
+                    f" LIMIT 1) AS value FROM latest_scores m"
+                    f" WHERE m.team_id = ? AND m.user_id IN ({marks})"
+                )
+                params: tuple[object, ...] = (day, team_id, *chunk)
+            else:
+                sql = (
+                    f"SELECT m.user_id, (SELECT s.score FROM network_scores s"
+                    f" WHERE s.team_id = m.team_id AND s.user_id = m.user_id"
+                    f" AND s.network = m.network AND s.day {compare} ? ORDER BY s.day {order}"
+                    f" LIMIT 1) AS value FROM latest_network_scores m"
+                    f" WHERE m.team_id = ? AND m.network = ? AND m.user_id IN ({marks})"
+                )
+                params = (day, team_id, network, *chunk)
+            for row in await self._db.fetch_all(sql, params):
+                if row["value"] is not None:
+                    found[row["user_id"]] = float(row["value"])
+        return found
+
     async def values_on(
         self, team_id: str, day: date, network: str | None = None
     ) -> dict[str, float]:
-        """Each member's latest score on or before `day` (overall or one network)."""
-        if network is None:
-            sql = (
-                "SELECT s.user_id, s.raw AS value FROM scores s"
-                " JOIN (SELECT user_id, MAX(day) AS day FROM scores"
-                "       WHERE team_id = ? AND day <= ? GROUP BY user_id) latest"
-                " ON latest.user_id = s.user_id AND latest.day = s.day"
-                " WHERE s.team_id = ?"
-            )
-            params: tuple[object, ...] = (team_id, day.isoformat(), team_id)
-        else:
-            sql = (
-                "SELECT s.user_id, s.score AS value FROM network_scores s"
-                " JOIN (SELECT user_id, MAX(day) AS day FROM network_scores"
-                "       WHERE team_id = ? AND network = ? AND day <= ? GROUP BY user_id) latest"
-                " ON latest.user_id = s.user_id AND latest.day = s.day"
-                " WHERE s.team_id = ? AND s.network = ?"
-            )
-            params = (team_id, network, day.isoformat(), team_id, network)
-        rows = await self._db.fetch_all(sql, params)
-        return {row["user_id"]: float(row["value"]) for row in rows}
+        """Each member's latest score on or before `day` (overall or one network).
 
-    async def earliest_since(
-        self, team_id: str, since: date, network: str | None = None
+        Today is one row per member; a past day reads that day's rows through a
+        covering index and seeks only members who have no point on it.
+        """
+        wanted = day.isoformat()
+        latest = await self._latest(team_id, network)
+        values = {user: value for user, (seen, value) in latest.items() if seen <= wanted}
+        pending = [user for user, (seen, _) in latest.items() if seen > wanted]
+        if pending:
+            exact = await self._on_exact_day(team_id, wanted, network)
+            values.update({user: exact[user] for user in pending if user in exact})
+            missing = [user for user in pending if user not in exact]
+            if missing:
+                values.update(await self._seek(team_id, missing, wanted, network))
+        return values
+
+    async def gains(
+        self,
+        team_id: str,
+        day: date,
+        since: date,
+        network: str | None = None,
+        *,
+        current: Mapping[str, float] | None = None,
     ) -> dict[str, float]:
-        """First value inside a period, the baseline for members who joined during it."""
-        if network is None:
-            sql = (
-                "SELECT s.user_id, s.raw AS value FROM scores s"
-                " JOIN (SELECT user_id, MIN(day) AS day FROM scores"
-                "       WHERE team_id = ? AND day >= ? GROUP BY user_id) first"
-                " ON first.user_id = s.user_id AND first.day = s.day WHERE s.team_id = ?"
-            )
-            params: tuple[object, ...] = (team_id, since.isoformat(), team_id)
-        else:
-            sql = (
-                "SELECT s.user_id, s.score AS value FROM network_scores s"
-                " JOIN (SELECT user_id, MIN(day) AS day FROM network_scores"
-                "       WHERE team_id = ? AND network = ? AND day >= ? GROUP BY user_id) first"
-                " ON first.user_id = s.user_id AND first.day = s.day"
-                " WHERE s.team_id = ? AND s.network = ?"
-            )
-            params = (team_id, network, since.isoformat(), team_id, network)
-        rows = await self._db.fetch_all(sql, params)
-        return {row["user_id"]: float(row["value"]) for row in rows}
+        """Each member's change from `since` to `day`; members who joined in between
+        gain from their first point."""
+        now_values = current if current is not None else await self.values_on(
+            team_id, day, network)
+        base = await self.values_on(team_id, since, network)
+        joined = [user for user in now_values if user not in base]
+        if joined:
+            base.update(await self._seek(team_id, joined, since.isoformat(), network,
+                                         after=True))
+        return {user: value - base.get(user, value) for user, value in now_values.items()}
+
+    async def rank_of(self, team_id: str, user_id: str) -> tuple[int | None, int]:
+        """(rank by current score or None, members with a score), without reading the board."""
+        row = await self._db.fetch_one(
+            "SELECT (SELECT COUNT(*) FROM latest_scores WHERE team_id = ?) AS size,"
+            " (SELECT 1 + COUNT(*) FROM latest_scores WHERE team_id = ? AND raw >"
+            "  (SELECT raw FROM latest_scores WHERE team_id = ? AND user_id = ?)) AS rank,"
+            " EXISTS (SELECT 1 FROM latest_scores WHERE team_id = ? AND user_id = ?) AS scored",
+            (team_id, team_id, team_id, user_id, team_id, user_id),
+        )
+        assert row is not None
+        return (int(row["rank"]) if row["scored"] else None), int(row["size"])
 
     async def standings(
         self,
@@ -176,18 +296,12 @@ class ScoreRepository:
             now_values = current if day == today else await self.values_on(team_id, day, network)
             if since is None:
                 return now_values
-            offset = today - since
-            base = await self.values_on(team_id, day - offset, network)
-            joined = await self.earliest_since(team_id, day - offset, network)
-            return {
-                user: value - base.get(user, joined.get(user, value))
-                for user, value in now_values.items()
-            }
+            return await self.gains(team_id, day, day - (today - since), network,
+                                    current=now_values)
 
         values = await board(today)
         ranks = _ranked(values)
-        week_ago = today.fromordinal(today.toordinal() - 7)
-        earlier = await board(week_ago)
+        earlier = await board(today - timedelta(days=7))
         earlier_ranks = _ranked(earlier) if earlier else {}
         return sorted(
             (
