@@ -164,7 +164,10 @@ async def _refresh(settings: Settings, team: str | None, everyone: bool) -> int:
             older = timedelta(0) if everyone else timedelta(
                 minutes=settings.klout_refresh_interval_minutes)
             report = await app.refresher.refresh_due(older, team_id=team, progress=update)
-        print(f"{report.members} members refreshed, {report.scored} scored.")
+        print(f"{report.members - report.deferred} members refreshed, {report.scored} scored.")
+        if report.deferred:
+            print(f"  {report.deferred} members wait for the next run: a network's rate limit "
+                  "is spent for now.")
         for network, count in sorted(report.failed.items()):
             print(f"  {network}: {count} accounts failed (kept their last good data)")
     return 0

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 Deliver = Callable[[Team, Reply], Awaitable[None]]
 
+REFRESH_TICK_MINUTES = 15
+
 
 def build_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
     interval = app.settings.klout_refresh_interval_minutes
@@ -41,9 +43,12 @@ def build_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
         except Exception:
             log.exception("weekly #FollowFriday tick failed")
 
-    # Jitter spreads many self-hosted bots' calls to the same public APIs;
-    # coalescing turns a backlog of missed runs into one.
-    scheduler.add_job(refresh, IntervalTrigger(minutes=interval, jitter=min(300, interval * 6)),
+    # The job looks for due members more often than the interval, so members a
+    # spent rate limit held back go as soon as budget returns. Jitter spreads many
+    # self-hosted bots' calls to the same public APIs; coalescing turns a backlog
+    # of missed runs into one.
+    tick = min(interval, REFRESH_TICK_MINUTES)
+    scheduler.add_job(refresh, IntervalTrigger(minutes=tick, jitter=min(120, tick * 6)),
                       id="refresh", coalesce=True, max_instances=1, misfire_grace_time=None,
                       next_run_time=app.clock.now() + timedelta(minutes=1))
     scheduler.add_job(followfriday, IntervalTrigger(minutes=1), id="followfriday",

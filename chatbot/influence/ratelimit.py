@@ -122,12 +122,15 @@ def _first_int(headers: Mapping[str, str], *names: str) -> int | None:
 
 
 def parse_rate_limit_headers(headers: Mapping[str, str], now: float) -> ServerBudget:
-    """Read `X-RateLimit-*` (Mastodon, GitHub, Bluesky) or `x-rate-limit-*` (X)."""
+    """Read `X-RateLimit-*` (Mastodon, GitHub), `x-rate-limit-*` (X) or the
+    unprefixed `RateLimit-*` (Bluesky's PDS, the IETF draft)."""
     headers = {name.lower(): value for name, value in headers.items()}
-    reset_raw = headers.get("x-ratelimit-reset") or headers.get("x-rate-limit-reset")
+    reset_raw = (headers.get("x-ratelimit-reset") or headers.get("x-rate-limit-reset")
+                 or headers.get("ratelimit-reset"))
     return ServerBudget(
-        limit=_first_int(headers, "x-ratelimit-limit", "x-rate-limit-limit"),
-        remaining=_first_int(headers, "x-ratelimit-remaining", "x-rate-limit-remaining"),
+        limit=_first_int(headers, "x-ratelimit-limit", "x-rate-limit-limit", "ratelimit-limit"),
+        remaining=_first_int(headers, "x-ratelimit-remaining", "x-rate-limit-remaining",
+                             "ratelimit-remaining"),
         reset_at=parse_reset(reset_raw, now) if reset_raw else None,
     )
 
@@ -219,15 +222,19 @@ class RateLimiter:
         return max(waits)
 
     def observe(self, key: str, headers: Mapping[str, str]) -> None:
-        """Tighten the key's budget with what the server says is left."""
+        """Tighten the key's budget with what the server says is left.
+
+        Other requests still in flight may not be counted in `remaining` yet,
+        so each is subtracted: with N requests at once up to N - 1 of a
+        window's budget can go unspent, which is why small budgets (keyless
+        GitHub) run one request at a time.
+        """
         state = self._state(key)
         budget = parse_rate_limit_headers(headers, self._now())
         if budget.limit is not None and budget.limit > 0:
             state.server_limit = budget.limit
         if budget.remaining is None or budget.reset_at is None:
             return
-        # Requests still in flight may or may not be counted in `remaining`:
-        # assume they are not, so the estimate errs on the safe side.
         estimate = max(0, budget.remaining - max(0, state.in_flight - 1))
         same_window = (
             state.server_reset is not None

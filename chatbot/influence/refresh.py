@@ -1,9 +1,13 @@
 """Refresh: fetch members' accounts, keep the last good data, store a daily score.
 
-Fetching is grouped by network so each client can batch (Bluesky profiles 25
-at a time, X users 100) and spend its own rate limit; networks run side by
-side. Scoring always reads from storage, so a network that failed this time
-scores from its last good snapshot instead of dropping out.
+Fetching is grouped by network and cut into chunks of what one API call
+answers (Bluesky profiles 25 at a time, X users 100, one elsewhere); a
+chunk's posts are fetched right after its profiles, so a spent rate limit
+leaves whole members refreshed rather than many half-fetched. Once a network
+says its budget is spent, its remaining members wait for the next run
+instead of costing requests that would be refused. Scoring always reads from
+storage, so a network that failed this time scores from its last good
+snapshot instead of dropping out.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,21 +26,35 @@ from chatbot.influence.networks.base import (
     NetworkError,
     Post,
     Profile,
+    RateLimited,
 )
-from chatbot.influence.score import ScoreResult, combine, result_to_json, score_account, smooth
+from chatbot.influence.score import (
+    NetworkScore,
+    ScoreResult,
+    combine,
+    result_to_json,
+    score_account,
+    smooth,
+)
 from chatbot.storage import Storage
-from chatbot.storage.models import Handle, Member
+from chatbot.storage.models import Handle, Member, Snapshot
+from chatbot.storage.scores import DayScore
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """(stage, done, total) for the CLI's progress display."""
 
+RESCORE_CHUNK = 500
+"""Members scored per storage round trip: one transaction writes them all."""
+
 
 @dataclass
 class RefreshReport:
     members: int = 0
     scored: int = 0
+    deferred: int = 0
+    """Members left due because a network's rate limit was spent before their turn."""
     fetched: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     errors: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -47,6 +65,9 @@ class RefreshReport:
 class _Fetched:
     profile: Profile
     posts: Sequence[Post]
+
+
+Outcome = _Fetched | NetworkError
 
 
 class Refresher:
@@ -83,8 +104,9 @@ class Refresher:
     ) -> RefreshReport:
         report = RefreshReport(members=len(members))
         handles: list[Handle] = []
-        for member in members:
-            handles.extend(await self.storage.handles.for_member(member.team_id, member.user_id))
+        for team_id, user_ids in _by_team(members).items():
+            for owned in (await self.storage.handles.for_members(team_id, user_ids)).values():
+                handles.extend(owned)
         by_network: dict[str, list[Handle]] = {}
         for handle in handles:
             by_network.setdefault(handle.network, []).append(handle)
@@ -92,65 +114,99 @@ class Refresher:
             *(self._fetch_network(network, group, progress)
               for network, group in by_network.items())
         )
-        fetched: dict[tuple[str, str], _Fetched | NetworkError] = {}
+        fetched: dict[tuple[str, str], Outcome] = {}
         for outcome in results:
             fetched.update(outcome)
         now = self._clock.now()
+        waiting: set[tuple[str, str]] = set()
+        tried: set[tuple[str, str]] = set()
         for index, handle in enumerate(handles):
             result = fetched.get((handle.network, handle.handle))
+            member = (handle.team_id, handle.user_id)
+            if isinstance(result, RateLimited):
+                waiting.add(member)
+            else:
+                tried.add(member)
             await self._store(handle, result, now, report)
             if progress:
                 progress("saving", index + 1, len(handles))
-        for index, member in enumerate(members):
-            if await self.rescore(member.team_id, member.user_id) is not None:
-                report.scored += 1
-            await self.storage.members.mark_refreshed(member.team_id, member.user_id, now)
-            if progress:
-                progress("scoring", index + 1, len(members))
+        # A member all of whose networks were out of budget stays due, first in line.
+        done = [m for m in members if (m.team_id, m.user_id) not in waiting - tried]
+        report.deferred = len(members) - len(done)
+        report.scored = await self.rescore_many(done, progress=progress)
+        await self.storage.members.mark_refreshed_many(
+            [(m.team_id, m.user_id) for m in done], now)
         await self.storage.activity.prune_posts(now - self._window)
         return report
 
     async def _fetch_network(
         self, network: str, handles: Sequence[Handle], progress: Progress | None
-    ) -> dict[tuple[str, str], _Fetched | NetworkError]:
+    ) -> dict[tuple[str, str], Outcome]:
         client = self._clients.get(network)
         distinct = sorted({handle.handle for handle in handles})
         if client is None:
             missing = NetworkError(f"{network} is not available on this bot")
             return {(network, name): missing for name in distinct}
-        try:
-            profiles = await client.fetch_profiles(distinct)
-        except NetworkError as exc:
-            return {(network, name): exc for name in distinct}
-        since = self._clock.now() - self._window
+        size = max(1, client.profiles_per_request)
+        chunks = [distinct[start : start + size] for start in range(0, len(distinct), size)]
         gate = asyncio.Semaphore(self._concurrency)
-        done = 0
+        spent: list[RateLimited] = []
+        results: dict[tuple[str, str], Outcome] = {}
+        since = self._clock.now() - self._window
 
-        async def posts_of(name: str) -> tuple[tuple[str, str], _Fetched | NetworkError]:
-            nonlocal done
-            profile = profiles.get(name, NetworkError("no answer for this account"))
-            if isinstance(profile, NetworkError):
-                return (network, name), profile
+        async def posts_of(profile: Profile) -> Outcome:
             try:
-                async with gate:
-                    posts = await client.fetch_posts(profile, since)
+                return _Fetched(profile, await client.fetch_posts(profile, since))
             except NetworkError as exc:
-                return (network, name), exc
+                return exc
             except Exception as exc:  # a client bug must not stop other members
-                log.exception("fetching posts of %s on %s failed", name, network)
-                return (network, name), NetworkError(f"unexpected error ({type(exc).__name__})")
-            finally:
-                done += 1
-                if progress:
-                    progress(network, done, len(distinct))
-            return (network, name), _Fetched(profile, posts)
+                log.exception("fetching posts of %s on %s failed", profile.handle, network)
+                return NetworkError(f"unexpected error ({type(exc).__name__})")
 
-        return dict(await asyncio.gather(*(posts_of(name) for name in distinct)))
+        async def run(chunk: list[str]) -> None:
+            async with gate:
+                if spent:
+                    outcomes: dict[str, Outcome] = dict.fromkeys(chunk, spent[0])
+                else:
+                    outcomes = await self._fetch_chunk(client, chunk, posts_of)
+                for name, outcome in outcomes.items():
+                    results[(network, name)] = outcome
+                    if isinstance(outcome, RateLimited) and not spent:
+                        spent.append(RateLimited(
+                            f"{client.label}'s rate limit is spent; this account waits for the "
+                            "next refresh.", outcome.retry_after))
+                if progress:
+                    progress(network, len(results), len(distinct))
+
+        await asyncio.gather(*(run(chunk) for chunk in chunks))
+        return results
+
+    @staticmethod
+    async def _fetch_chunk(
+        client: NetworkClient,
+        chunk: list[str],
+        posts_of: Callable[[Profile], Coroutine[object, object, Outcome]],
+    ) -> dict[str, Outcome]:
+        try:
+            profiles = await client.fetch_profiles(chunk)
+        except NetworkError as exc:
+            return dict.fromkeys(chunk, exc)
+        outcomes: dict[str, Outcome] = {}
+        found: dict[str, Profile] = {}
+        for name in chunk:
+            profile = profiles.get(name, NetworkError("no answer for this account"))
+            if isinstance(profile, Profile):
+                found[name] = profile
+            else:
+                outcomes[name] = profile
+        posts = await asyncio.gather(*(posts_of(profile) for profile in found.values()))
+        outcomes.update(zip(found, posts, strict=True))
+        return outcomes
 
     async def _store(
         self,
         handle: Handle,
-        result: _Fetched | NetworkError | None,
+        result: Outcome | None,
         now: datetime,
         report: RefreshReport,
     ) -> None:
@@ -174,18 +230,63 @@ class Refresher:
         report.fetched[handle.network] = report.fetched.get(handle.network, 0) + 1
 
     async def rescore(self, team_id: str, user_id: str) -> ScoreResult | None:
-        """Score from stored data and save today's smoothed point."""
+        """Score one member from stored data and save today's smoothed point."""
+        results = await self._rescore_team(team_id, [user_id])
+        return results.get(user_id)
+
+    async def rescore_many(
+        self, members: Sequence[Member], *, progress: Progress | None = None
+    ) -> int:
+        """Score members from stored data, a chunk of them per transaction; returns how many
+        had data to score."""
+        scored = 0
+        done = 0
+        for team_id, user_ids in _by_team(members).items():
+            for start in range(0, len(user_ids), RESCORE_CHUNK):
+                chunk = user_ids[start : start + RESCORE_CHUNK]
+                scored += len(await self._rescore_team(team_id, chunk))
+                done += len(chunk)
+                if progress:
+                    progress("scoring", done, len(members))
+        return scored
+
+    async def _rescore_team(self, team_id: str, user_ids: Sequence[str]
+                            ) -> dict[str, ScoreResult]:
         storage = self.storage
         now = self._clock.now()
         team = await storage.teams.get(team_id)
         count_unverified = team.count_unverified if team else True
-        handles = {
-            h.network: h
-            for h in await storage.handles.for_member(team_id, user_id)
-            if h.verified or count_unverified
-        }
-        snapshots = await storage.activity.latest_snapshots(team_id, user_id)
-        posts = await storage.activity.posts(team_id, user_id, now - self._window)
+        handles = await storage.handles.for_members(team_id, user_ids)
+        snapshots = await storage.activity.latest_snapshots_of(team_id, user_ids)
+        posts = await storage.activity.posts_of(team_id, user_ids, now - self._window)
+        previous = await storage.scores.latest_before(team_id, user_ids, now.date())
+        results: dict[str, ScoreResult] = {}
+        points: list[DayScore] = []
+        for user_id in user_ids:
+            counted = {h.network: h for h in handles[user_id] if h.verified or count_unverified}
+            accounts = self._score_accounts(counted, snapshots[user_id], posts[user_id], now)
+            if not accounts:
+                continue
+            result = combine(accounts)
+            before = previous.get(user_id)
+            days = (now.date() - before.day).days if before else 0
+            shown = smooth(before.raw if before else None, result.raw, days)
+            results[user_id] = result
+            points.append(DayScore(
+                team_id, user_id, now.date(), round(shown), shown, result.version,
+                json.dumps(result_to_json(result), sort_keys=True),
+                {name: item.score for name, item in result.networks.items()}, now,
+            ))
+        await storage.scores.save_days(points)
+        return results
+
+    def _score_accounts(
+        self,
+        handles: Mapping[str, Handle],
+        snapshots: Sequence[Snapshot],
+        posts: Mapping[str, Sequence[Post]],
+        now: datetime,
+    ) -> list[NetworkScore]:
         accounts = []
         for snapshot in snapshots:
             handle = handles.get(snapshot.network)
@@ -206,16 +307,11 @@ class Refresher:
                 now,
                 self._window.days,
             ))
-        if not accounts:
-            return None
-        result = combine(accounts)
-        previous = await storage.scores.latest(team_id, user_id, now.date() - timedelta(days=1))
-        days = (now.date() - previous.day).days if previous else 0
-        shown = smooth(previous.raw if previous else None, result.raw, days)
-        await storage.scores.save_day(
-            team_id, user_id, now.date(), round(shown), shown, result.version,
-            json.dumps(result_to_json(result), sort_keys=True),
-            {name: item.score for name, item in result.networks.items()},
-            now,
-        )
-        return result
+        return accounts
+
+
+def _by_team(members: Sequence[Member]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for member in members:
+        grouped.setdefault(member.team_id, []).append(member.user_id)
+    return grouped

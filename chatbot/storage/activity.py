@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+
+import aiosqlite
 
 from chatbot.clock import from_iso, to_iso
 from chatbot.influence.networks.base import Post
-from chatbot.storage.database import Database
+from chatbot.storage.database import Database, chunks, marks
 from chatbot.storage.models import Snapshot
+
+
+def _post(row: aiosqlite.Row) -> Post:
+    return Post(
+        id=row["post_id"],
+        created_at=from_iso(row["created_at"]),
+        replies=row["replies"],
+        reposts=row["reposts"],
+        quotes=row["quotes"],
+        likes=row["likes"],
+        has_media=bool(row["has_media"]),
+        is_question=bool(row["is_question"]),
+        is_reply=bool(row["is_reply"]),
+        is_repost=bool(row["is_repost"]),
+    )
 
 
 class ActivityRepository:
@@ -47,24 +64,33 @@ class ActivityRepository:
             )
 
     async def latest_snapshots(self, team_id: str, user_id: str) -> list[Snapshot]:
-        rows = await self._db.fetch_all(
-            "SELECT s.* FROM metric_snapshots s WHERE s.team_id = ? AND s.user_id = ?"
-            " AND s.day = (SELECT MAX(day) FROM metric_snapshots t WHERE t.team_id = s.team_id"
-            " AND t.user_id = s.user_id AND t.network = s.network) ORDER BY s.network",
-            (team_id, user_id),
-        )
-        return [
-            Snapshot(
-                network=row["network"],
-                day=date.fromisoformat(row["day"]),
-                fetched_at=from_iso(row["fetched_at"]),
-                followers=row["followers"],
-                following=row["following"],
-                posts=row["posts"],
-                extra_json=row["extra_json"],
+        return (await self.latest_snapshots_of(team_id, [user_id]))[user_id]
+
+    async def latest_snapshots_of(
+        self, team_id: str, user_ids: Sequence[str]
+    ) -> dict[str, list[Snapshot]]:
+        """Each member's newest snapshot per network: the last good data."""
+        found: dict[str, list[Snapshot]] = {user_id: [] for user_id in user_ids}
+        for chunk in chunks(user_ids):
+            rows = await self._db.fetch_all(
+                "SELECT s.* FROM metric_snapshots s WHERE s.team_id = ?"
+                f" AND s.user_id IN ({marks(chunk)})"
+                " AND s.day = (SELECT MAX(day) FROM metric_snapshots t WHERE t.team_id = s.team_id"
+                " AND t.user_id = s.user_id AND t.network = s.network)"
+                " ORDER BY s.user_id, s.network",
+                (team_id, *chunk),
             )
-            for row in rows
-        ]
+            for row in rows:
+                found[row["user_id"]].append(Snapshot(
+                    network=row["network"],
+                    day=date.fromisoformat(row["day"]),
+                    fetched_at=from_iso(row["fetched_at"]),
+                    followers=row["followers"],
+                    following=row["following"],
+                    posts=row["posts"],
+                    extra_json=row["extra_json"],
+                ))
+        return found
 
     async def save_posts(
         self, team_id: str, user_id: str, network: str, posts: Iterable[Post]
@@ -99,30 +125,23 @@ class ActivityRepository:
             )
 
     async def posts(
-        self, team_id: str, user_id: str, since: datetime, network: str | None = None
+        self, team_id: str, user_id: str, since: datetime
     ) -> dict[str, list[Post]]:
-        sql = "SELECT * FROM posts WHERE team_id = ? AND user_id = ? AND created_at >= ?"
-        params: list[object] = [team_id, user_id, to_iso(since)]
-        if network is not None:
-            sql += " AND network = ?"
-            params.append(network)
-        sql += " ORDER BY created_at DESC"
-        found: dict[str, list[Post]] = {}
-        for row in await self._db.fetch_all(sql, tuple(params)):
-            found.setdefault(row["network"], []).append(
-                Post(
-                    id=row["post_id"],
-                    created_at=from_iso(row["created_at"]),
-                    replies=row["replies"],
-                    reposts=row["reposts"],
-                    quotes=row["quotes"],
-                    likes=row["likes"],
-                    has_media=bool(row["has_media"]),
-                    is_question=bool(row["is_question"]),
-                    is_reply=bool(row["is_reply"]),
-                    is_repost=bool(row["is_repost"]),
-                )
+        """The member's posts since `since` by network, newest first."""
+        return (await self.posts_of(team_id, [user_id], since))[user_id]
+
+    async def posts_of(
+        self, team_id: str, user_ids: Sequence[str], since: datetime
+    ) -> dict[str, dict[str, list[Post]]]:
+        found: dict[str, dict[str, list[Post]]] = {user_id: {} for user_id in user_ids}
+        for chunk in chunks(user_ids):
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM posts WHERE team_id = ? AND user_id IN ({marks(chunk)})"
+                " AND created_at >= ? ORDER BY created_at DESC",
+                (team_id, *chunk, to_iso(since)),
             )
+            for row in rows:
+                found[row["user_id"]].setdefault(row["network"], []).append(_post(row))
         return found
 
     async def prune_posts(self, older_than: datetime) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -17,6 +17,8 @@ from pathlib import Path
 import aiosqlite
 
 _BEGIN_ATTEMPTS = 8
+_CHUNK = 500
+"""Ids per `IN (...)` list, well under SQLite's variable limit."""
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -128,6 +130,17 @@ class Database:
     async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+def chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    """Splits ids for `IN (...)` lists."""
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def marks(ids: Sequence[str]) -> str:
+    """The `?, ?, ?` placeholders for an `IN (...)` list."""
+    return ",".join("?" * len(ids))
 
 
 def _split_statements(sql: str) -> list[str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
 
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database
+from chatbot.storage.database import Database, chunks, marks
 from chatbot.storage.models import Handle, Member
 
 
@@ -105,10 +106,16 @@ class MemberRepository:
         return [_member(row) for row in rows]
 
     async def mark_refreshed(self, team_id: str, user_id: str, now: datetime) -> None:
+        await self.mark_refreshed_many([(team_id, user_id)], now)
+
+    async def mark_refreshed_many(self, members: Sequence[tuple[str, str]], now: datetime
+                                  ) -> None:
+        if not members:
+            return
         async with self._db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "UPDATE members SET last_refreshed_at = ? WHERE team_id = ? AND user_id = ?",
-                (to_iso(now), team_id, user_id),
+                [(to_iso(now), team_id, user_id) for team_id, user_id in members],
             )
 
 
@@ -162,6 +169,18 @@ class HandleRepository:
             (team_id, user_id),
         )
         return [_handle(row) for row in rows]
+
+    async def for_members(self, team_id: str, user_ids: Sequence[str]) -> dict[str, list[Handle]]:
+        found: dict[str, list[Handle]] = {user_id: [] for user_id in user_ids}
+        for chunk in chunks(user_ids):
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM handles WHERE team_id = ? AND user_id IN ({marks(chunk)})"
+                " ORDER BY user_id, network",
+                (team_id, *chunk),
+            )
+            for row in rows:
+                found[row["user_id"]].append(_handle(row))
+        return found
 
     async def for_team(self, team_id: str) -> list[Handle]:
         rows = await self._db.fetch_all(

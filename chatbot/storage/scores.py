@@ -6,18 +6,15 @@ boards and ranks read one row per member; `scores` keeps the whole history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import aiosqlite
 
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database
+from chatbot.storage.database import Database, chunks, marks
 from chatbot.storage.models import ScorePoint, Standing
-
-_CHUNK = 500
-"""Ids per `IN (...)` list, well under SQLite's variable limit."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +55,6 @@ def _ranked(values: Mapping[str, float]) -> dict[str, int]:
             previous = value
         ranks[user_id] = rank
     return ranks
-
-
-def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
 
 
 class ScoreRepository:
@@ -138,6 +130,22 @@ class ScoreRepository:
         row = await self._db.fetch_one(sql + " ORDER BY day DESC LIMIT 1", tuple(params))
         return _point(row) if row else None
 
+    async def latest_before(
+        self, team_id: str, user_ids: Sequence[str], day: date
+    ) -> dict[str, ScorePoint]:
+        """Each member's newest point before `day`: what today's point is smoothed from."""
+        found: dict[str, ScorePoint] = {}
+        for chunk in chunks(user_ids):
+            rows = await self._db.fetch_all(
+                "SELECT s.* FROM latest_scores m JOIN scores s ON s.team_id = m.team_id"
+                " AND s.user_id = m.user_id AND s.day = (SELECT MAX(day) FROM scores t"
+                "  WHERE t.team_id = m.team_id AND t.user_id = m.user_id AND t.day < ?)"
+                f" WHERE m.team_id = ? AND m.user_id IN ({marks(chunk)})",
+                (day.isoformat(), team_id, *chunk),
+            )
+            found.update({row["user_id"]: _point(row) for row in rows})
+        return found
+
     async def history(self, team_id: str, user_id: str, since: date) -> list[ScorePoint]:
         rows = await self._db.fetch_all(
             "SELECT * FROM scores WHERE team_id = ? AND user_id = ? AND day >= ? ORDER BY day",
@@ -197,14 +205,14 @@ class ScoreRepository:
         found: dict[str, float] = {}
         order = "ASC" if after else "DESC"
         compare = ">=" if after else "<="
-        for chunk in _chunks(user_ids):
-            marks = ",".join("?" * len(chunk))
+        for chunk in chunks(user_ids):
+            placeholders = marks(chunk)
             if network is None:
                 sql = (
                     f"SELECT m.user_id, (SELECT s.raw FROM scores s WHERE s.team_id = m.team_id"
                     f" AND s.user_id = m.user_id AND s.day {compare} ? ORDER BY s.day {order}"
                     f" LIMIT 1) AS value FROM latest_scores m"
-                    f" WHERE m.team_id = ? AND m.user_id IN ({marks})"
+                    f" WHERE m.team_id = ? AND m.user_id IN ({placeholders})"
                 )
                 params: tuple[object, ...] = (day, team_id, *chunk)
             else:
@@ -213,7 +221,7 @@ class ScoreRepository:
                     f" WHERE s.team_id = m.team_id AND s.user_id = m.user_id"
                     f" AND s.network = m.network AND s.day {compare} ? ORDER BY s.day {order}"
                     f" LIMIT 1) AS value FROM latest_network_scores m"
-                    f" WHERE m.team_id = ? AND m.network = ? AND m.user_id IN ({marks})"
+                    f" WHERE m.team_id = ? AND m.network = ? AND m.user_id IN ({placeholders})"
                 )
                 params = (day, team_id, network, *chunk)
             for row in await self._db.fetch_all(sql, params):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chatbot.influence.networks.base import RateLimited
+from chatbot.influence.networks.limits import GITHUB_KEYLESS
 from chatbot.influence.ratelimit import (
     RateLimit,
     RateLimiter,
@@ -232,3 +233,35 @@ async def test_at_most_the_concurrency_cap_runs_at_once_per_host() -> None:
     assert most == 3, "another host runs alongside"
     release.set()
     await asyncio.gather(*tasks, other)
+
+
+async def test_keyless_github_spends_its_whole_hour_before_waiting() -> None:
+    """60 an hour, each answer saying what is left: all 60 go out within the hour."""
+    clock = FakeClock()
+    gate = limiter(GITHUB_KEYLESS, clock)
+    rng = random.Random(11)
+    counted: list[float] = []
+    start = clock.now().timestamp()
+
+    async def one() -> None:
+        async with gate.slot("api.github.com") as permit:
+            await clock.sleep(rng.uniform(0.01, 1.0))
+            counted.append(clock.now().timestamp())
+            await clock.sleep(rng.uniform(0.01, 1.0))
+            permit.observe({
+                "x-ratelimit-limit": "60",
+                "x-ratelimit-remaining": str(60 - len(counted)),
+                "x-ratelimit-reset": str(int(start + 3600)),
+            })
+
+    await asyncio.gather(*(one() for _ in range(60)))
+    assert len(counted) == 60
+    assert clock.now().timestamp() - start < 3600  # the whole hour's budget, no wait for reset
+
+
+def test_unprefixed_ratelimit_headers_of_the_bluesky_pds_are_understood() -> None:
+    budget = parse_rate_limit_headers(
+        {"RateLimit-Limit": "3000", "RateLimit-Remaining": "12", "RateLimit-Reset": "1772366700"},
+        NOW,
+    )
+    assert (budget.limit, budget.remaining, budget.reset_at) == (3000, 12, 1772366700.0)

@@ -12,6 +12,7 @@ from chatbot.influence.networks.base import (
     NetworkUnavailable,
     Post,
     Profile,
+    RateLimited,
 )
 from chatbot.influence.refresh import Refresher
 from chatbot.storage import Storage
@@ -27,6 +28,7 @@ class FakeClient:
     profiles: dict[str, Profile] = field(default_factory=dict)
     posts: dict[str, list[Post]] = field(default_factory=dict)
     down: bool = False
+    profiles_per_request: int = 1
     profile_calls: list[list[str]] = field(default_factory=list)
 
     def parse_handle(self, raw: str) -> str:
@@ -119,15 +121,15 @@ async def test_a_failing_network_keeps_the_last_good_data_labelled_stale(
     assert handle is not None and handle.stale_reason is None
 
 
-async def test_profiles_are_fetched_once_per_network_in_one_batch_call(
+async def test_profiles_are_fetched_in_batches_of_what_one_call_answers(
     storage: Storage, clock: FrozenClock
 ) -> None:
-    bluesky = FakeClient("bluesky", "Bluesky")
+    bluesky = FakeClient("bluesky", "Bluesky", profiles_per_request=25)
     for i in range(30):
         _account(bluesky, f"m{i}.bsky.social", clock.now(), reactions=1)
         await _register(storage, clock, f"m{i}", "bluesky", f"m{i}.bsky.social")
     await Refresher(storage, {"bluesky": bluesky}, clock).refresh_due(timedelta(0))
-    assert len(bluesky.profile_calls) == 1 and len(bluesky.profile_calls[0]) == 30
+    assert sorted(len(call) for call in bluesky.profile_calls) == [5, 25]
 
 
 async def test_one_point_per_day_and_recently_refreshed_members_wait(
@@ -155,3 +157,53 @@ async def test_unverified_handles_do_not_count_when_the_team_says_so(
     await storage.teams.update(TEAM, count_unverified=False)
     await Refresher(storage, {"github": github}, clock).refresh_due(timedelta(0))
     assert await storage.scores.latest(TEAM, "alice") is None
+
+
+@dataclass
+class BudgetedClient(FakeClient):
+    """Answers `budget` requests, then says the rate limit is spent (like keyless GitHub)."""
+
+    budget: int = 0
+    requests: int = 0
+
+    def _spend(self) -> None:
+        if self.requests >= self.budget:
+            raise RateLimited("The rate limit for api.github.com is spent", retry_after=3000)
+        self.requests += 1
+
+    async def fetch_profiles(self, handles: Sequence[str]) -> Mapping[str, Profile | NetworkError]:
+        found: dict[str, Profile | NetworkError] = {}
+        for handle in handles:
+            try:
+                self._spend()
+            except RateLimited as exc:
+                found[handle] = exc
+                continue
+            found[handle] = self.profiles[handle]
+        return found
+
+    async def fetch_posts(self, profile: Profile, since: datetime) -> Sequence[Post]:
+        self._spend()
+        return await super().fetch_posts(profile, since)
+
+
+async def test_a_spent_rate_limit_refreshes_whole_members_and_leaves_the_rest_due(
+    storage: Storage, clock: FrozenClock
+) -> None:
+    github = BudgetedClient("github", "GitHub", budget=9)
+    for i in range(10):
+        _account(github, f"dev{i}", clock.now(), reactions=1)
+        await _register(storage, clock, f"dev{i}", "github", f"dev{i}")
+    refresher = Refresher(storage, {"github": github}, clock, concurrency=1)
+    report = await refresher.refresh_due(timedelta(hours=1))
+    assert report.fetched == {"github": 4}  # 2 requests each; the 9th is wasted at most
+    assert report.deferred == 6 and report.scored == 4
+    assert github.requests == 9
+    due = await storage.members.due_for_refresh(clock.now() - timedelta(hours=1), 100)
+    assert len(due) == 6  # they go first next time
+
+    github.budget += 12
+    clock.advance(minutes=30)
+    report = await refresher.refresh_due(timedelta(hours=1))
+    assert report.members == 6
+    assert report.fetched == {"github": 6} and report.deferred == 0

@@ -120,6 +120,10 @@ class NetworkClient(Protocol):
     label: str
     """Human name: Mastodon, Bluesky, ..."""
 
+    profiles_per_request: int
+    """How many profiles one API call answers (Bluesky 25, X 100, others 1):
+    refresh fetches in chunks of this size, posts right after their profiles."""
+
     def parse_handle(self, raw: str) -> str:
         """Return the canonical handle or raise InvalidHandle."""
         ...

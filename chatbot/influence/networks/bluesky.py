@@ -70,6 +70,7 @@ def _did_of(at_uri: str) -> str:
 class BlueskyClient:
     name = NAME
     label = LABEL
+    profiles_per_request = PROFILES_PER_REQUEST
 
     def __init__(
         self,

@@ -130,6 +130,7 @@ def event_to_post(event: Mapping[str, Any]) -> Post | None:
 class GitHubClient:
     name = NAME
     label = LABEL
+    profiles_per_request = 1
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""Each network's published request budget (see /work/shared/FACTS.md).
+"""Each network's published request budget (see FACTS in the project's shared notes).
 
 Kept apart from the clients so a benchmark or a deployment can read and
 override them without building anything.
@@ -17,7 +17,9 @@ MASTODON_PAGING = RateLimit(requests=300, per_seconds=900, concurrency=2)
 BLUESKY = RateLimit(requests=3000, per_seconds=300, concurrency=4)
 """The AppView publishes no figure; the PDS's 3,000 per 5 min is a safe ceiling."""
 
-GITHUB_KEYLESS = RateLimit(requests=60, per_seconds=3600, concurrency=4)
+GITHUB_KEYLESS = RateLimit(requests=60, per_seconds=3600, concurrency=1)
+"""One at a time: with N in flight up to N - 1 of the hour's 60 go unspent (see
+RateLimiter.observe), and 60 requests take seconds anyway."""
 GITHUB_WITH_TOKEN = RateLimit(requests=5000, per_seconds=3600, concurrency=8)
 
 X = RateLimit(requests=300, per_seconds=900, concurrency=2)

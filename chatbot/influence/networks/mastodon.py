@@ -121,6 +121,7 @@ def default_base_url(host: str, *, allow_private: bool) -> str:
 class MastodonClient:
     name = NAME
     label = LABEL
+    profiles_per_request = 1
 
     def __init__(
         self,

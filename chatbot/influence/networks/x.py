@@ -101,6 +101,7 @@ def tweet_to_post(tweet: Mapping[str, Any], owner_id: str) -> Post | None:
 class XClient:
     name = NAME
     label = LABEL
+    profiles_per_request = USERS_PER_REQUEST
 
     def __init__(
         self,

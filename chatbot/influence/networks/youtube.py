@@ -59,6 +59,7 @@ def handle_for_humans(handle: str) -> str:
 class YouTubeClient:
     name = NAME
     label = LABEL
+    profiles_per_request = 1
 
     def __init__(
         self,
