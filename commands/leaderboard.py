@@ -29,38 +29,36 @@ def _row(standing: Standing, period: str) -> tuple[str, ...]:
 async def leaderboard(ctx: Context, args: Args) -> Reply:
     period: str = args.get("period", "all")
     network: str | None = args.get("network")
-    page: int = args.get("page", 1)
     today = ctx.services.clock.now().date()
     since = today - timedelta(days=PERIOD_DAYS[period]) if period in PERIOD_DAYS else None
-    names = await ctx.storage.members.names(ctx.team_id)
-    board = await ctx.storage.scores.standings(ctx.team_id, today, names, since=since,
-                                               network=network)
+    board = await ctx.storage.scores.board_page(
+        ctx.team_id, today, ctx.storage.members.names_of, page=args.get("page", 1),
+        size=PAGE_SIZE, caller=ctx.caller.user_id, since=since, network=network,
+    )
     scope = f" on {label(network)}" if network else ""
     title = {"all": "Leaderboard", "week": "Movers this week", "month": "Movers this month"}[
         period
     ] + scope
-    if not board:
+    if not board.total:
         return Reply(title=title, text="Nobody has a score yet. Be the first: /klout register",
                      visibility=Visibility.CHANNEL)
-    pages = (len(board) + PAGE_SIZE - 1) // PAGE_SIZE
-    page = max(1, min(page, pages))
-    shown = board[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    rows = [_row(standing, period) for standing in shown]
-    highlight = next((i for i, s in enumerate(shown) if s.user_id == ctx.caller.user_id), None)
-    mine = next((s for s in board if s.user_id == ctx.caller.user_id), None)
-    if mine is not None and highlight is None:
+    rows = [_row(standing, period) for standing in board.standings]
+    highlight = next((i for i, s in enumerate(board.standings)
+                      if s.user_id == ctx.caller.user_id), None)
+    if board.caller is not None:
         rows.append(("…",) + ("",) * (len(rows[0]) - 1))
-        rows.append(_row(mine, period))
+        rows.append(_row(board.caller, period))
         highlight = len(rows) - 1
     columns = ("#", "", "Member", "Score") if period == "all" else ("#", "Member", "Gain", "Score")
     align = ("r", "l", "l", "r") if period == "all" else ("r", "l", "r", "r")
     base = " ".join(part for part in ("leaderboard", period, network or "") if part)
     buttons = []
-    if page > 1:
-        buttons.append(Button("◀ Previous", f"{base} page {page - 1}"))
-    if page < pages:
-        buttons.append(Button("Next ▶", f"{base} page {page + 1}"))
-    footer = f"page {page} of {pages} · {len(board)} member{'' if len(board) == 1 else 's'}"
+    if board.page > 1:
+        buttons.append(Button("◀ Previous", f"{base} page {board.page - 1}"))
+    if board.page < board.pages:
+        buttons.append(Button("Next ▶", f"{base} page {board.page + 1}"))
+    footer = (f"page {board.page} of {board.pages} · {board.total} "
+              f"member{'' if board.total == 1 else 's'}")
     if period == "all":
         footer += " · arrows: rank change over 7 days"
     return Reply(

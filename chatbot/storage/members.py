@@ -87,6 +87,18 @@ class MemberRepository:
         )
         return {row["user_id"]: row["display_name"] or row["user_id"] for row in rows}
 
+    async def names_of(self, team_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in chunks(user_ids):
+            rows = await self._db.fetch_all(
+                "SELECT user_id, display_name FROM members WHERE team_id = ?"
+                f" AND user_id IN ({marks(chunk)})",
+                (team_id, *chunk),
+            )
+            found.update({row["user_id"]: row["display_name"] or row["user_id"]
+                          for row in rows})
+        return found
+
     async def due_for_refresh(
         self, older_than: datetime, limit: int, team_id: str | None = None
     ) -> list[Member]:

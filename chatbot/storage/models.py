@@ -72,6 +72,17 @@ class Standing:
 
 
 @dataclass(frozen=True)
+class BoardPage:
+    """One page of a leaderboard, plus the caller's own row when it is elsewhere."""
+
+    standings: tuple[Standing, ...]
+    caller: Standing | None
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
 class Endorsement:
     giver_id: str
     receiver_id: str

@@ -6,7 +6,7 @@ boards and ranks read one row per member; `scores` keeps the whole history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,7 +14,12 @@ import aiosqlite
 
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.database import Database, chunks, marks
-from chatbot.storage.models import ScorePoint, Standing
+from chatbot.storage.models import BoardPage, ScorePoint, Standing
+
+MemberNames = Callable[[str, Sequence[str]], Awaitable[dict[str, str]]]
+"""(team, member ids) -> display names: only the shown rows' names are read."""
+
+_PAST_BOARDS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ def _ranked(values: Mapping[str, float]) -> dict[str, int]:
 class ScoreRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._past_ranks: dict[tuple[str, date, str | None], dict[str, int]] = {}
 
     async def save_day(
         self,
@@ -281,11 +287,105 @@ class ScoreRepository:
         assert row is not None
         return (int(row["rank"]) if row["scored"] else None), int(row["size"])
 
+    async def board_page(
+        self,
+        team_id: str,
+        today: date,
+        names: MemberNames,
+        *,
+        page: int,
+        size: int,
+        caller: str,
+        since: date | None = None,
+        network: str | None = None,
+    ) -> BoardPage:
+        """One page of the board and the caller's row.
+
+        The current board (no `since`) is paged in SQL over one row per member,
+        so a page costs the same in a team of 100 or 100,000; the movers need
+        every member's gain and rank the whole board.
+        """
+        if since is not None:
+            board = await self.standings(team_id, today, names, since=since, network=network)
+            pages = max(1, -(-len(board) // size))
+            page = max(1, min(page, pages))
+            shown = tuple(board[(page - 1) * size : page * size])
+            mine = next((s for s in board if s.user_id == caller), None)
+            return BoardPage(shown, None if mine in shown else mine, len(board), page, pages)
+        table, column, scope, params = self._latest_table(team_id, network)
+        row = await self._db.fetch_one(f"SELECT COUNT(*) AS n FROM {table} WHERE {scope}", params)
+        total = int(row["n"]) if row else 0
+        pages = max(1, -(-total // size))
+        page = max(1, min(page, pages))
+        rows = await self._db.fetch_all(
+            f"SELECT user_id, {column} AS value FROM {table} WHERE {scope}"
+            f" ORDER BY {column} DESC, user_id LIMIT ? OFFSET ?",
+            (*params, size, (page - 1) * size),
+        )
+        values = {r["user_id"]: float(r["value"]) for r in rows}
+        ranks: dict[str, int] = {}
+        previous_value: float | None = None
+        for position, (user_id, value) in enumerate(values.items()):
+            if previous_value is None:
+                ranks[user_id] = await self._rank_of_value(team_id, network, value)
+            elif value == previous_value:
+                ranks[user_id] = ranks[next(reversed(ranks))]
+            else:
+                ranks[user_id] = (page - 1) * size + position + 1
+            previous_value = value
+        if caller not in values:
+            found = await self._db.fetch_one(
+                f"SELECT {column} AS value FROM {table} WHERE {scope} AND user_id = ?",
+                (*params, caller),
+            )
+            if found is not None:
+                ranks[caller] = await self._rank_of_value(team_id, network, float(found["value"]))
+                values[caller] = float(found["value"])
+        earlier = await self._ranks_on(team_id, today - timedelta(days=7), network)
+        shown_names = await names(team_id, list(values))
+        standings = {
+            user_id: Standing(user_id=user_id, display_name=shown_names.get(user_id, user_id),
+                              score=round(value), value=value, rank=ranks[user_id],
+                              previous_rank=earlier.get(user_id))
+            for user_id, value in values.items()
+        }
+        page_ids = [r["user_id"] for r in rows]
+        own = standings.get(caller) if caller not in page_ids else None
+        return BoardPage(tuple(standings[u] for u in page_ids), own, total, page, pages)
+
+    def _latest_table(
+        self, team_id: str, network: str | None
+    ) -> tuple[str, str, str, tuple[object, ...]]:
+        if network is None:
+            return "latest_scores", "raw", "team_id = ?", (team_id,)
+        return ("latest_network_scores", "score", "team_id = ? AND network = ?",
+                (team_id, network))
+
+    async def _rank_of_value(self, team_id: str, network: str | None, value: float) -> int:
+        table, column, scope, params = self._latest_table(team_id, network)
+        row = await self._db.fetch_one(
+            f"SELECT 1 + COUNT(*) AS rank FROM {table} WHERE {scope} AND {column} > ?",
+            (*params, value),
+        )
+        return int(row["rank"]) if row else 1
+
+    async def _ranks_on(self, team_id: str, day: date, network: str | None) -> dict[str, int]:
+        """A past day's ranks, for the arrows; a past day's board never changes, so it is
+        computed once per team and day."""
+        key = (team_id, day, network)
+        cached = self._past_ranks.get(key)
+        if cached is None:
+            cached = _ranked(await self.values_on(team_id, day, network))
+            self._past_ranks[key] = cached
+            while len(self._past_ranks) > _PAST_BOARDS_KEPT:
+                self._past_ranks.pop(next(iter(self._past_ranks)))
+        return cached
+
     async def standings(
         self,
         team_id: str,
         today: date,
-        names: Mapping[str, str],
+        names: MemberNames,
         *,
         since: date | None = None,
         network: str | None = None,
@@ -309,13 +409,14 @@ class ScoreRepository:
 
         values = await board(today)
         ranks = _ranked(values)
+        shown_names = await names(team_id, list(values))
         earlier = await board(today - timedelta(days=7))
         earlier_ranks = _ranked(earlier) if earlier else {}
         return sorted(
             (
                 Standing(
                     user_id=user,
-                    display_name=names.get(user, user),
+                    display_name=shown_names.get(user, user),
                     score=round(current[user]),
                     value=values[user],
                     rank=ranks[user],

@@ -114,3 +114,20 @@ async def test_upgrade_fills_the_latest_tables_from_history(tmp_path: Path) -> N
         assert await storage.scores.rank_of(TEAM, "a") == (1, 1)
     finally:
         await storage.close()
+
+
+async def test_board_pages_rank_ties_across_pages_and_pin_the_caller(storage: Storage) -> None:
+    values = [90, 80, 70, 70, 70, 60]
+    users = [f"m{i}" for i in range(len(values))]
+    await _setup(storage, users)
+    for user, value in zip(users, values, strict=True):
+        await _point(storage, user, TODAY - timedelta(days=7), 100.0 - value)
+        await _point(storage, user, TODAY, float(value))
+    page = await storage.scores.board_page(TEAM, TODAY, storage.members.names_of, page=2,
+                                           size=3, caller="m0")
+    assert [(s.user_id, s.rank) for s in page.standings] == [("m3", 3), ("m4", 3), ("m5", 6)]
+    assert page.caller is not None and (page.caller.rank, page.caller.previous_rank) == (1, 6)
+    assert (page.total, page.page, page.pages) == (6, 2, 2)
+    last = await storage.scores.board_page(TEAM, TODAY, storage.members.names_of, page=9,
+                                           size=3, caller="m5")
+    assert last.page == 2 and last.caller is None
