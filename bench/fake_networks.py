@@ -133,14 +133,6 @@ class FakeNetworks:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def reset(self) -> None:
-        for counter in self.counters.values():
-            counter.started = None
-            counter.used = 0
-            counter.arrivals.clear()
-            counter.rejected = 0
-        self.requests = {net: {} for net in self.counters}
-
     def _count(self, network: str, endpoint: str) -> None:
         calls = self.requests[network]
         calls[endpoint] = calls.get(endpoint, 0) + 1

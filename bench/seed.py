@@ -148,6 +148,12 @@ async def seed_team(
                 for offset, net in enumerate(networks):
                     network_rows.append((team_id, member_id(i), day, net,
                                          max(0.0, value - 3.0 * offset)))
+        # The one-row-per-member tables `save_days` keeps beside the history.
+        newest = day_text[-1]
+        latest_rows = [(t, u, d, score, raw) for t, u, d, score, raw, *_ in score_rows
+                       if d == newest]
+        latest_network_rows = [(t, u, net, d, value) for t, u, d, net, value in network_rows
+                               if d == newest]
         async with storage.db.transaction():
             await conn.executemany(
                 "INSERT INTO members (team_id, user_id, display_name, joined_at,"
@@ -169,6 +175,16 @@ async def seed_team(
                 "INSERT INTO network_scores (team_id, user_id, day, network, score)"
                 " VALUES (?, ?, ?, ?, ?)",
                 network_rows,
+            )
+            await conn.executemany(
+                "INSERT INTO latest_scores (team_id, user_id, day, score, raw)"
+                " VALUES (?, ?, ?, ?, ?)",
+                latest_rows,
+            )
+            await conn.executemany(
+                "INSERT INTO latest_network_scores (team_id, user_id, network, day, score)"
+                " VALUES (?, ?, ?, ?, ?)",
+                latest_network_rows,
             )
     await storage.db.connection.execute("ANALYZE")
     return SeededTeam(team_id=team_id, members=members, days=days, today=today)
