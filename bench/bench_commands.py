@@ -168,8 +168,8 @@ async def _query_breakdown(
         "scores.rank_of (score card's rank)": lambda: storage.scores.rank_of(team, user),
         "scores.values_on(today)": lambda: storage.scores.values_on(team, TODAY),
         "scores.values_on(a week ago)": lambda: storage.scores.values_on(team, week_ago),
-        "scores.standings(since a week ago) (movers)": lambda: storage.scores.standings(
-            team, TODAY, names, since=week_ago),
+        "scores.board_page(since a week ago) (movers)": lambda: storage.scores.board_page(
+            team, TODAY, names, page=1, size=10, caller=user, since=week_ago),
         "members.names (whole team)": lambda: storage.members.names(team),
         "scores.latest": lambda: storage.scores.latest(team, user, TODAY),
         "scores.history (90 d)": lambda: storage.scores.history(

@@ -149,7 +149,7 @@ class Refresher:
             return {(network, name): missing for name in distinct}
         size = max(1, client.profiles_per_request)
         chunks = [distinct[start : start + size] for start in range(0, len(distinct), size)]
-        gate = asyncio.Semaphore(self._concurrency)
+        gate = asyncio.Semaphore(max(1, min(self._concurrency, client.parallel_accounts)))
         spent: list[RateLimited] = []
         results: dict[tuple[str, str], Outcome] = {}
         since = self._clock.now() - self._window

@@ -20,6 +20,8 @@ MemberNames = Callable[[str, Sequence[str]], Awaitable[dict[str, str]]]
 """(team, member ids) -> display names: only the shown rows' names are read."""
 
 _PAST_BOARDS_KEPT = 64
+PastBoard = tuple[str, date, str | None, date | None]
+"""(team, day, network, movers since): a board of a past day, which never changes."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def _ranked(values: Mapping[str, float]) -> dict[str, int]:
 class ScoreRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._past_ranks: dict[tuple[str, date, str | None], dict[str, int]] = {}
+        self._past_ranks: dict[PastBoard, dict[str, int]] = {}
 
     async def save_day(
         self,
@@ -302,16 +304,13 @@ class ScoreRepository:
         """One page of the board and the caller's row.
 
         The current board (no `since`) is paged in SQL over one row per member,
-        so a page costs the same in a team of 100 or 100,000; the movers need
-        every member's gain and rank the whole board.
+        so a page costs the same in a team of 100 or 100,000; the movers (gain
+        since `since`) need every member's gain. `previous_rank` is the same
+        board as it stood seven days earlier, for the arrows.
         """
         if since is not None:
-            board = await self.standings(team_id, today, names, since=since, network=network)
-            pages = max(1, -(-len(board) // size))
-            page = max(1, min(page, pages))
-            shown = tuple(board[(page - 1) * size : page * size])
-            mine = next((s for s in board if s.user_id == caller), None)
-            return BoardPage(shown, None if mine in shown else mine, len(board), page, pages)
+            return await self._movers_page(team_id, today, since, names, page=page, size=size,
+                                           caller=caller, network=network)
         table, column, scope, params = self._latest_table(team_id, network)
         row = await self._db.fetch_one(f"SELECT COUNT(*) AS n FROM {table} WHERE {scope}", params)
         total = int(row["n"]) if row else 0
@@ -353,6 +352,50 @@ class ScoreRepository:
         own = standings.get(caller) if caller not in page_ids else None
         return BoardPage(tuple(standings[u] for u in page_ids), own, total, page, pages)
 
+    async def _movers_page(
+        self,
+        team_id: str,
+        today: date,
+        since: date,
+        names: MemberNames,
+        *,
+        page: int,
+        size: int,
+        caller: str,
+        network: str | None,
+    ) -> BoardPage:
+        """Movers rank by gain, which needs every member's; Standing rows and names are
+        built only for the page and the caller."""
+        current = await self.values_on(team_id, today, network)
+        gains = await self.gains(team_id, today, since, network, current=current)
+        ranks = _ranked(gains)
+        order = sorted(gains, key=lambda user: (ranks[user], user))
+        pages = max(1, -(-len(order) // size))
+        page = max(1, min(page, pages))
+        page_ids = order[(page - 1) * size : page * size]
+        wanted = page_ids if caller in page_ids or caller not in gains else [*page_ids, caller]
+        week_ago = today - timedelta(days=7)
+        key = (team_id, week_ago, network, since - timedelta(days=7))
+        earlier = self._past_ranks.get(key)
+        if earlier is None:
+            earlier = _ranked(await self.gains(team_id, week_ago, since - timedelta(days=7),
+                                               network))
+            self._remember(key, earlier)
+        shown_names = await names(team_id, wanted)
+        rows = {
+            user: Standing(user_id=user, display_name=shown_names.get(user, user),
+                           score=round(current[user]), value=gains[user], rank=ranks[user],
+                           previous_rank=earlier.get(user))
+            for user in wanted
+        }
+        own = rows[caller] if caller in rows and caller not in page_ids else None
+        return BoardPage(tuple(rows[u] for u in page_ids), own, len(order), page, pages)
+
+    def _remember(self, key: PastBoard, ranks: dict[str, int]) -> None:
+        self._past_ranks[key] = ranks
+        while len(self._past_ranks) > _PAST_BOARDS_KEPT:
+            self._past_ranks.pop(next(iter(self._past_ranks)))
+
     def _latest_table(
         self, team_id: str, network: str | None
     ) -> tuple[str, str, str, tuple[object, ...]]:
@@ -372,57 +415,9 @@ class ScoreRepository:
     async def _ranks_on(self, team_id: str, day: date, network: str | None) -> dict[str, int]:
         """A past day's ranks, for the arrows; a past day's board never changes, so it is
         computed once per team and day."""
-        key = (team_id, day, network)
+        key = (team_id, day, network, None)
         cached = self._past_ranks.get(key)
         if cached is None:
             cached = _ranked(await self.values_on(team_id, day, network))
-            self._past_ranks[key] = cached
-            while len(self._past_ranks) > _PAST_BOARDS_KEPT:
-                self._past_ranks.pop(next(iter(self._past_ranks)))
+            self._remember(key, cached)
         return cached
-
-    async def standings(
-        self,
-        team_id: str,
-        today: date,
-        names: MemberNames,
-        *,
-        since: date | None = None,
-        network: str | None = None,
-    ) -> list[Standing]:
-        """The whole board, best first.
-
-        Without `since` members rank by current score; with it they rank by
-        the gain since that day (the movers). `previous_rank` is the same
-        board as it stood seven days earlier, for the arrows.
-        """
-        current = await self.values_on(team_id, today, network)
-        if not current:
-            return []
-
-        async def board(day: date) -> dict[str, float]:
-            now_values = current if day == today else await self.values_on(team_id, day, network)
-            if since is None:
-                return now_values
-            return await self.gains(team_id, day, day - (today - since), network,
-                                    current=now_values)
-
-        values = await board(today)
-        ranks = _ranked(values)
-        shown_names = await names(team_id, list(values))
-        earlier = await board(today - timedelta(days=7))
-        earlier_ranks = _ranked(earlier) if earlier else {}
-        return sorted(
-            (
-                Standing(
-                    user_id=user,
-                    display_name=shown_names.get(user, user),
-                    score=round(current[user]),
-                    value=values[user],
-                    rank=ranks[user],
-                    previous_rank=earlier_ranks.get(user),
-                )
-                for user in values
-            ),
-            key=lambda standing: (standing.rank, standing.display_name.casefold()),
-        )

@@ -29,6 +29,7 @@ class FakeClient:
     posts: dict[str, list[Post]] = field(default_factory=dict)
     down: bool = False
     profiles_per_request: int = 1
+    parallel_accounts: int = 4
     profile_calls: list[list[str]] = field(default_factory=list)
 
     def parse_handle(self, raw: str) -> str:

@@ -87,7 +87,7 @@ class FakeFollowFriday:
                        handle_for_humans(h.network, h.handle), ())
             for h in handles if h.user_id != user_id and h.network in mine
         ][:3]
-        lines = {}
+        lines: dict[str, str] = {}
         for s in suggestions:
             lines[s.network] = (lines.get(s.network, "#FollowFriday") + " " + s.handle)
         return MemberSuggestions(user_id, suggestions, lines)

@@ -124,6 +124,12 @@ class NetworkClient(Protocol):
     """How many profiles one API call answers (Bluesky 25, X 100, others 1):
     refresh fetches in chunks of this size, posts right after their profiles."""
 
+    @property
+    def parallel_accounts(self) -> int:
+        """How many accounts refresh should fetch at once: no more than the rate limiter
+        lets run, or a spent budget leaves many accounts half-fetched."""
+        ...
+
     def parse_handle(self, raw: str) -> str:
         """Return the canonical handle or raise InvalidHandle."""
         ...

@@ -72,6 +72,10 @@ class BlueskyClient:
     label = LABEL
     profiles_per_request = PROFILES_PER_REQUEST
 
+    @property
+    def parallel_accounts(self) -> int:
+        return self._fetcher.limiter.limit.concurrency
+
     def __init__(
         self,
         fetcher: HttpFetcher,

@@ -122,6 +122,8 @@ class MastodonClient:
     name = NAME
     label = LABEL
     profiles_per_request = 1
+    parallel_accounts = 16
+    """Limits are per instance, so accounts on different instances go side by side."""
 
     def __init__(
         self,

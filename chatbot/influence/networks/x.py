@@ -103,6 +103,10 @@ class XClient:
     label = LABEL
     profiles_per_request = USERS_PER_REQUEST
 
+    @property
+    def parallel_accounts(self) -> int:
+        return self._fetcher.limiter.limit.concurrency
+
     def __init__(
         self,
         fetcher: HttpFetcher,

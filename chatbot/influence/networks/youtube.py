@@ -61,6 +61,10 @@ class YouTubeClient:
     label = LABEL
     profiles_per_request = 1
 
+    @property
+    def parallel_accounts(self) -> int:
+        return self._fetcher.limiter.limit.concurrency
+
     def __init__(
         self,
         fetcher: HttpFetcher,
