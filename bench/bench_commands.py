@@ -190,6 +190,7 @@ class LatencyClient:
 
     label = "Bench"
     profiles_per_request = 25
+    parallel_accounts = 16
 
     def __init__(self, name: str, latency: float) -> None:
         self.name = name
