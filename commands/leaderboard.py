@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 from chatbot.render.text import rank_arrow, signed
 from chatbot.storage.models import Standing
 from commands.common import label
 from commands.context import Context
-from commands.reply import Button, Reply, Table, Visibility
+from commands.reply import Button, Image, Reply, Table, Visibility
 from commands.spec import Args, CommandSpec, Kind, Param
 
 PAGE_SIZE = 10
@@ -61,13 +63,31 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
               f"member{'' if board.total == 1 else 's'}")
     if period == "all":
         footer += " · arrows: rank change over 7 days"
+    team = await ctx.storage.teams.get(ctx.team_id)
+    image = None
+    if team is not None and team.card_style == "image":
+        image = await _board_image(board.standings, title, period)
     return Reply(
         title=title,
         table=Table(columns=columns, rows=tuple(rows), align=align, highlight=highlight),
+        image=image,
         footer=footer,
         buttons=tuple(buttons),
         visibility=Visibility.CHANNEL,
     )
+
+
+async def _board_image(standings: Sequence[Standing], title: str, period: str) -> Image:
+    """The picture teams that chose image cards get; the table stays for everyone."""
+    # Imported here: Pillow costs start-up time and only image teams need it.
+    from chatbot.render.leaderboard_image import render_leaderboard
+
+    # The picture's change column is a score change: the movers' gain; none for `all`.
+    rows = [(s.rank, s.display_name, s.score, s.value if period != "all" else None)
+            for s in standings]
+    png = await asyncio.to_thread(render_leaderboard, rows, title)
+    return Image(png, "klout-leaderboard.png", f"{title}: " + ", ".join(
+        f"{s.rank}. {s.display_name} {s.score}" for s in standings[:5]))
 
 
 SPEC = CommandSpec(

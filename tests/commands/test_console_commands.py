@@ -296,3 +296,17 @@ async def test_followfriday_preview_shows_copyable_line(
     await ConsoleSession(dispatcher, "bob", "acme").handle("register bluesky bob.bsky.social")
     reply = await ConsoleSession(dispatcher, "alice", "acme").handle("followfriday")
     assert "#FollowFriday @bob.bsky.social" in everything(reply)
+
+
+async def test_image_teams_get_a_leaderboard_picture_with_the_table(
+    console: ConsoleSession, storage: Storage, clock: FrozenClock
+) -> None:
+    await seed_scores(storage, TEAM, "alice", "alice", [50.0] * 3, last_day=clock.now().date())
+    plain = await console.handle("leaderboard")
+    assert plain.image is None and plain.table is not None
+    await console.handle("config card image")
+    pictured = await console.handle("leaderboard")
+    assert pictured.table is not None
+    assert pictured.image is not None and pictured.image.data.startswith(b"\x89PNG")
+    card = await console.handle("")
+    assert card.image is not None and card.fields
