@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from chatbot.followfriday.service import Deliver
 from chatbot.platforms.base import ChatPlatform, DeliveryError
-from chatbot.scheduler import Deliver
 from chatbot.storage.models import Team
 from commands.reply import Reply
 

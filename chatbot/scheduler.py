@@ -7,19 +7,15 @@ event, which fires again on reconnects and would double every job).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from chatbot.app import App
-from chatbot.storage.models import Team
-from commands.reply import Reply
+from chatbot.followfriday.service import Deliver
 
 log = logging.getLogger(__name__)
-
-Deliver = Callable[[Team, Reply], Awaitable[None]]
 
 REFRESH_TICK_MINUTES = 15
 

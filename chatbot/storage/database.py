@@ -51,6 +51,8 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.connection = connection
         self.write_lock = asyncio.Lock()
+        self.commits = 0
+        """Write transactions committed through this connection (see `version`)."""
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
@@ -105,6 +107,13 @@ class Database:
                 await self.connection.execute("ROLLBACK")
                 raise
             await self.connection.execute("COMMIT")
+            self.commits += 1
+
+    async def version(self) -> tuple[int, int]:
+        """Changes whenever anyone commits: this process (counted here) or another one
+        (SQLite's data_version). Read caches keep the version they were built at."""
+        row = await self.fetch_one("PRAGMA data_version")
+        return self.commits, int(row[0]) if row else 0
 
     async def _begin(self) -> None:
         """Start a write transaction, retrying briefly while another process holds the lock.

@@ -39,6 +39,15 @@ class DayScore:
     computed_at: datetime
 
 
+@dataclass(frozen=True)
+class _MoversBoard:
+    version: tuple[int, int]
+    current: dict[str, float]
+    gains: dict[str, float]
+    ranks: dict[str, int]
+    order: list[str]
+
+
 def _point(row: aiosqlite.Row) -> ScorePoint:
     return ScorePoint(
         day=date.fromisoformat(row["day"]),
@@ -68,6 +77,9 @@ class ScoreRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._past_ranks: dict[PastBoard, dict[str, int]] = {}
+        # Ranking every member's gain is the costly part of a movers page; it holds
+        # until anyone writes to the database (a refresh, a forget).
+        self._movers: dict[PastBoard, _MoversBoard] = {}
 
     async def save_day(
         self,
@@ -366,10 +378,19 @@ class ScoreRepository:
     ) -> BoardPage:
         """Movers rank by gain, which needs every member's; Standing rows and names are
         built only for the page and the caller."""
-        current = await self.values_on(team_id, today, network)
-        gains = await self.gains(team_id, today, since, network, current=current)
-        ranks = _ranked(gains)
-        order = sorted(gains, key=lambda user: (ranks[user], user))
+        key = (team_id, today, network, since)
+        cached = self._movers.get(key)
+        version = await self._db.version()
+        if cached is not None and cached.version == version:
+            current, gains, ranks, order = cached.current, cached.gains, cached.ranks, cached.order
+        else:
+            current = await self.values_on(team_id, today, network)
+            gains = await self.gains(team_id, today, since, network, current=current)
+            ranks = _ranked(gains)
+            order = sorted(gains, key=lambda user: (ranks[user], user))
+            self._movers[key] = _MoversBoard(version, current, gains, ranks, order)
+            while len(self._movers) > _PAST_BOARDS_KEPT:
+                self._movers.pop(next(iter(self._movers)))
         pages = max(1, -(-len(order) // size))
         page = max(1, min(page, pages))
         page_ids = order[(page - 1) * size : page * size]

@@ -131,3 +131,28 @@ async def test_board_pages_rank_ties_across_pages_and_pin_the_caller(storage: St
     last = await storage.scores.board_page(TEAM, TODAY, storage.members.names_of, page=9,
                                            size=3, caller="m5")
     assert last.page == 2 and last.caller is None
+
+
+async def test_movers_page_sees_writes_from_this_and_other_connections(tmp_path: Path) -> None:
+    first = await open_storage(tmp_path / "shared.db")
+    second = await open_storage(tmp_path / "shared.db")
+    try:
+        await _setup(first, ["a", "b"])
+        for user, start, end in (("a", 10.0, 20.0), ("b", 10.0, 15.0)):
+            await _point(first, user, TODAY - timedelta(days=7), start)
+            await _point(first, user, TODAY, end)
+
+        async def order() -> list[str]:
+            page = await first.scores.board_page(
+                TEAM, TODAY, first.members.names_of, page=1, size=10, caller="a",
+                since=TODAY - timedelta(days=7))
+            return [s.user_id for s in page.standings]
+
+        assert await order() == ["a", "b"]
+        await _point(second, "b", TODAY, 40.0)  # another process refreshes
+        assert await order() == ["b", "a"]
+        await first.privacy.forget(TEAM, "b")  # this process forgets b
+        assert await order() == ["a"]
+    finally:
+        await first.close()
+        await second.close()
