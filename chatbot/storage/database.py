@@ -52,7 +52,7 @@ class Database:
         self.connection = connection
         self.write_lock = asyncio.Lock()
         self.commits = 0
-        """Write transactions committed through this connection (see `version`)."""
+        """Write transactions that changed rows through this connection (see `version`)."""
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
@@ -101,13 +101,15 @@ class Database:
         """BEGIN IMMEDIATE so a claim made inside is exclusive across processes."""
         async with self.write_lock:
             await self._begin()
+            changes_before = self.connection.total_changes
             try:
                 yield self.connection
             except BaseException:
                 await self.connection.execute("ROLLBACK")
                 raise
             await self.connection.execute("COMMIT")
-            self.commits += 1
+            if self.connection.total_changes != changes_before:
+                self.commits += 1
 
     async def version(self) -> tuple[int, int]:
         """Changes whenever anyone commits: this process (counted here) or another one
