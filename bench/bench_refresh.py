@@ -38,8 +38,7 @@ import httpx
 from bench import Figure, figure
 from bench.fake_networks import DilatedClock, FakeNetworks, ServedAccounts
 from bench.seed import seed_members
-from chatbot.influence import netguard
-from chatbot.influence.networks import build_clients
+from chatbot.influence.networks import build_clients, build_mastodon_http
 from chatbot.influence.networks import limits as published
 from chatbot.influence.refresh import Progress, Refresher, RefreshReport
 from chatbot.influence.score import WINDOW_DAYS_DEFAULT
@@ -135,11 +134,7 @@ async def _run_scenario(scenario: Scenario, folder: Path) -> Outcome:
         klout_allow_private_networks=True,
     )
     storage = await open_storage(path)
-    guarded = netguard.build_guarded_client(
-        allow_private=True,
-        timeout=settings.klout_http_timeout_seconds,
-        max_bytes=settings.klout_max_response_bytes,
-    )
+    guarded = build_mastodon_http(settings)
     try:
         members = await seed_members(
             storage, TEAM,

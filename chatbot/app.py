@@ -16,8 +16,7 @@ import httpx
 from chatbot.clock import Clock, SystemClock
 from chatbot.followfriday.service import FollowFridayService
 from chatbot.influence.engine import InfluenceEngine
-from chatbot.influence.netguard import build_guarded_client
-from chatbot.influence.networks import build_clients
+from chatbot.influence.networks import build_clients, build_mastodon_http
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.refresh import Refresher
 from chatbot.platforms.base import ChatPlatform
@@ -72,12 +71,7 @@ async def build_app(
         follow_redirects=False,
         headers={"User-Agent": "Kloutbot/0.1 (self-hosted team influence bot)"},
     )
-    # Mastodon hosts come from members' handles, so they get the SSRF-guarded client.
-    mastodon_http = build_guarded_client(
-        allow_private=settings.klout_allow_private_networks,
-        timeout=settings.klout_http_timeout_seconds,
-        max_bytes=settings.klout_max_response_bytes,
-    )
+    mastodon_http = build_mastodon_http(settings)
     try:
         clients = build_clients(settings, client, clock=clock, sleep=sleep,
                                 mastodon_http=mastodon_http)

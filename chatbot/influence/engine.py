@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from chatbot.influence import verification
 from chatbot.influence.networks import handle_for_humans, parse_handle
-from chatbot.influence.networks.base import NetworkClient, NetworkError, Profile
+from chatbot.influence.networks.base import NetworkClient, Profile, fetch_profile
 from chatbot.influence.refresh import Refresher
 from commands.ports import RefreshOutcome
 
@@ -41,17 +41,10 @@ class InfluenceEngine:
         return verification.new_code(self._rng)
 
     async def lookup(self, network: str, handle: str) -> Profile:
-        client = self._clients[network]
-        found = (await client.fetch_profiles([handle])).get(handle)
-        if found is None:
-            raise NetworkError(f"{client.label} gave no answer for {handle}")
-        if isinstance(found, NetworkError):
-            raise found
-        return found
+        return await fetch_profile(self._clients[network], handle)
 
     async def check_code(self, network: str, handle: str, code: str) -> bool:
-        profile = await self.lookup(network, handle)
-        return verification.code_in_bio(code, profile.bio)
+        return (await verification.verify(self._clients[network], handle, code)).verified
 
     async def refresh_member(self, team_id: str, user_id: str) -> RefreshOutcome:
         member = await self._refresher.storage.members.get(team_id, user_id)

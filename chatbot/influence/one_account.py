@@ -10,9 +10,13 @@ from typing import Any
 import httpx
 
 from chatbot.clock import Clock, SystemClock
-from chatbot.influence.netguard import build_guarded_client
-from chatbot.influence.networks import build_clients, get_network_name, parse_handle
-from chatbot.influence.networks.base import AccountSnapshot, NetworkError
+from chatbot.influence.networks import (
+    build_clients,
+    build_mastodon_http,
+    get_network_name,
+    parse_handle,
+)
+from chatbot.influence.networks.base import AccountSnapshot, NetworkError, fetch_profile
 from chatbot.influence.score import SCORE_VERSION, score_account
 from chatbot.settings import Settings
 
@@ -33,24 +37,15 @@ async def score_one(
                               allow_private=settings.klout_allow_private_networks)
     except NetworkError as exc:
         raise ValueError(str(exc)) from None
-    guarded = build_guarded_client(
-        allow_private=settings.klout_allow_private_networks,
-        timeout=settings.klout_http_timeout_seconds,
-        max_bytes=settings.klout_max_response_bytes,
-    )
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(guarded)
+        guarded = await stack.enter_async_context(build_mastodon_http(settings))
         if http is None:
             http = await stack.enter_async_context(
                 httpx.AsyncClient(timeout=settings.klout_http_timeout_seconds))
         client = build_clients(settings, http, clock=clock, sleep=asyncio.sleep,
                                mastodon_http=guarded)[network]
         try:
-            found = (await client.fetch_profiles([handle])).get(handle)
-            if found is None:
-                raise ValueError(f"{client.label} gave no answer for {handle}")
-            if isinstance(found, NetworkError):
-                raise found
+            found = await fetch_profile(client, handle)
             now = clock.now()
             window = settings.klout_score_window_days
             posts = await client.fetch_posts(found, now - timedelta(days=window))

@@ -14,7 +14,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
-from chatbot.influence.networks.base import NetworkClient, NetworkError, Profile
+from chatbot.influence.networks.base import NetworkClient, Profile, fetch_profile
 from chatbot.influence.networks.text import html_to_text
 
 CODE_PREFIX = "klout"
@@ -61,11 +61,7 @@ async def verify(client: NetworkClient, handle: str, code: str) -> VerificationR
     A network failure raises (the member should retry later); a profile
     without the code is an answer, not an error.
     """
-    found = (await client.fetch_profiles([handle])).get(handle)
-    if found is None:
-        raise NetworkError(f"{client.label} gave no answer for {handle}.")
-    if isinstance(found, NetworkError):
-        raise found
+    found = await fetch_profile(client, handle)
     shown = client.handle_for_humans(handle)
     if code_in_bio(code, found.bio):
         return VerificationResult(

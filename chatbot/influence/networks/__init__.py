@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     import httpx
 
     from chatbot.influence.http import HttpFetcher
-    from chatbot.influence.netguard import Resolver
     from chatbot.influence.ratelimit import Clock, RateLimit, Sleep
     from chatbot.settings import Settings
 
@@ -91,6 +90,17 @@ def handle_for_humans(network: str, handle: str) -> str:
     return f"@{handle}"
 
 
+def build_mastodon_http(settings: Settings) -> httpx.AsyncClient:
+    """The SSRF-guarded client for member-chosen Mastodon hosts; the caller closes it."""
+    from chatbot.influence import netguard
+
+    return netguard.build_guarded_client(
+        allow_private=settings.klout_allow_private_networks,
+        timeout=settings.klout_http_timeout_seconds,
+        max_bytes=settings.klout_max_response_bytes,
+    )
+
+
 def build_clients(
     settings: Settings,
     http: httpx.AsyncClient,
@@ -98,17 +108,14 @@ def build_clients(
     clock: Clock,
     sleep: Sleep,
     rng: random.Random | None = None,
-    mastodon_http: httpx.AsyncClient | None = None,
-    resolver: Resolver | None = None,
+    mastodon_http: httpx.AsyncClient,
 ) -> dict[str, NetworkClient]:
     """One client per network, keyed by name, in NETWORK_NAMES order.
 
     `http` serves the fixed API hosts. Mastodon hosts come from members, so
-    Mastodon uses `mastodon_http`, which must be an SSRF-guarded client: pass
-    one from `netguard.build_guarded_client` (and close it with `http`), or
-    leave it out and one is built here for the life of the process.
+    Mastodon uses `mastodon_http`, which must be SSRF-guarded: the one from
+    `build_mastodon_http`, closed by the caller with `http`.
     """
-    from chatbot.influence import netguard
     from chatbot.influence.http import HttpFetcher
     from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
     from chatbot.influence.networks import limits as published
@@ -132,16 +139,10 @@ def build_clients(
         )
 
     allow_private = settings.klout_allow_private_networks
-    guarded = mastodon_http or netguard.build_guarded_client(
-        allow_private=allow_private,
-        timeout=settings.klout_http_timeout_seconds,
-        max_bytes=settings.klout_max_response_bytes,
-        resolver=resolver or netguard.system_resolver,
-    )
     github_token = _secret(settings.github_token)
     clients: list[NetworkClient] = [
         mastodon.MastodonClient(
-            fetcher(guarded, mastodon.LABEL, published.MASTODON),
+            fetcher(mastodon_http, mastodon.LABEL, published.MASTODON),
             paging_limiter=RateLimiter(published.MASTODON_PAGING, clock=clock, sleep=sleep),
             allow_private=allow_private,
         ),

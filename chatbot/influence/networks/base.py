@@ -153,3 +153,13 @@ class NetworkClient(Protocol):
     async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
         """Canonical handles the account follows, or None where not public."""
         ...
+
+
+async def fetch_profile(client: NetworkClient, handle: str) -> Profile:
+    """One account's live profile, raising its error instead of returning it."""
+    found = (await client.fetch_profiles([handle])).get(handle)
+    if found is None:
+        raise NetworkUnavailable(f"{client.label} gave no answer for {handle}.")
+    if isinstance(found, NetworkError):
+        raise found
+    return found

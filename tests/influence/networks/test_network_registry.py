@@ -139,7 +139,8 @@ async def test_every_network_is_built_and_keyed_ones_say_what_they_need() -> Non
     async with httpx.AsyncClient(
         transport=httpx.MockTransport(lambda r: httpx.Response(500))
     ) as http:
-        clients = build_clients(settings_, http, clock=clock, sleep=clock.sleep)
+        clients = build_clients(settings_, http, clock=clock, sleep=clock.sleep,
+                                mastodon_http=http)
 
         assert tuple(clients) == NETWORK_NAMES
         assert all(isinstance(client, NetworkClient) for client in clients.values())
@@ -169,7 +170,8 @@ async def test_built_clients_use_the_configured_base_urls() -> None:
         bluesky_appview_url="https://appview.test/",
     )
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-        clients = build_clients(settings_, http, clock=clock, sleep=clock.sleep)
+        clients = build_clients(settings_, http, clock=clock, sleep=clock.sleep,
+                                mastodon_http=http)
         await clients["bluesky"].fetch_profiles(["alice.bsky.social"])
 
     assert asked == [
