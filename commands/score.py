@@ -40,7 +40,8 @@ async def score_card(ctx: Context, args: Args) -> Reply:
     if summary.goal is not None:
         fields.append(Field("Goal", goal_progress_line(summary), inline=False))
     stale = summary.stale_handles(now)
-    footer = f"refreshed {ago(summary.refreshed_at, now)}"
+    refreshed = f"refreshed {ago(summary.refreshed_at, now)}"
+    footer = refreshed
     if stale:
         reasons = "; ".join(
             f"{label(h.network)}: {h.stale_reason or 'not refreshed lately'}" for h in stale
@@ -56,12 +57,12 @@ async def score_card(ctx: Context, args: Args) -> Reply:
     )
     team = await ctx.storage.teams.get(ctx.team_id)
     if team is not None and team.card_style == "image":
-        reply = await _with_card_image(reply, summary, footer, stale=bool(stale))
+        reply = await _with_card_image(reply, summary, refreshed, stale=bool(stale))
     return reply
 
 
 async def _with_card_image(
-    reply: Reply, summary: MemberSummary, footer: str, *, stale: bool
+    reply: Reply, summary: MemberSummary, refreshed: str, *, stale: bool
 ) -> Reply:
     # Imported here: Pillow costs start-up time and only image teams need it.
     from chatbot.render.cards import ScoreCardData, render_score_card
@@ -78,7 +79,7 @@ async def _with_card_image(
         trend=[point.raw for point in summary.history],
         goal=float(summary.goal.target) if summary.goal else None,
         stale=stale,
-        refreshed_label=footer.split(" · ")[0],
+        refreshed_label=refreshed,
     )
     png = await asyncio.to_thread(render_score_card, data)
     return replace(reply, image=Image(png, "klout-card.png", f"Score card of {summary.name}"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
 from commands.registry import Dispatcher
@@ -310,3 +312,25 @@ async def test_image_teams_get_a_leaderboard_picture_with_the_table(
     assert pictured.image is not None and pictured.image.data.startswith(b"\x89PNG")
     card = await console.handle("")
     assert card.image is not None and card.fields
+
+
+async def test_repeated_commands_write_nothing_when_no_name_changed(
+    console: ConsoleSession, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[str] = []
+
+    async def ensure(team_id: str, *args: object) -> object:
+        writes.append(team_id)
+        return await original_ensure(team_id, *args)  # type: ignore[arg-type]
+
+    async def follow_rename(team_id: str, user_id: str, name: str) -> None:
+        writes.append(user_id)
+        await original_rename(team_id, user_id, name)
+
+    original_ensure, original_rename = storage.teams.ensure, storage.members.follow_rename
+    monkeypatch.setattr(storage.teams, "ensure", ensure)
+    monkeypatch.setattr(storage.members, "follow_rename", follow_rename)
+    await console.handle("help")
+    await console.handle("help")
+    await console.handle("leaderboard")
+    assert writes == [TEAM, "alice"]

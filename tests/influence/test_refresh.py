@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -208,3 +209,28 @@ async def test_a_spent_rate_limit_refreshes_whole_members_and_leaves_the_rest_du
     report = await refresher.refresh_due(timedelta(hours=1))
     assert report.members == 6
     assert report.fetched == {"github": 6} and report.deferred == 0
+
+
+@dataclass
+class ConcurrencyProbe(FakeClient):
+    running: int = 0
+    most: int = 0
+
+    async def fetch_posts(self, profile: Profile, since: datetime) -> Sequence[Post]:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        await asyncio.sleep(0)
+        self.running -= 1
+        return await super().fetch_posts(profile, since)
+
+
+async def test_no_more_accounts_at_once_than_the_network_runs(
+    storage: Storage, clock: FrozenClock
+) -> None:
+    github = ConcurrencyProbe("github", "GitHub", parallel_accounts=1)
+    for i in range(6):
+        _account(github, f"dev{i}", clock.now(), reactions=1)
+        await _register(storage, clock, f"dev{i}", "github", f"dev{i}")
+    report = await Refresher(storage, {"github": github}, clock).refresh_due(timedelta(0))
+    assert report.fetched == {"github": 6}
+    assert github.most == 1
