@@ -26,7 +26,24 @@ def _post(row: aiosqlite.Row) -> Post:
         is_question=bool(row["is_question"]),
         is_reply=bool(row["is_reply"]),
         is_repost=bool(row["is_repost"]),
+        parent_id=row["parent_id"],
+        reply_to_self=bool(row["reply_to_self"]),
+        reactors=_reactors_from_json(row["reactors_json"]),
     )
+
+
+def _reactors_to_json(reactors: tuple[tuple[str, int], ...] | None) -> str | None:
+    return None if reactors is None else json.dumps([[who, n] for who, n in reactors])
+
+
+def _reactors_from_json(text: str | None) -> tuple[tuple[str, int], ...] | None:
+    """Stored by this module; anything unreadable counts as not sampled."""
+    if text is None:
+        return None
+    try:
+        return tuple((str(who), int(n)) for who, n in json.loads(text))
+    except (ValueError, TypeError):
+        return None
 
 
 class ActivityRepository:
@@ -111,6 +128,9 @@ class ActivityRepository:
                 int(post.is_question),
                 int(post.is_reply),
                 int(post.is_repost),
+                post.parent_id,
+                int(post.reply_to_self),
+                _reactors_to_json(post.reactors),
             )
             for post in posts
         ]
@@ -119,8 +139,9 @@ class ActivityRepository:
         async with self._db.transaction() as conn:
             await conn.executemany(
                 "INSERT OR REPLACE INTO posts (team_id, user_id, network, post_id, created_at,"
-                " replies, reposts, quotes, likes, has_media, is_question, is_reply, is_repost)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " replies, reposts, quotes, likes, has_media, is_question, is_reply, is_repost,"
+                " parent_id, reply_to_self, reactors_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 

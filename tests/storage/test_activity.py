@@ -32,3 +32,23 @@ async def test_a_posts_counts_are_updated_when_seen_again(storage: Storage,
     await storage.activity.save_posts(TEAM, "alice", "bluesky", [Post("p", now, likes=7)])
     kept = await storage.activity.posts(TEAM, "alice", now - timedelta(days=1))
     assert [post.likes for post in kept["bluesky"]] == [7]
+
+
+async def test_threads_and_reactors_survive_storage(storage: Storage,
+                                                    clock: FrozenClock) -> None:
+    """Score v2 reads self-replies and who reacted from stored posts, not from a fetch."""
+    now = clock.now()
+    await storage.teams.ensure(TEAM, "console", "acme", now)
+    await storage.members.ensure(TEAM, "alice", "alice", now)
+    await storage.activity.save_posts(TEAM, "alice", "mastodon", [
+        Post("root", now, replies=2, reactors=(("https://a.example/users/bob", 2),
+                                                ("https://b.example/users/eve", 1))),
+        Post("tail", now, is_reply=True, parent_id="root", reply_to_self=True),
+    ])
+    kept = {post.id: post
+            for post in (await storage.activity.posts(TEAM, "alice", now))["mastodon"]}
+    assert kept["root"].reactors == (("https://a.example/users/bob", 2),
+                                     ("https://b.example/users/eve", 1))
+    assert kept["root"].parent_id == "" and not kept["root"].reply_to_self
+    assert kept["tail"].parent_id == "root" and kept["tail"].reply_to_self
+    assert kept["tail"].reactors is None

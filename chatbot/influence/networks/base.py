@@ -34,6 +34,15 @@ class Post:
     metrics_hidden: bool = False
     """The network withheld this post's counts (X without `public_metrics`):
     the zeros are unknown, not measured, and should not pull an average down."""
+    parent_id: str = ""
+    """For a reply, the id of the post it answers (on the same network), else empty."""
+    reply_to_self: bool = False
+    """A reply to the author's own post (a thread). It is not conversation with
+    anyone, and the reply it adds to the parent's count is the author's own."""
+    reactors: tuple[tuple[str, int], ...] | None = None
+    """Who reacted, where the network told us within the rate budget: (stable id of
+    the reacting account, reactions by them on this post). None when not sampled;
+    the score uses it to temper pods and sock puppets (see docs/score.md)."""
 
 
 @dataclass(frozen=True)
