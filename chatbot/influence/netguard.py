@@ -28,6 +28,7 @@ import httpx
 
 from chatbot.influence.http import ResponseTooLarge
 from chatbot.influence.networks.base import NetworkError
+from chatbot.influence.numbers import ascii_int
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Turns (host, port) into IP address strings. Injected so tests can fake DNS."""
@@ -268,11 +269,11 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         check_url(request.url, allow_private=self.allow_private)
         response = await super().handle_async_request(request)
-        declared = response.headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        declared = ascii_int(response.headers.get("content-length", ""), ceiling=2**63)
+        if declared is not None and declared > self.max_bytes:
             await response.aclose()
             raise ResponseTooLarge(
-                f"{request.url.host} announced {int(declared):,} bytes, over the "
+                f"{request.url.host} announced {declared:,} bytes, over the "
                 f"{self.max_bytes:,}-byte cap; nothing was read."
             )
         assert isinstance(response.stream, httpx.AsyncByteStream)
