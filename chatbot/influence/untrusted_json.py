@@ -18,7 +18,9 @@ from typing import Any
 MAX_DEPTH = 64
 """Deeper than any API the bot reads (Bluesky's embeds, the deepest, reach about 12)."""
 
-_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)', re.DOTALL)
+"""A string, or an unterminated one up to the end: matching only closed strings would
+rescan the rest of the text from every escaped quote in it (quadratic time)."""
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]++")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 

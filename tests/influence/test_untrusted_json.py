@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from typing import Any
 
 import pytest
@@ -55,6 +56,19 @@ def test_bodies_that_would_exhaust_the_recursion_limit_are_refused_first(body: b
 def test_non_finite_numbers_decode_as_absent() -> None:
     body = b'{"a": 1e400, "b": -1e400, "c": Infinity, "d": -Infinity, "e": NaN, "f": 1.5}'
     assert decode(body) == {"a": None, "b": None, "c": None, "d": None, "e": None, "f": 1.5}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'["' + b'\\"' * 50_000, b'["' + b"\\" * 100_001, b'[{"a' * 25_000],
+    ids=["escaped-quotes", "backslashes", "open-strings"],
+)
+def test_unterminated_strings_are_scanned_in_linear_time(body: bytes) -> None:
+    """A scan that restarted at every escaped quote took minutes for these 100 KB."""
+    started = time.perf_counter()
+    with pytest.raises(ValueError):
+        decode(body)
+    assert time.perf_counter() - started < 5
 
 
 @pytest.mark.parametrize("body", [b"<html>", b"\xff\xfe\x00", b'{"a": 1', b"[1]]"])
