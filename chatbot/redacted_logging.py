@@ -36,7 +36,11 @@ _CURSOR_WORDS = frozenset({"page", "next", "pagination", "continuation", "sync"}
 """First words of parameters that end in "token" but are paging cursors, not credentials."""
 
 _PARAMETER = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]{0,63})=([^\s&#\"'<>;,)\]}]+)")
-_QUOTED_FIELD = re.compile(r"""(["'])([A-Za-z][\w.-]{0,63})\1(\s*:\s*)(["'])((?:(?!\4).)*)\4""")
+_QUOTED_FIELD = re.compile(
+    r"""(["'])([A-Za-z][\w.-]{0,63})\1(\s*:\s*)(["'])((?:(?!\4)[^\r\n]){0,4096})\4"""
+)
+"""`"api_key": "…"` in a dict or JSON; values are bounded so a line with many unclosed
+quotes costs linear time."""
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _HEADER = re.compile(
     r"(?i)\b((?:proxy-)?authorization|x-api-key|x-goog-api-key|cookie|set-cookie)"
