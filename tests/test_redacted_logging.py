@@ -86,6 +86,27 @@ async def test_a_youtube_fetch_at_debug_logs_urls_without_the_key(
 
 
 @pytest.mark.usefixtures("redacted_records")
+async def test_an_authorization_header_at_debug_stays_out_of_the_logs(
+    youtube_api: FakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"
+    clock = FakeClock()
+    caplog.set_level(logging.DEBUG)
+    async with httpx.AsyncClient(trust_env=False) as http:
+        fetcher = HttpFetcher(http, label="GitHub", clock=clock, sleep=clock.sleep,
+                              limiter=RateLimiter(RateLimit(100, 60), clock=clock,
+                                                  sleep=clock.sleep),
+                              headers={"Authorization": f"Bearer {token}"})
+        await fetcher.get_json(youtube_api.base_url + "/youtube/v3/channels")
+    logging.getLogger("chatbot.test").debug("sent %s", {"Authorization": f"Bearer {token}"})
+
+    assert youtube_api.seen[0].headers["Authorization"] == f"Bearer {token}"
+    assert any(r.name.startswith("httpcore") for r in caplog.records)
+    assert token not in caplog.text
+    assert "'Authorization': 'REDACTED'" in caplog.text
+
+
+@pytest.mark.usefixtures("redacted_records")
 def test_tracebacks_and_arguments_are_redacted_too(caplog: pytest.LogCaptureFixture) -> None:
     log = logging.getLogger("chatbot.test")
     try:
