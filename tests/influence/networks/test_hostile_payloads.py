@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,7 +25,7 @@ from chatbot.influence.networks.mastodon import MastodonClient
 from chatbot.influence.numbers import MAX_COUNT
 from chatbot.influence.ratelimit import RateLimit, RateLimiter
 from chatbot.influence.refresh import Refresher
-from chatbot.storage import Storage, open_storage
+from chatbot.storage import Storage
 from tests.influence.networks.network_fakes import FakeApi, FakeClock, MakeFetcher, json_response
 
 MARK = "__HOSTILE__"
@@ -197,13 +196,6 @@ async def test_a_deeply_nested_bluesky_answer_is_a_network_error(
     found = (await bluesky.fetch_profiles(["mallory.example"]))["mallory.example"]
 
     assert isinstance(found, NetworkUnavailable) and "nested deeper" in str(found)
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(tmp_path / "klout.db")
-    yield opened
-    await opened.close()
 
 
 async def _member(storage: Storage, clock: FakeClock, user: str, handle: str) -> None:
