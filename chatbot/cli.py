@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from chatbot.redacted_logging import configure_logging, secret_values
 from chatbot.settings import Settings, load_settings
 
 log = logging.getLogger("kloutbot")
@@ -227,9 +228,8 @@ def _invite_url(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings(args.env_file if Path(args.env_file).exists() else None)
+    configure_logging(verbose=args.verbose, secrets=secret_values(settings))
     try:
         if args.command == "run":
             return asyncio.run(_run(settings))

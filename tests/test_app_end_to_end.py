@@ -101,13 +101,3 @@ async def test_register_verify_score_explain_and_history(
     data = json.loads(exported.attachment[1])["data"]
     assert len(data["scores"]) == 2 and data["handles"][0]["verified_at"]
 
-
-async def test_unknown_account_and_ssrf_guarded_mastodon(app: tuple[App, list[str]]) -> None:
-    built, calls = app
-    alice = ConsoleSession(built.dispatcher, "alice", "acme")
-    reply = await alice.handle("register mastodon @alice@127.0.0.1")
-    assert reply.tone is Tone.ERROR
-    private = await alice.handle("register mastodon @alice@localhost")
-    assert private.tone is Tone.ERROR
-    assert not any("accounts/lookup" in path for path in calls)
-    assert await built.storage.handles.for_team("console:acme") == []

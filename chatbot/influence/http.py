@@ -12,7 +12,6 @@ gigabytes.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import zlib
 from collections.abc import Mapping, Sequence
@@ -22,16 +21,19 @@ from typing import Any
 
 import httpx
 
+from chatbot.influence import untrusted_json
 from chatbot.influence.networks.base import (
     AccountNotFound,
     NetworkError,
     NetworkUnavailable,
     RateLimited,
 )
+from chatbot.influence.numbers import ascii_int
 from chatbot.influence.ratelimit import (
     Clock,
     RateLimiter,
     Sleep,
+    describe_wait,
     parse_rate_limit_headers,
     parse_retry_after,
 )
@@ -67,7 +69,8 @@ class JsonReply:
 class RetryPolicy:
     """How hard to try. `max_retry_after` is the longest server-requested pause
     worth waiting for in place; anything longer goes back to the caller as
-    RateLimited so a refresh can move on and come back later."""
+    RateLimited so a refresh can move on and come back later (a 5xx's longer
+    Retry-After is shortened to it instead: the retries are few anyway)."""
 
     attempts: int = 3
     base_delay: float = 1.0
@@ -145,7 +148,8 @@ class HttpFetcher:
             except _Retry as retry:
                 if attempt >= self.retry.attempts:
                     raise NetworkUnavailable(retry.message) from retry
-                await self._sleep(max(self._backoff(attempt), retry.wait or 0.0))
+                asked = min(retry.wait or 0.0, self.retry.max_retry_after)
+                await self._sleep(max(self._backoff(attempt), asked))
 
     def _backoff(self, attempt: int) -> float:
         """Equal jitter: half the exponential step for sure, half at random."""
@@ -169,7 +173,13 @@ class HttpFetcher:
         request_headers["Accept-Encoding"] = "gzip"
         where = self._where(url)
         async with AsyncExitStack() as stack:
-            permits = [await stack.enter_async_context(lim.slot(key)) for lim in limiters]
+            try:
+                permits = [await stack.enter_async_context(lim.slot(key)) for lim in limiters]
+            except RateLimited as spent:
+                message = self._come_back_later(
+                    key, where, spent.retry_after, "is out of the bot's request budget"
+                )
+                raise RateLimited(message, spent.retry_after) from spent
             permit = permits[0]
             try:
                 async with asyncio.timeout(self.timeout * 3):
@@ -201,11 +211,11 @@ class HttpFetcher:
         if status == 429 or (status == 403 and await self._is_rate_limit(response)):
             wait = self._retry_after(response)
             if wait is not None:
-                self.limiter.hold_off(key, wait)
+                wait = self.limiter.hold_off(key, wait)
             if wait is not None and wait <= self.retry.max_retry_after and not final:
                 raise _Retry(f"{where} asked the bot to slow down.", wait)
-            later = f" in {int(wait) + 1} s" if wait is not None else " later"
-            raise RateLimited(f"{where} asked the bot to slow down; try again{later}.", wait)
+            message = self._come_back_later(key, where, wait, "asked the bot to slow down")
+            raise RateLimited(message, wait)
         if status in (404, 410):
             raise AccountNotFound(f"{where} has no such account.")
         if status in (401, 403):
@@ -227,6 +237,13 @@ class HttpFetcher:
             raise NetworkUnavailable(f"{where} answered with a redirect; the bot follows none.")
         raise NetworkUnavailable(f"{where} rejected the request (HTTP {status}).")
 
+    def _come_back_later(self, key: str, where: str, wait: float | None, why: str) -> str:
+        """What a member reads when a wait is too long to sit through now."""
+        later = f"try again in {describe_wait(wait)}" if wait is not None else "try again later"
+        if self.limiter.unavailable_for(key) > 0:
+            return f"{where} is unavailable for now; {later}."
+        return f"{where} {why}; {later}."
+
     def _reply(self, response: httpx.Response, data: Any) -> JsonReply:
         links = {
             rel: link["url"] for rel, link in response.links.items() if rel and "url" in link
@@ -241,8 +258,13 @@ class HttpFetcher:
 
     def _decode(self, body: bytes, where: str) -> Any:
         try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return untrusted_json.decode(body)
+        except untrusted_json.NestedTooDeep as exc:
+            raise NetworkUnavailable(
+                f"{where} answered nonsense (data nested deeper than "
+                f"{untrusted_json.MAX_DEPTH} levels)."
+            ) from exc
+        except ValueError as exc:
             raise NetworkUnavailable(f"{where} answered with malformed data.") from exc
 
     def _retry_after(self, response: httpx.Response) -> float | None:
@@ -277,8 +299,8 @@ class HttpFetcher:
         too_large = ResponseTooLarge(
             f"{where} sent an answer larger than {limit:,} bytes; it was not read."
         )
-        declared = response.headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > limit:
+        declared = ascii_int(response.headers.get("content-length", ""), ceiling=2**63)
+        if declared is not None and declared > limit:
             raise too_large
         if response.is_stream_consumed:
             # Built in memory (httpx.MockTransport): already whole and decoded.

@@ -28,13 +28,58 @@ import httpx
 
 from chatbot.influence.http import ResponseTooLarge
 from chatbot.influence.networks.base import NetworkError
+from chatbot.influence.numbers import ascii_int
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Turns (host, port) into IP address strings. Injected so tests can fake DNS."""
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+NOT_PUBLIC_V4 = tuple(ipaddress.IPv4Network(cidr) for cidr in (
+    "0.0.0.0/8",  # "this network"
+    "10.0.0.0/8",  # private
+    "100.64.0.0/10",  # carrier-grade NAT
+    "127.0.0.0/8",  # loopback
+    "169.254.0.0/16",  # link-local, cloud metadata
+    "172.16.0.0/12",  # private
+    "192.0.0.0/24",  # IETF protocol assignments (192.0.0.8 and friends)
+    "192.0.2.0/24",  # documentation
+    "192.88.99.0/24",  # 6to4 relay anycast, retired
+    "192.168.0.0/16",  # private
+    "198.18.0.0/15",  # benchmarking
+    "198.51.100.0/24",  # documentation
+    "203.0.113.0/24",  # documentation
+    "224.0.0.0/4",  # multicast
+    "240.0.0.0/4",  # reserved, and 255.255.255.255 broadcast within it
+))
+"""IANA's IPv4 special-purpose registry, every block not reachable on the internet.
+
+Written out rather than taken from `ipaddress.is_global`, whose tables differ
+between Python releases and miss blocks (3.11 passes 192.0.0.8)."""
+
+NOT_PUBLIC_V6 = tuple(ipaddress.IPv6Network(cidr) for cidr in (
+    "::/128",  # unspecified
+    "::1/128",  # loopback
+    "64:ff9b:1::/48",  # local-use IPv4/IPv6 translation
+    "100::/64",  # discard-only
+    "2001::/23",  # IETF protocol assignments (Teredo, ORCHID, benchmarking, ...)
+    "2001:db8::/32",  # documentation
+    "3fff::/20",  # documentation
+    "fc00::/7",  # unique local
+    "fe80::/10",  # link-local
+    "fec0::/10",  # site-local, deprecated but still routed inside some networks
+    "ff00::/8",  # multicast
+))
+"""IANA's IPv6 special-purpose registry, minus the blocks that carry an IPv4
+address (those are unwrapped and the IPv4 address judged instead)."""
+
+GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
+"""The only IPv6 block allocated for global unicast; everything outside it is refused."""
+
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
 
 
 class BlockedHost(NetworkError):
@@ -47,37 +92,32 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """IPv4 addresses an IPv6 address smuggles (mapped, 6to4, Teredo, NAT64, compatible)."""
-    found: list[ipaddress.IPv4Address] = []
-    if address.ipv4_mapped is not None:
-        found.append(address.ipv4_mapped)
-    if address.sixtofour is not None:
-        found.append(address.sixtofour)
-    if address.teredo is not None:
-        found.extend(address.teredo)
-    packed = address.packed
-    if address in _NAT64 or (packed[:12] == bytes(12) and packed[12:] != bytes(4)):
-        found.append(ipaddress.IPv4Address(packed[12:]))
-    return found
+def _carried_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, NAT64, 6to4), if any."""
+    if address in _MAPPED or address in _NAT64:
+        return ipaddress.IPv4Address(address.packed[12:])
+    if address in _SIX_TO_FOUR:
+        return ipaddress.IPv4Address(address.packed[2:6])
+    return None
 
 
 def is_public_address(address: IPAddress) -> bool:
     """True only for unicast addresses routed on the public internet.
 
-    `is_global` alone lets through multicast and IPv6 forms that carry an
-    IPv4 address inside (`::ffff:127.0.0.1`, `2002:7f00:1::`), so those are
-    unwrapped and checked too.
+    Every special-purpose block is refused explicitly. IPv6 forms that carry
+    an IPv4 address (`::ffff:127.0.0.1`, `64:ff9b::a00:1`, `2002:7f00:1::`)
+    are judged by that IPv4 address, and any IPv6 address outside global
+    unicast (2000::/3) is refused, so unassigned space, IPv4-compatible
+    `::a.b.c.d` and blocks IANA adds later never slip through.
     """
-    if isinstance(address, ipaddress.IPv6Address):
-        address = address.ipv4_mapped or address
-    if not address.is_global or address.is_multicast or address.is_reserved:
+    if isinstance(address, ipaddress.IPv4Address):
+        return not any(address in block for block in NOT_PUBLIC_V4)
+    carried = _carried_ipv4(address)
+    if carried is not None:
+        return is_public_address(carried)
+    if address not in GLOBAL_UNICAST_V6:
         return False
-    if address.is_loopback or address.is_link_local or address.is_unspecified:
-        return False
-    if isinstance(address, ipaddress.IPv6Address):
-        return all(is_public_address(inner) for inner in _embedded_ipv4(address))
-    return True
+    return not any(address in block for block in NOT_PUBLIC_V6)
 
 
 def _ip_literal(host: str) -> IPAddress | None:
@@ -229,11 +269,11 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         check_url(request.url, allow_private=self.allow_private)
         response = await super().handle_async_request(request)
-        declared = response.headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        declared = ascii_int(response.headers.get("content-length", ""), ceiling=2**63)
+        if declared is not None and declared > self.max_bytes:
             await response.aclose()
             raise ResponseTooLarge(
-                f"{request.url.host} announced {int(declared):,} bytes, over the "
+                f"{request.url.host} announced {declared:,} bytes, over the "
                 f"{self.max_bytes:,}-byte cap; nothing was read."
             )
         assert isinstance(response.stream, httpx.AsyncByteStream)

@@ -11,8 +11,10 @@ draw ever holds more than the budget. The price is one round trip per window
 
 The server's own `X-RateLimit-*` headers tighten the local estimate (another
 process on the same IP may be spending the same budget) and a 429's
-`Retry-After` stops the key outright until then. Keys are whatever shares a
-budget: the instance host for Mastodon, the API host elsewhere.
+`Retry-After` stops the key outright until then, for at most
+MAX_SERVER_WAIT: a server asking for longer is treated as unavailable for
+that long and then tried again. Keys are whatever shares a budget: the
+instance host for Mastodon, the API host elsewhere.
 """
 
 from __future__ import annotations
@@ -33,6 +35,21 @@ Sleep = Callable[[float], Awaitable[None]]
 """Waits the given number of seconds. Injected so tests never really wait."""
 
 __all__ = ["Clock", "Permit", "RateLimit", "RateLimiter", "ServerBudget", "Sleep"]
+
+MAX_SERVER_WAIT = 3600.0
+"""The longest pause a server can impose on the bot. `Retry-After: 1000000000` or a
+reset dated 9999 would otherwise block a network until the bot restarts."""
+
+
+def describe_wait(seconds: float) -> str:
+    """A wait as a member would say it: "45 s", "about 20 minutes", "about an hour"."""
+    if seconds < 90:
+        return f"{max(1, math.ceil(seconds))} s"
+    if seconds < 50 * 60:
+        return f"about {round(seconds / 60)} minutes"
+    if seconds < 90 * 60:
+        return "about an hour"
+    return f"about {round(seconds / 3600)} hours"
 
 
 @dataclass(frozen=True)
@@ -99,7 +116,7 @@ def parse_retry_after(value: str, now: float) -> float | None:
     except ValueError:
         try:
             moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
@@ -115,9 +132,11 @@ def _first_int(headers: Mapping[str, str], *names: str) -> int | None:
         if raw is None:
             continue
         try:
-            return int(float(raw.strip()))
+            number = float(raw.strip())
         except ValueError:
             continue
+        if math.isfinite(number):  # int() of `1e400` (infinity) raises OverflowError
+            return int(number)
     return None
 
 
@@ -147,6 +166,8 @@ class _KeyState:
     server_remaining: int | None = None
     server_reset: float | None = None
     blocked_until: float = 0.0
+    unavailable_until: float = 0.0
+    """Until when the server asked for a pause longer than the cap (it is down for now)."""
 
 
 class Permit:
@@ -175,11 +196,13 @@ class RateLimiter:
         clock: Clock,
         sleep: Sleep,
         reset_margin: float = 1.0,
+        max_server_wait: float = MAX_SERVER_WAIT,
     ) -> None:
         self.limit = limit
         self._clock = clock
         self._sleep = sleep
         self._reset_margin = reset_margin
+        self.max_server_wait = max_server_wait
         self._keys: dict[str, _KeyState] = {}
 
     def _now(self) -> float:
@@ -230,26 +253,48 @@ class RateLimiter:
         GitHub) run one request at a time.
         """
         state = self._state(key)
-        budget = parse_rate_limit_headers(headers, self._now())
+        now = self._now()
+        budget = parse_rate_limit_headers(headers, now)
         if budget.limit is not None and budget.limit > 0:
             state.server_limit = budget.limit
         if budget.remaining is None or budget.reset_at is None:
             return
         estimate = max(0, budget.remaining - max(0, state.in_flight - 1))
+        reset_at = budget.reset_at
+        if reset_at > now + self.max_server_wait:
+            reset_at = now + self.max_server_wait
+            if estimate == 0:
+                state.unavailable_until = max(state.unavailable_until, reset_at)
         same_window = (
             state.server_reset is not None
-            and abs(budget.reset_at - state.server_reset) <= self._reset_margin
+            and abs(reset_at - state.server_reset) <= self._reset_margin
         )
         if same_window and state.server_remaining is not None:
             state.server_remaining = min(state.server_remaining, estimate)
-        elif state.server_reset is None or budget.reset_at > state.server_reset:
+        elif state.server_reset is None or reset_at > state.server_reset:
             state.server_remaining = estimate
-            state.server_reset = budget.reset_at
+            state.server_reset = reset_at
 
-    def hold_off(self, key: str, seconds: float) -> None:
-        """Send nothing more to `key` for `seconds` (after a 429 or a 403 rate limit)."""
+    def hold_off(self, key: str, seconds: float) -> float:
+        """Send nothing more to `key` for `seconds` (after a 429 or a 403 rate limit).
+
+        Returns the pause actually taken: never more than `max_server_wait`. A
+        server asking for more is marked unavailable for the capped time, and
+        tried again after it.
+        """
         state = self._state(key)
-        state.blocked_until = max(state.blocked_until, self._now() + max(0.0, seconds))
+        now = self._now()
+        if seconds <= self.max_server_wait:
+            pause = max(0.0, seconds)
+        else:  # also NaN
+            pause = self.max_server_wait
+            state.unavailable_until = max(state.unavailable_until, now + pause)
+        state.blocked_until = max(state.blocked_until, now + pause)
+        return pause
+
+    def unavailable_for(self, key: str) -> float:
+        """Seconds `key` stays unavailable because its server asked for more than the cap."""
+        return max(0.0, self._state(key).unavailable_until - self._now())
 
     def blocked_for(self, key: str) -> float:
         """Seconds until `key` could take another request (0 when it could now)."""
@@ -286,8 +331,10 @@ class RateLimiter:
                     continue
                 max_wait = self.limit.max_wait
                 if max_wait is not None and wait > max_wait:
-                    raise RateLimited(
-                        f"The rate limit for {key} is spent; try again in {math.ceil(wait)} s.",
-                        retry_after=wait,
-                    )
+                    later = describe_wait(wait)
+                    if state.unavailable_until > now:
+                        message = f"{key} is unavailable for now; try again in {later}."
+                    else:
+                        message = f"The rate limit for {key} is spent; try again in {later}."
+                    raise RateLimited(message, retry_after=wait)
                 await self._sleep(wait)

@@ -191,6 +191,9 @@ class Refresher:
             profiles = await client.fetch_profiles(chunk)
         except NetworkError as exc:
             return dict.fromkeys(chunk, exc)
+        except Exception as exc:  # a client bug must not stop other members
+            log.exception("fetching profiles %s on %s failed", chunk, client.name)
+            return dict.fromkeys(chunk, NetworkError(f"unexpected error ({type(exc).__name__})"))
         outcomes: dict[str, Outcome] = {}
         found: dict[str, Profile] = {}
         for name in chunk:

@@ -303,3 +303,108 @@ async def test_link_headers_are_parsed_for_paging() -> None:
 
     assert reply.links["next"] == "https://api.example.test/thing?page=2"
     assert reply.url == "https://api.example.test/thing?page=1"
+
+
+def later_by(clock: FakeClock, seconds: float) -> None:
+    clock.moment += timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "1000000000"},
+        {"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "253402300799"},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9999-12-31T23:59:59Z"},
+    ],
+)
+async def test_a_server_asking_for_an_endless_pause_makes_it_unavailable_for_an_hour(
+    headers: dict[str, str],
+) -> None:
+    clock = FakeClock()
+    script = Script(httpx.Response(429, headers=headers), ok())
+    client = fetcher(script, clock)
+
+    with pytest.raises(RateLimited) as first:
+        await client.get_json(URL)
+    with pytest.raises(RateLimited) as second:
+        await client.get_json(URL)
+
+    for raised in (first, second):
+        assert raised.value.retry_after == pytest.approx(3600, abs=2)
+        assert str(raised.value) == (
+            "Example (api.example.test) is unavailable for now; try again in about an hour."
+        )
+    assert len(script.requests) == 1, "nothing is sent while it rests"
+    later_by(clock, 3601)
+    assert (await client.get_json(URL)).data == {"ok": True}, "not blocked until a restart"
+
+
+async def test_a_reset_dated_9999_in_a_successful_answer_rests_the_host_for_an_hour() -> None:
+    clock = FakeClock()
+    spent = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "253402300799"}
+    script = Script(ok(**spent), ok())
+    client = fetcher(script, clock)
+    await client.get_json(URL)
+
+    with pytest.raises(RateLimited, match="unavailable for now; try again in about an hour"):
+        await client.get_json(URL)
+
+    later_by(clock, 3602)
+    assert (await client.get_json(URL)).data == {"ok": True}
+    assert len(script.requests) == 2
+
+
+async def test_githubs_403_with_a_reset_in_9999_is_capped_too() -> None:
+    clock = FakeClock()
+    script = Script(httpx.Response(
+        403, json={"message": "API rate limit exceeded"},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "253402300799"},
+    ))
+
+    with pytest.raises(RateLimited, match="unavailable for now") as raised:
+        await fetcher(script, clock).get_json(URL)
+
+    assert raised.value.retry_after == pytest.approx(3600, abs=2)
+
+
+async def test_an_ordinary_long_retry_after_keeps_its_length_in_minutes() -> None:
+    clock = FakeClock()
+    script = Script(httpx.Response(429, headers={"Retry-After": "1200"}))
+
+    with pytest.raises(RateLimited) as raised:
+        await fetcher(script, clock).get_json(URL)
+
+    assert raised.value.retry_after == 1200
+    assert str(raised.value) == (
+        "Example (api.example.test) asked the bot to slow down; try again in about 20 minutes."
+    )
+
+
+async def test_a_5xx_retry_after_is_never_slept_longer_than_the_in_place_limit() -> None:
+    clock = FakeClock()
+    script = Script(httpx.Response(503, headers={"Retry-After": "1000000000"}))
+
+    with pytest.raises(NetworkUnavailable, match="HTTP 503"):
+        await fetcher(script, clock).get_json(URL)
+
+    assert len(script.requests) == 3
+    assert max(clock.sleeps) <= 10
+
+
+@pytest.mark.parametrize("length", ["²", "١٢", "12e9999"])
+async def test_a_nonsense_content_length_is_ignored_and_the_body_read_under_the_cap(
+    length: str,
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Length": length.encode()}, content=b"[1]")
+
+    assert (await fetcher(answer, FakeClock()).get_json(URL)).data == [1]
+
+
+async def test_a_content_length_of_five_thousand_digits_is_simply_too_large() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Length": "9" * 5000}, content=b"[1]")
+
+    with pytest.raises(ResponseTooLarge):
+        await fetcher(answer, FakeClock()).get_json(URL)

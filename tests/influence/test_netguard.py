@@ -9,9 +9,14 @@ from dataclasses import dataclass, field
 import httpcore
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chatbot.influence.http import ResponseTooLarge
 from chatbot.influence.netguard import (
+    GLOBAL_UNICAST_V6,
+    NOT_PUBLIC_V4,
+    NOT_PUBLIC_V6,
     BlockedHost,
     GuardedTransport,
     Resolver,
@@ -148,6 +153,88 @@ def resolving_to(*addresses: str) -> tuple[list[str], Resolver]:
 )
 def test_private_reserved_and_disguised_addresses_are_not_public(address: str) -> None:
     assert not is_public_address(ipaddress.ip_address(address))
+
+
+SPECIAL_PURPOSE = [
+    # IPv4 special-purpose registry
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "255.255.255.255/32",
+    # IPv6 special-purpose registry
+    "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+    "3fff::/20", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    # IPv4 in disguise: mapped, NAT64 and 6to4 forms of private addresses
+    "::ffff:10.0.0.0/104", "::ffff:127.0.0.0/104", "64:ff9b::a00:0/104",
+    "64:ff9b::c000:0/120", "2002:7f00::/24", "2002:a9fe::/32", "2002:c000::/40",
+    # outside global unicast: IPv4-compatible, unassigned, SIIT
+    "::/96", "4000::/3", "::ffff:0:0:0/96", "5f00::/16",
+]
+
+
+@pytest.mark.parametrize("block", SPECIAL_PURPOSE)
+def test_every_special_purpose_range_is_refused_from_first_to_last_address(block: str) -> None:
+    network = ipaddress.ip_network(block)
+    samples = {network[0], network[-1], network[network.num_addresses // 2]}
+    assert [str(a) for a in samples if is_public_address(a)] == []
+
+
+@pytest.mark.parametrize("address", ["192.0.0.8", "192.0.0.9", "fec0::1", "fec0:1::2:3"])
+def test_addresses_pythons_is_global_lets_through_are_refused(address: str) -> None:
+    assert not is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "8.8.8.8",
+        "::ffff:8.8.8.8",
+        "64:ff9b::808:808",
+        "2002:808:808::1",
+        "2a00:1450:4001:80b::200e",
+        "192.0.1.1",
+        "198.20.0.1",
+        "100.128.0.1",
+        "223.255.255.254",
+    ],
+)
+def test_public_addresses_next_to_special_ranges_and_in_ipv6_dress_are_public(
+    address: str,
+) -> None:
+    assert is_public_address(ipaddress.ip_address(address))
+
+
+@given(st.sampled_from(NOT_PUBLIC_V4), st.integers(min_value=0))
+def test_any_ipv4_address_inside_a_special_block_is_refused(
+    block: ipaddress.IPv4Network, offset: int
+) -> None:
+    address = block[offset % block.num_addresses]
+    assert not is_public_address(address)
+    assert not is_public_address(ipaddress.IPv6Address(f"::ffff:{address}"))
+    assert not is_public_address(ipaddress.IPv6Address(b"\x20\x02" + address.packed + bytes(10)))
+
+
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_an_ipv4_address_is_public_exactly_when_no_special_block_holds_it(value: int) -> None:
+    address = ipaddress.IPv4Address(value)
+    assert is_public_address(address) == all(address not in b for b in NOT_PUBLIC_V4)
+
+
+@given(st.sampled_from(NOT_PUBLIC_V6), st.integers(min_value=0))
+def test_any_ipv6_address_inside_a_special_block_is_refused(
+    block: ipaddress.IPv6Network, offset: int
+) -> None:
+    assert not is_public_address(block[offset % block.num_addresses])
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_ipv6_outside_global_unicast_is_refused_unless_it_carries_ipv4(value: int) -> None:
+    address = ipaddress.IPv6Address(value)
+    carries_ipv4 = address.ipv4_mapped is not None or address in ipaddress.ip_network(
+        "64:ff9b::/96"
+    )
+    if address not in GLOBAL_UNICAST_V6 and not carries_ipv4:
+        assert not is_public_address(address)
 
 
 @pytest.mark.parametrize("address", [PUBLIC_IP, "1.1.1.1", "2606:4700:4700::1111"])

@@ -6,12 +6,16 @@ from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chatbot.influence.networks.base import RateLimited
 from chatbot.influence.networks.limits import GITHUB_KEYLESS
 from chatbot.influence.ratelimit import (
+    MAX_SERVER_WAIT,
     RateLimit,
     RateLimiter,
+    describe_wait,
     parse_rate_limit_headers,
     parse_reset,
     parse_retry_after,
@@ -265,3 +269,67 @@ def test_unprefixed_ratelimit_headers_of_the_bluesky_pds_are_understood() -> Non
         NOW,
     )
     assert (budget.limit, budget.remaining, budget.reset_at) == (3000, 12, 1772366700.0)
+
+
+@pytest.mark.parametrize("asked", [1e9, float("inf"), float("nan"), MAX_SERVER_WAIT + 1])
+async def test_a_server_cannot_hold_a_host_off_for_longer_than_an_hour(asked: float) -> None:
+    clock = FakeClock()
+    gate = limiter(RateLimit(300, 300, max_wait=None), clock)
+
+    assert gate.hold_off("evil.example", asked) == MAX_SERVER_WAIT
+    assert gate.unavailable_for("evil.example") == MAX_SERVER_WAIT
+    async with gate.slot("evil.example"):
+        pass
+
+    assert clock.sleeps == [pytest.approx(MAX_SERVER_WAIT)]
+    assert gate.unavailable_for("evil.example") == 0
+
+
+async def test_a_pause_within_the_cap_is_kept_and_is_not_unavailability() -> None:
+    clock = FakeClock()
+    gate = limiter(RateLimit(300, 300), clock)
+
+    assert gate.hold_off("busy.example", 1200) == 1200
+    assert gate.unavailable_for("busy.example") == 0
+    with pytest.raises(RateLimited, match=r"rate limit for busy\.example is spent; try "
+                                          r"again in about 20 minutes"):
+        async with gate.slot("busy.example"):
+            pass
+
+
+async def test_a_reset_header_dated_9999_blocks_for_the_cap_only() -> None:
+    clock = FakeClock()
+    gate = limiter(RateLimit(300, 300), clock)
+    async with gate.slot("evil.example") as permit:
+        permit.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "253402300799"})
+
+    assert gate.blocked_for("evil.example") <= MAX_SERVER_WAIT + 1
+    with pytest.raises(RateLimited, match=r"evil\.example is unavailable for now; try "
+                                          r"again in about an hour") as raised:
+        async with gate.slot("evil.example"):
+            pass
+    assert raised.value.retry_after is not None and raised.value.retry_after <= 3601
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0.2, "1 s"), (45, "45 s"), (89.5, "90 s"), (1200, "about 20 minutes"),
+     (3594, "about an hour"), (3600, "about an hour"), (7200, "about 2 hours")],
+)
+def test_waits_are_said_the_way_people_say_them(seconds: float, said: str) -> None:
+    assert describe_wait(seconds) == said
+
+
+HEADER_TEXT = st.text(max_size=40) | st.sampled_from(
+    ["1e400", "-1e400", "inf", "nan", "9" * 5000, "Fri, 31 Dec 9999 23:59:59 -0500",
+     "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "²"]
+)
+
+
+@given(HEADER_TEXT)
+def test_no_rate_limit_header_value_can_raise(value: str) -> None:
+    wait = parse_retry_after(value, NOW)
+    assert wait is None or wait >= 0
+    parse_reset(value, NOW)
+    names = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit-reset")
+    parse_rate_limit_headers(dict.fromkeys(names, value), NOW)

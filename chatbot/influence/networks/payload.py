@@ -14,21 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatbot.influence.networks.base import NetworkUnavailable
+from chatbot.influence.numbers import as_count
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
-def as_int(value: object) -> int:
-    """A non-negative count; anything unreadable counts as 0."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return max(0, value)
-    if isinstance(value, float) and value == value:  # not NaN
-        return max(0, int(value))
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return 0
+as_int = as_count
+"""A count between 0 and MAX_COUNT; anything unreadable counts as 0 (see numbers.py)."""
 
 
 def as_str(value: object) -> str:
@@ -50,11 +42,11 @@ def parse_time(value: object) -> datetime | None:
     text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 9999-12-31T23:00-05:00 is past datetime.max in UTC
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def require_dict(value: object, what: str) -> Mapping[str, Any]:

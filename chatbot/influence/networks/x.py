@@ -62,7 +62,7 @@ def handle_for_humans(handle: str) -> str:
 
 def snowflake_time(tweet_id: str) -> datetime | None:
     """When a tweet was made, from its id (the default fields omit created_at)."""
-    if not tweet_id.isdigit():
+    if not (tweet_id.isascii() and tweet_id.isdigit()) or len(tweet_id) > 20:
         return None
     millis = (int(tweet_id) >> 22) + _SNOWFLAKE_EPOCH_MS
     try:
