@@ -17,8 +17,13 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from chatbot.platforms.base import DeliveryError
-from chatbot.platforms.slack_delivery import SLACK_FAILURES, describe_failure, post_reply
+from chatbot.platforms.base import DeliveryError, PostMarker
+from chatbot.platforms.slack_delivery import (
+    SLACK_FAILURES,
+    describe_failure,
+    find_post,
+    post_reply,
+)
 from chatbot.platforms.slack_identity import SlackDirectory
 from chatbot.platforms.slack_listeners import SlackListeners
 from chatbot.settings import Settings
@@ -189,8 +194,7 @@ class SlackPlatform:
             await runner.cleanup()
         await self.listeners.drain()
 
-    async def post(self, team_id: str, channel_id: str, reply: Reply) -> None:
-        """chat.postMessage for the weekly #FollowFriday; raises DeliveryError with a reason."""
+    def _check_team(self, team_id: str) -> None:
         if not team_id.startswith("slack:"):
             raise DeliveryError(f"{team_id} is not a Slack workspace.")
         workspace = team_id.removeprefix("slack:")
@@ -198,4 +202,13 @@ class SlackPlatform:
                 workspace != self.identity.team_id:
             raise DeliveryError(f"This bot's token belongs to workspace {self.identity.team_id}, "
                                 f"not {workspace}.")
-        await post_reply(self.client, channel_id, reply)
+
+    async def post(self, team_id: str, channel_id: str, reply: Reply,
+                   marker: PostMarker | None = None) -> None:
+        """chat.postMessage for the weekly #FollowFriday; raises DeliveryError with a reason."""
+        self._check_team(team_id)
+        await post_reply(self.client, channel_id, reply, marker)
+
+    async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
+        self._check_team(team_id)
+        return await find_post(self.client, channel_id, marker)
