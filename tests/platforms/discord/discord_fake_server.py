@@ -14,9 +14,9 @@ import asyncio
 import itertools
 import json
 import re
-from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import discord
