@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
+import aiohttp
+import discord
 import pytest
 from discord_fake_server import FakeDiscord
 from discord_payloads import GUILD_ID
@@ -113,3 +116,29 @@ async def test_when_history_cannot_be_read_nothing_is_posted_and_admins_learn_wh
     record = await storage.schedule.get(TEAM, KIND, WEEK)
     assert record is not None and record.status == "interrupted"
     assert record.last_error is not None and says in record.last_error
+
+
+async def test_a_connection_lost_while_posting_is_unconfirmed_and_looked_for_next(
+    storage: Storage, fake_discord: FakeDiscord, platform: DiscordPlatform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await make_team(storage, team_id=TEAM, channel=CHANNEL)
+    delivery = PlatformDelivery({"discord": platform})
+    original = discord.PartialMessageable.send
+
+    async def sends_then_drops(self: discord.PartialMessageable, *args: Any,
+                               **kwargs: Any) -> discord.Message:
+        await original(self, *args, **kwargs)
+        raise aiohttp.ServerDisconnectedError()
+
+    monkeypatch.setattr(discord.PartialMessageable, "send", sends_then_drops)
+    service = make_service(storage, FrozenClock())
+    assert await service.run_due(delivery, at(f"{FRIDAY} 10:00")) == []
+    record = await storage.schedule.get(TEAM, KIND, WEEK)
+    assert record is not None and record.status == "interrupted"
+    assert record.last_error is not None and "broke while posting" in record.last_error
+    monkeypatch.setattr(discord.PartialMessageable, "send", original)
+    assert await service.run_due(delivery, at(f"{FRIDAY} 10:05")) == []
+    assert len(fake_discord.calls_to("POST", MESSAGES)) == 1
+    record = await storage.schedule.get(TEAM, KIND, WEEK)
+    assert record is not None and record.status == "posted"
