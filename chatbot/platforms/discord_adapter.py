@@ -440,11 +440,13 @@ class DiscordPlatform:
 
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
         """Whether the bot's own post tagged `marker` is among the channel's messages
-        since the marker's week began (at most HISTORY_LIMIT of them)."""
+        since the marker's week began: the newest HISTORY_LIMIT of them, since the post
+        went out shortly before the crash that makes us look."""
         channel = self._channel(self._guild(team_id), channel_id)
         me = self.client.user
         try:
-            async for message in channel.history(limit=HISTORY_LIMIT, after=marker.since):
+            async for message in channel.history(limit=HISTORY_LIMIT, after=marker.since,
+                                                 oldest_first=False):
                 if me is not None and message.author.id == me.id and carries(message, marker):
                     return True
         except discord.Forbidden:

@@ -312,16 +312,20 @@ class FakeDiscord:
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _history(self, channel_id: str, query: dict[str, str]) -> web.Response:
-        """GET /channels/{id}/messages: the `limit` messages right after `after`, newest
-        first, as Discord answers."""
+        """GET /channels/{id}/messages, newest first as Discord answers: the `limit`
+        messages right after `after`, or right before `before` (default: the newest)."""
         failure = self.history_errors.get(channel_id)
         if failure:
             status, code, text = failure
             return _json({"message": text, "code": code}, status=status)
-        after = int(query.get("after", "0"))
         limit = int(query.get("limit", "50"))
-        newer = [m for m in self.channels.get(channel_id, []) if int(m["id"]) > after]
-        return _json(list(reversed(newer[:limit])))
+        messages = self.channels.get(channel_id, [])
+        if "after" in query:
+            newer = [m for m in messages if int(m["id"]) > int(query["after"])]
+            return _json(list(reversed(newer[:limit])))
+        before = int(query.get("before", str(2**64)))
+        older = [m for m in messages if int(m["id"]) < before]
+        return _json(list(reversed(older))[:limit])
 
     def _callback(self, call: Call) -> web.Response:
         interaction_id = call.path.split("/")[2]

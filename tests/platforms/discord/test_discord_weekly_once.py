@@ -73,8 +73,7 @@ async def test_a_crash_after_sending_is_found_by_its_footer_marker(
     assert post.json["embeds"][0]["footer"]["text"].endswith(f"followfriday {WEEK}")
     assert isinstance(post.json["nonce"], str) and len(post.json["nonce"]) <= 25
     (history,) = fake_discord.calls_to("GET", MESSAGES)
-    assert int(history.query["after"]) >> 22 == int(
-        (at("2026-11-23 00:00").timestamp() * 1000) - 1420070400000)
+    assert "after" not in history.query, "newest first: the post is among the latest"
     record = await storage.schedule.get(TEAM, KIND, WEEK)
     assert record is not None and record.status == "posted"
 
