@@ -1,22 +1,36 @@
-"""Routes a scheduled post to the platform that serves the team."""
+"""Routes a scheduled post, and the look for an earlier copy of it, to the team's platform."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chatbot.followfriday.service import Deliver
-from chatbot.platforms.base import ChatPlatform, DeliveryError
+from chatbot.platforms.base import ChatPlatform, DeliveryError, PostMarker
 from chatbot.storage.models import Team
 from commands.reply import Reply
 
 
-def deliver_with(platforms: Mapping[str, ChatPlatform]) -> Deliver:
-    async def deliver(team: Team, reply: Reply) -> None:
-        platform = platforms.get(team.platform)
+class PlatformDelivery:
+    """The `Delivery` the scheduler and `kloutbot followfriday` use in a running bot."""
+
+    def __init__(self, platforms: Mapping[str, ChatPlatform]) -> None:
+        self._platforms = platforms
+
+    def _route(self, team: Team) -> tuple[ChatPlatform, str]:
+        platform = self._platforms.get(team.platform)
         if platform is None:
             raise DeliveryError(f"{team.platform} is not connected in this process")
         if not team.post_channel:
             raise DeliveryError("no channel configured (/klout config channel #name)")
-        await platform.post(team.team_id, team.post_channel, reply)
+        return platform, team.post_channel
 
-    return deliver
+    async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
+        platform, channel = self._route(team)
+        await platform.post(team.team_id, channel, reply, marker)
+
+    async def find(self, team: Team, marker: PostMarker) -> bool:
+        platform, channel = self._route(team)
+        return await platform.find_post(team.team_id, channel, marker)
+
+
+def deliver_with(platforms: Mapping[str, ChatPlatform]) -> PlatformDelivery:
+    return PlatformDelivery(platforms)

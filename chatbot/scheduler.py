@@ -13,14 +13,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from chatbot.app import App
-from chatbot.followfriday.service import Deliver
+from chatbot.followfriday.service import Delivery
 
 log = logging.getLogger(__name__)
 
 REFRESH_TICK_MINUTES = 15
 
 
-def build_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
+def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
     interval = app.settings.klout_refresh_interval_minutes
     scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -35,7 +35,7 @@ def build_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
 
     async def followfriday() -> None:
         try:
-            await app.followfriday.run_due(deliver, app.clock.now())
+            await app.followfriday.run_due(delivery, app.clock.now())
         except Exception:
             log.exception("weekly #FollowFriday tick failed")
 

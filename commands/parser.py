@@ -15,6 +15,7 @@ from chatbot.influence.networks.base import NetworkError
 from commands.spec import CommandSpec, Kind, Param, parse_date
 
 MAX_INPUT_CHARS = 1000
+COMMAND_NAME = "/klout"
 
 MentionResolver = Callable[[str], str | None]
 """Maps a token such as `@alice` or `<@U123|alice>` to a member id, or None."""
@@ -45,7 +46,7 @@ def _check_text(text: str) -> None:
         raise UsageError(f"That is {len(text):,} characters; commands are at most "
                          f"{MAX_INPUT_CHARS:,}.")
     for ch in text:
-        if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r":
+        if unicodedata.category(ch) == "Cc" and not ch.isspace():
             raise UsageError("That command contains control characters; please retype it.")
 
 
@@ -60,7 +61,11 @@ class Parser:
 
     def parse(self, text: str) -> Invocation:
         _check_text(text)
+        # Any Unicode whitespace separates words (a tab, a no-break or ideographic space),
+        # including after the command's own name, which the console passes on as typed.
         tokens = text.split()
+        if tokens and tokens[0].casefold() == COMMAND_NAME:
+            tokens = tokens[1:]
         if not tokens:
             return Invocation(self._specs["score"], {})
         head = tokens[0].casefold()

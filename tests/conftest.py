@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,10 +17,19 @@ SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 
 def shared_fixture(relative: str) -> Path:
-    """A recorded payload from ../shared/fixtures, or skip when it isn't there."""
+    """A recorded payload from ../shared/fixtures.
+
+    A developer without the recordings gets a skip; under CI (`CI` set to anything but
+    empty, "0" or "false", as every CI service and .ci/run do) a missing recording fails
+    the test, so the suite can't pass by silently testing less.
+    """
     path = SHARED_FIXTURES / relative
     if not path.exists():
-        pytest.skip(f"recorded fixture {relative} not available (../shared/fixtures missing)")
+        reason = f"recorded fixture {relative} not available ({SHARED_FIXTURES} missing?)"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+            pytest.fail(f"{reason}; under CI every recorded payload must be present",
+                        pytrace=False)
+        pytest.skip(reason)
     return path
 
 

@@ -1,19 +1,24 @@
 """The weekly #FollowFriday: plan, preview, post exactly once.
 
-Exactly once, and what happens when things go wrong:
+Exactly once means neither lost nor doubled, and this is how:
 
 - A post happens only after `storage.schedule.claim` wins the (team,
   "followfriday", ISO week) row in one `BEGIN IMMEDIATE` transaction. Two
   processes on one database, a restart or a reconnect can't both win it.
-- Delivery failed (channel deleted, permission missing, any error): the row
-  becomes `failed` with the reason, which `/klout config` shows admins, and
-  the slot is tried again that same local day after 2, 4, 8 … (at most 60)
-  minutes.
-- The process died between claim and outcome: the row stays `claimed`. We
-  cannot know whether the message went out, and a second post is worse than
-  a missing one, so it is never retried automatically (at most once). After
-  `CLAIM_LEASE` it is labelled `interrupted` so admins see it in
-  `/klout config`; `kloutbot followfriday --force` posts it by hand.
+- Every post carries a marker for its team and week (Slack message metadata,
+  a Discord nonce and embed footer), so the channel itself can say whether it
+  went out.
+- The platform refused the post (channel deleted, permission missing): nothing
+  went out. The row becomes `failed` with the reason, which `/klout config`
+  shows admins, and the slot is tried again that same local day after 2, 4,
+  8 … (at most 60) minutes.
+- The outcome is unknown: the process died between claim and outcome (the row
+  stays `claimed` past `CLAIM_LEASE`), or the send timed out (`interrupted`).
+  The next run takes the row over and looks in the channel's recent history
+  for the marker: found, it records the week as posted and sends nothing;
+  not found, it posts once. If the history can't be read, the row stays
+  `interrupted` with the reason and the look is retried later that day;
+  `kloutbot followfriday --force` posts it by hand.
 - The bot was down at the slot: the first run later that local day posts;
   from the next local day on the slot is gone.
 """
@@ -25,9 +30,10 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
 from chatbot.clock import Clock
 from chatbot.followfriday.follow_graph import FollowGraph, TeamAccount, read_follow_graph
@@ -39,13 +45,15 @@ from chatbot.followfriday.schedule import (
     Slot,
     current_period,
     due_slot,
+    first_moment_at,
     local_day,
     next_attempt_at,
     previous_period,
+    team_zone,
 )
 from chatbot.influence.networks import handle_for_humans
 from chatbot.influence.networks.base import NetworkClient, NetworkError
-from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
 from chatbot.storage.schedule import FROZEN_STATUSES, PlannedSuggestion
@@ -54,14 +62,32 @@ from commands.reply import Reply, Tone, error
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[Team, Reply], Awaitable[None]]
-"""Posts a reply to `team.post_channel` on the team's platform; raises on failure."""
+class Delivery(Protocol):
+    """Gets a reply to `team.post_channel` on the team's platform, and looks there."""
 
-INTERRUPTED = (
-    "the bot stopped while posting, so it may or may not have gone out; it is not retried "
-    "to avoid a double post. If it is missing, run: kloutbot followfriday --force"
-)
+    async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
+        """Raises DeliveryError when refused, DeliveryUnconfirmed when it may have gone
+        out anyway."""
+        ...
+
+    async def find(self, team: Team, marker: PostMarker) -> bool:
+        """Whether the channel already holds the post tagged `marker`; raises
+        DeliveryError when it can't tell."""
+        ...
+
+
 NOTHING_TO_POST = "nobody to suggest: no two members share a network"
+UNKNOWN_OUTCOME = ("It may or may not have gone out; the next attempt looks in the channel "
+                   "before posting.")
+
+
+def week_marker(team: Team, period: str) -> PostMarker:
+    """The tag a week's post carries; its week began Monday 00:00 in the team's timezone."""
+    year, week = (int(part) for part in period.split("-W", 1))
+    monday = date.fromisocalendar(year, week, 1)
+    since = first_moment_at(monday, time(0, 0), team_zone(team))
+    return PostMarker(kind=KIND, team_id=team.team_id, period=period,
+                      since=since.astimezone(UTC))
 
 
 @dataclass(frozen=True)
@@ -124,7 +150,7 @@ class FollowFridayService:
 
     # -- the scheduler ----------------------------------------------------
 
-    async def run_due(self, deliver: Deliver, now: datetime | None = None) -> list[str]:
+    async def run_due(self, delivery: Delivery, now: datetime | None = None) -> list[str]:
         """Post for every team whose slot has come today; returns the team ids posted.
 
         Meant to be called every minute or so from one place that starts once
@@ -139,7 +165,7 @@ class FollowFridayService:
             if slot is None:
                 continue
             try:
-                if await self._run_slot(team, slot, deliver, moment) is not None:
+                if await self._run_slot(team, slot, delivery, moment) is not None:
                     posted.append(team.team_id)
             except Exception:
                 # One team's broken row must not stop every other team's post.
@@ -147,37 +173,63 @@ class FollowFridayService:
         return posted
 
     async def _run_slot(
-        self, team: Team, slot: Slot, deliver: Deliver, now: datetime
+        self, team: Team, slot: Slot, delivery: Delivery, now: datetime
     ) -> Reply | None:
         schedule = self._storage.schedule
         record = await schedule.get(team.team_id, KIND, slot.period)
-        if record is not None:
-            if record.status == "claimed":
-                if now - record.claimed_at >= CLAIM_LEASE:
-                    await schedule.mark_interrupted(team.team_id, KIND, slot.period,
-                                                    now - CLAIM_LEASE, INTERRUPTED)
+        if record is None or record.status == "failed":
+            if record is not None and now < next_attempt_at(record):
                 return None
-            if record.status != "failed" or now < next_attempt_at(record):
+            if not await schedule.claim(team.team_id, KIND, slot.period, now, self._worker_id):
                 return None
-        if not await schedule.claim(team.team_id, KIND, slot.period, now, self._worker_id):
+            return await self._deliver_claimed(team, slot.period, delivery, now)
+        unknown = (record.status == "claimed" and now - record.claimed_at >= CLAIM_LEASE) or (
+            record.status == "interrupted" and now >= next_attempt_at(record))
+        if not unknown or not await self._take_over(team, slot.period, now):
             return None
-        return await self._deliver_claimed(team, slot.period, deliver, now)
+        return await self._deliver_claimed(team, slot.period, delivery, now, look_first=True)
+
+    async def _take_over(self, team: Team, period: str, now: datetime) -> bool:
+        return await self._storage.schedule.take_over(team.team_id, KIND, period, now,
+                                                      self._worker_id, now - CLAIM_LEASE)
 
     async def _deliver_claimed(
-        self, team: Team, period: str, deliver: Deliver, now: datetime
+        self, team: Team, period: str, delivery: Delivery, now: datetime, *,
+        look_first: bool = False,
     ) -> Reply | None:
         """Compose, deliver and record the outcome of a slot this worker holds.
 
-        Returns what was posted, or None when it was skipped or failed (the
-        record says which, and why).
+        With `look_first` (an earlier attempt's outcome is unknown) the channel is
+        searched for the week's post first, and a post found there is recorded, not
+        repeated. Returns what this call posted, or None when nothing was posted (the
+        record says why: found, skipped, failed or still unknown).
         """
         schedule = self._storage.schedule
+        marker = week_marker(team, period)
+        if look_first:
+            try:
+                found = await delivery.find(team, marker)
+            except Exception as exc:
+                reason = f"{UNKNOWN_OUTCOME} Looking in the channel failed: {_failure(exc)}"
+                log.warning("followfriday for %s (%s): %s", team.team_id, period, reason)
+                await schedule.mark_interrupted(team.team_id, KIND, period, reason)
+                return None
+            if found:
+                log.info("followfriday for %s (%s) was already in the channel; recorded it",
+                         team.team_id, period)
+                await schedule.mark_posted(team.team_id, KIND, period, now)
+                return None
         try:
             reply, has_content = await self._compose(team, period, now, save=True)
             if not has_content:
                 await schedule.mark_skipped(team.team_id, KIND, period, NOTHING_TO_POST)
                 return None
-            await deliver(team, reply)
+            await delivery.post(team, reply, marker)
+        except DeliveryUnconfirmed as exc:
+            reason = f"{UNKNOWN_OUTCOME} {_failure(exc)}"
+            log.warning("followfriday for %s (%s): %s", team.team_id, period, reason)
+            await schedule.mark_interrupted(team.team_id, KIND, period, reason)
+            return None
         except Exception as exc:
             reason = _failure(exc)
             log.warning("followfriday for %s (%s) failed: %s", team.team_id, period, reason)
@@ -191,7 +243,7 @@ class FollowFridayService:
     async def post_now(
         self,
         team_id: str,
-        deliver: Deliver,
+        delivery: Delivery,
         *,
         dry_run: bool = False,
         force: bool = False,
@@ -200,7 +252,8 @@ class FollowFridayService:
         """`kloutbot followfriday [--team T] [--dry-run] [--force]`.
 
         A dry run stores nothing (no plan, no record) and posts nothing.
-        Otherwise the once-per-week record is respected unless `force`.
+        Otherwise the once-per-week record is respected unless `force`; a week
+        whose outcome is unknown is looked for in the channel first.
         """
         moment = now or self._clock.now()
         team = await self._storage.teams.get(team_id)
@@ -215,18 +268,27 @@ class FollowFridayService:
             return error("No channel is set for the weekly post: an admin can run "
                          "/klout config channel #name")
         schedule = self._storage.schedule
+        look_first = False
         if force:
             await schedule.reclaim(team_id, KIND, period, moment, self._worker_id)
         elif not await schedule.claim(team_id, KIND, period, moment, self._worker_id):
-            record = await schedule.get(team_id, KIND, period)
-            status = record.status if record else "taken"
-            return error(f"This week's #FollowFriday ({period}) is already {status}. "
-                         "Add --force to post it again.")
-        posted = await self._deliver_claimed(team, period, deliver, moment)
+            look_first = await self._take_over(team, period, moment)
+            if not look_first:
+                record = await schedule.get(team_id, KIND, period)
+                status = record.status if record else "taken"
+                return error(f"This week's #FollowFriday ({period}) is already {status}. "
+                             "Add --force to post it again.")
+        posted = await self._deliver_claimed(team, period, delivery, moment,
+                                             look_first=look_first)
         if posted is not None:
             return replace(posted, tone=Tone.SUCCESS,
                            footer=f"Posted to {team.post_channel} for {period}.")
         record = await schedule.get(team_id, KIND, period)
+        if record is not None and record.status == "posted":
+            return Reply(title=f"#FollowFriday · {period}",
+                         text=f"Not posted again: this week's post is already in "
+                              f"{team.post_channel}; it is now recorded as posted.",
+                         tone=Tone.SUCCESS)
         if record is not None and record.status == "skipped":
             return Reply(title=f"#FollowFriday · {period}", text=f"Not posted: {NOTHING_TO_POST}.",
                          tone=Tone.WARNING)

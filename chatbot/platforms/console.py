@@ -15,6 +15,7 @@ from typing import TextIO
 
 from rich.console import Console
 
+from chatbot.platforms.base import PostMarker
 from chatbot.platforms.console_render import render
 from commands.context import Caller
 from commands.registry import Dispatcher
@@ -136,6 +137,11 @@ class ConsolePlatform:
     async def stop(self) -> None:
         return None
 
-    async def post(self, team_id: str, channel_id: str, reply: Reply) -> None:
+    async def post(self, team_id: str, channel_id: str, reply: Reply,
+                   marker: PostMarker | None = None) -> None:
         self._console.print(f"[dim]— posted to #{channel_id} in {team_id} —[/]")
         render(self._console, reply, self._files_dir)
+
+    async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
+        """A terminal keeps no history to look in: an unconfirmed week is printed again."""
+        return False

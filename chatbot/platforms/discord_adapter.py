@@ -23,13 +23,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import INTERNAL_API_VERSION, Route
 
-from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.discord_commands import (
     OptionError,
     SyncState,
@@ -38,7 +39,14 @@ from chatbot.platforms.discord_commands import (
     sync_commands,
     team_id_for,
 )
-from chatbot.platforms.discord_render import NO_MENTIONS, CommandButton, render
+from chatbot.platforms.discord_render import (
+    NO_MENTIONS,
+    CommandButton,
+    carries,
+    nonce_for,
+    render,
+    with_marker,
+)
 from chatbot.settings import Settings
 from commands.context import Caller, NameLookup
 from commands.registry import Dispatcher
@@ -55,10 +63,13 @@ USE_IN_A_SERVER = ("Kloutbot scores members of a server, so /klout works in a se
                    "channels, not in direct messages.")
 INVITE_SCOPES = ("bot", "applications.commands")
 INVITE_PERMISSIONS = discord.Permissions(
-    view_channel=True, send_messages=True, embed_links=True, attach_files=True
+    view_channel=True, send_messages=True, embed_links=True, attach_files=True,
+    read_message_history=True,
 )
-"""Only what the weekly #FollowFriday post needs: slash-command answers travel on the
-interaction's own webhook and need no channel permission at all."""
+"""Only what the weekly #FollowFriday post needs (reading history lets a run after a crash
+see whether the week's post went out): slash-command answers travel on the interaction's
+own webhook and need no channel permission at all."""
+HISTORY_LIMIT = 500
 
 _USER_MENTION = re.compile(r"^<@!?(\d{15,22})>$")
 
@@ -395,13 +406,22 @@ class DiscordPlatform:
                 await self._task
         self._endpoints.restore()
 
-    async def post(self, team_id: str, channel_id: str, reply: Reply) -> None:
+    def _guild(self, team_id: str) -> int:
         prefix, _, guild = team_id.partition(":")
         if prefix != self.name or not guild.isdigit():
             raise DeliveryError(f"{team_id} is not a Discord server")
-        channel = self._channel(int(guild), channel_id)
+        return int(guild)
+
+    async def post(self, team_id: str, channel_id: str, reply: Reply,
+                   marker: PostMarker | None = None) -> None:
+        """A refusal raises DeliveryError; a timeout or dropped connection after the
+        request left raises DeliveryUnconfirmed, since the message may have arrived."""
+        channel = self._channel(self._guild(team_id), channel_id)
+        kwargs = render(with_marker(reply, marker) if marker else reply).send_kwargs()
+        if marker is not None:
+            kwargs["nonce"] = nonce_for(marker)
         try:
-            await channel.send(**render(reply).send_kwargs())
+            await channel.send(**kwargs)
         except discord.NotFound:
             raise DeliveryError(f"Channel {channel_id} no longer exists or the bot can't "
                                 "see it; pick another with /klout config channel.") from None
@@ -412,6 +432,35 @@ class DiscordPlatform:
         except discord.HTTPException as exc:
             raise DeliveryError(f"Discord refused the post ({exc.status}): "
                                 f"{exc.text or 'no reason given'}") from None
+        except (aiohttp.ClientConnectorError, ConnectionRefusedError) as exc:
+            raise DeliveryError(f"I couldn't reach Discord ({type(exc).__name__}).") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryUnconfirmed(f"The connection to Discord broke while posting "
+                                      f"({type(exc).__name__}).") from None
+
+    async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
+        """Whether the bot's own post tagged `marker` is among the channel's messages
+        since the marker's week began: the newest HISTORY_LIMIT of them, since the post
+        went out shortly before the crash that makes us look."""
+        channel = self._channel(self._guild(team_id), channel_id)
+        me = self.client.user
+        try:
+            async for message in channel.history(limit=HISTORY_LIMIT, after=marker.since,
+                                                 oldest_first=False):
+                if me is not None and message.author.id == me.id and carries(message, marker):
+                    return True
+        except discord.Forbidden:
+            raise DeliveryError(f"The bot may not read channel {channel_id}'s history: it "
+                                "needs Read Message History there.") from None
+        except discord.NotFound:
+            raise DeliveryError(f"Channel {channel_id} no longer exists or the bot can't "
+                                "see it.") from None
+        except discord.HTTPException as exc:
+            raise DeliveryError(f"Discord refused to list the channel's messages "
+                                f"({exc.status}).") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"I couldn't reach Discord ({type(exc).__name__}).") from None
+        return False
 
     def _channel(self, guild_id: int, channel: str) -> discord.abc.Messageable:
         """The stored channel is an id (picked as #channel) or, typed by hand, a name."""

@@ -10,14 +10,16 @@ escape pings no one.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 import discord
 
+from chatbot.platforms.base import PostMarker
 from commands.reply import Button, Reply, Table, Tone
 
 TITLE_MAX = 256
@@ -231,6 +233,32 @@ def render(reply: Reply) -> RenderedMessage:
         filename, data = reply.attachment
         uploads.append(Upload(safe_filename(filename, "klout-export.json"), data))
     return RenderedMessage(embed=embed, uploads=tuple(uploads), buttons=reply.buttons)
+
+
+def marker_text(marker: PostMarker) -> str:
+    """The short line a scheduled post's footer ends with, e.g. "followfriday 2026-W48".
+
+    Discord keeps no hidden field on a message that a later history read returns (a
+    nonce is not stored), so the mark is a few visible words; the channel already
+    identifies the team.
+    """
+    return f"{marker.kind} {marker.period}"
+
+
+def with_marker(reply: Reply, marker: PostMarker) -> Reply:
+    footer = f"{reply.footer} · {marker_text(marker)}" if reply.footer else marker_text(marker)
+    return replace(reply, footer=footer)
+
+
+def carries(message: discord.Message, marker: PostMarker) -> bool:
+    """Whether a message is the post tagged `marker` (its embed footer ends with it)."""
+    wanted = marker_text(marker)
+    return any((embed.footer.text or "").endswith(wanted) for embed in message.embeds)
+
+
+def nonce_for(marker: PostMarker) -> str:
+    """Discord's nonce (at most 25 characters) for the post, from its team and week."""
+    return hashlib.sha256(marker.key.encode()).hexdigest()[:25]
 
 
 def custom_id_for(command: str) -> str | None:

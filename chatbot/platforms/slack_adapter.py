@@ -9,16 +9,25 @@ modes run the same app, built by `build_slack_app`, so tests drive exactly what 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from chatbot.platforms.base import DeliveryError
-from chatbot.platforms.slack_delivery import SLACK_FAILURES, describe_failure, post_reply
+from chatbot.platforms.base import DeliveryError, PostMarker
+from chatbot.platforms.slack_delivery import (
+    SLACK_FAILURES,
+    describe_failure,
+    find_post,
+    post_reply,
+)
+from chatbot.platforms.slack_http import Refused, check_request
 from chatbot.platforms.slack_identity import SlackDirectory
 from chatbot.platforms.slack_listeners import SlackListeners
 from chatbot.settings import Settings
@@ -82,12 +91,24 @@ def build_slack_app(
     return build_listeners(settings, dispatcher, web_client, directory=directory).app
 
 
-def build_http_app(app: AsyncApp) -> web.Application:
-    """aiohttp serving bolt at /slack/events (slash commands and button clicks alike)."""
+def build_http_app(app: AsyncApp, signing_secret: str,
+                   clock: Callable[[], float] = time.time) -> web.Application:
+    """aiohttp serving bolt at /slack/events (slash commands and button clicks alike).
+
+    Every request passes `check_request` first: unsigned or malformed requests get a
+    401 or 400 and one quiet log line, never a traceback.
+    """
 
     async def events(request: web.Request) -> web.Response:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        raw = await request.read()
+        checked = check_request(raw, request.headers, signing_secret, clock())
+        if isinstance(checked, Refused):
+            log.info("refused a request to %s: %s (%d)", EVENTS_PATH, checked.reason,
+                     checked.status)
+            return web.Response(status=checked.status, text=checked.reason)
+        bolt_request = AsyncBoltRequest(body=checked, query=request.query_string,
+                                        headers=dict(request.headers))
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     http = web.Application()
     http.router.add_post(EVENTS_PATH, events)
@@ -169,7 +190,9 @@ class SlackPlatform:
         log.info("Slack connected over Socket Mode")
 
     async def _start_http(self) -> None:
-        runner = web.AppRunner(build_http_app(self.app), access_log=None)
+        secret = _signing_secret(self.settings)
+        assert secret is not None  # build_listeners refuses HTTP mode without one
+        runner = web.AppRunner(build_http_app(self.app, secret), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self.settings.port)
         await site.start()
@@ -189,8 +212,7 @@ class SlackPlatform:
             await runner.cleanup()
         await self.listeners.drain()
 
-    async def post(self, team_id: str, channel_id: str, reply: Reply) -> None:
-        """chat.postMessage for the weekly #FollowFriday; raises DeliveryError with a reason."""
+    def _check_team(self, team_id: str) -> None:
         if not team_id.startswith("slack:"):
             raise DeliveryError(f"{team_id} is not a Slack workspace.")
         workspace = team_id.removeprefix("slack:")
@@ -198,4 +220,13 @@ class SlackPlatform:
                 workspace != self.identity.team_id:
             raise DeliveryError(f"This bot's token belongs to workspace {self.identity.team_id}, "
                                 f"not {workspace}.")
-        await post_reply(self.client, channel_id, reply)
+
+    async def post(self, team_id: str, channel_id: str, reply: Reply,
+                   marker: PostMarker | None = None) -> None:
+        """chat.postMessage for the weekly #FollowFriday; raises DeliveryError with a reason."""
+        self._check_team(team_id)
+        await post_reply(self.client, channel_id, reply, marker)
+
+    async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
+        self._check_team(team_id)
+        return await find_post(self.client, channel_id, marker)

@@ -16,7 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.slack_render import render_reply
 from commands.reply import Reply, Visibility
 
@@ -150,13 +150,47 @@ async def answer(
                           unfurl_links=False, unfurl_media=False)
 
 
-async def post_reply(client: AsyncWebClient, channel_id: str, reply: Reply) -> None:
-    """chat.postMessage (plus any image) to a channel; raises DeliveryError with a reason."""
+METADATA_EVENT_TYPE = "kloutbot_post"
+"""The `metadata.event_type` of every scheduled post; the payload names its team and week."""
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
+"""How far back a look for an earlier post goes: a thousand messages since the week began."""
+
+
+def post_metadata(marker: PostMarker) -> dict[str, Any]:
+    """Message metadata: invisible to members, returned by conversations.history."""
+    return {"event_type": METADATA_EVENT_TYPE,
+            "event_payload": {"kind": marker.kind, "team": marker.team_id,
+                              "period": marker.period}}
+
+
+def _carries(message: Any, marker: PostMarker) -> bool:
+    if not isinstance(message, dict):
+        return False
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload == post_metadata(marker)["event_payload"]
+
+
+async def post_reply(client: AsyncWebClient, channel_id: str, reply: Reply,
+                     marker: PostMarker | None = None) -> None:
+    """chat.postMessage (plus any image) to a channel; raises DeliveryError with a reason.
+
+    Slack answering `ok: false`, or no connection at all, means nothing was posted
+    (DeliveryError). A timeout or a dropped connection after the request left, or a
+    failed upload after the message went out, raise DeliveryUnconfirmed: the message
+    may be in the channel, and a retry must look for it first.
+    """
     message = render_reply(reply)
+    sent = False
     try:
         await client.chat_postMessage(channel=channel_id, text=message.text,
                                       blocks=list(message.blocks), unfurl_links=False,
-                                      unfurl_media=False)
+                                      unfurl_media=False,
+                                      metadata=post_metadata(marker) if marker else None)
+        sent = True
         if reply.image is not None:
             await upload_file(client, channel_id, reply.image.filename, reply.image.data,
                               reply.image.alt)
@@ -164,4 +198,32 @@ async def post_reply(client: AsyncWebClient, channel_id: str, reply: Reply) -> N
             name, data = reply.attachment
             await upload_file(client, channel_id, name, data, name)
     except SLACK_FAILURES as exc:
+        reason = describe_failure(exc, channel_id)
+        refused = isinstance(exc, (SlackApiError, aiohttp.ClientConnectorError))
+        if sent or not refused:
+            raise DeliveryUnconfirmed(reason) from exc
+        raise DeliveryError(reason) from exc
+
+
+async def find_post(client: AsyncWebClient, channel_id: str, marker: PostMarker) -> bool:
+    """Whether the channel's history since the marker's week began holds the post.
+
+    Needs the channels:history (groups:history for a private channel) scope; without
+    it, or when Slack can't be reached, raises DeliveryError rather than guess.
+    """
+    cursor: str | None = None
+    try:
+        for _ in range(HISTORY_PAGES):
+            page = await client.conversations_history(
+                channel=channel_id, oldest=f"{marker.since.timestamp():.6f}",
+                limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor)
+            messages = page.get("messages")
+            if isinstance(messages, list) and any(_carries(m, marker) for m in messages):
+                return True
+            meta = page.get("response_metadata")
+            cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
+            if not page.get("has_more") or not cursor:
+                return False
+    except SLACK_FAILURES as exc:
         raise DeliveryError(describe_failure(exc, channel_id)) from exc
+    return False

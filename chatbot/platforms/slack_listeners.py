@@ -95,6 +95,12 @@ class SlackListeners:
 
     # Bolt injects listener arguments by parameter name: keep `ack`, `body`, `respond`.
     async def _on_command(self, ack: Any, body: dict[str, Any], respond: Respond) -> None:
+        if not str(body.get("user_id") or "").strip() or \
+                not str(body.get("team_id") or "").strip():
+            # Slack always names both; without them a command would run as member "".
+            await ack()
+            log.warning("ignored a /klout command without user_id or team_id")
+            return
         text = command_text(str(body.get("text") or ""))
         if self._is_slow(text):
             await ack(text=WORKING_TEXT, response_type="ephemeral")
@@ -120,6 +126,10 @@ class SlackListeners:
     async def _on_button(self, ack: Any, body: dict[str, Any], respond: Respond,
                          action: dict[str, Any]) -> None:
         await ack()
+        user = body.get("user")
+        if not isinstance(user, dict) or not str(user.get("id") or "").strip():
+            log.warning("ignored a button click without a user id")
+            return
         self._spawn(self._answer_button(body, str(action.get("value") or ""), respond))
 
     async def _answer_button(self, body: dict[str, Any], command: str,

@@ -60,18 +60,54 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def fit(text: str, limit: int) -> str:
+LOOK_ALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+"""mrkdwn's bold, italic, strike and code markers, and what is shown instead: ∗ ˍ ∼ ˋ.
+
+mrkdwn has no escape for them. An invisible joiner next to a marker would depend on
+Slack's unpublished rules for where a marker counts (and would hide inside a handle
+someone copies); a look-alike is another code point, which no mrkdwn parser reads as
+markup, and it looks the same to a reader."""
+
+
+def neutralise(text: str) -> str:
+    """`text` with every mrkdwn marker that could format shown as its look-alike.
+
+    Backticks always change. `*`, `_` and `~` change only where they could open or
+    close formatting: Slack never formats inside a word, so `john_doe` (and so most
+    handles in a ready-to-copy line) stays exactly as typed.
+    """
+    out: list[str] = []
+    last = len(text) - 1
+    for index, ch in enumerate(text):
+        look_alike = LOOK_ALIKES.get(ch)
+        if look_alike is None:
+            out.append(ch)
+            continue
+        inside_a_word = (ch != "`" and 0 < index < last and text[index - 1].isalnum()
+                         and text[index + 1].isalnum())
+        out.append(ch if inside_a_word else look_alike)
+    return "".join(out)
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Member text for a mrkdwn field: no mention, link or formatting can come of it."""
+    return escape(neutralise(text))
+
+
+def fit(text: str, limit: int, *, mrkdwn: bool = True) -> str:
     """`text` escaped and no longer than `limit` once escaped, cut visibly with "…".
 
     The cut never falls inside an entity, so a truncated `&lt;` cannot leave a bare `&`.
+    With `mrkdwn=False` (plain_text objects, code blocks) formatting markers stay.
     """
-    escaped = escape(text)
+    shown = neutralise(text) if mrkdwn else text
+    escaped = escape(shown)
     if len(escaped) <= limit:
         return escaped
     budget = limit - len(ELLIPSIS)
     pieces: list[str] = []
     used = 0
-    for ch in text:
+    for ch in shown:
         piece = escape(ch)
         if used + len(piece) > budget:
             break
@@ -85,7 +121,7 @@ def _chunks(text: str, limit: int) -> list[str]:
     long text continues in the next section instead of being lost."""
     pieces: list[str] = []
     current = ""
-    for line in escape(text).split("\n"):
+    for line in escape_mrkdwn(text).split("\n"):
         while len(line) > limit:
             if current:
                 pieces.append(current)
@@ -113,7 +149,8 @@ def mrkdwn(text: str) -> dict[str, Any]:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": fit(text, limit), "emoji": True}
+    """plain_text shows `*` and `_` as typed: only the entities are needed."""
+    return {"type": "plain_text", "text": fit(text, limit, mrkdwn=False), "emoji": True}
 
 
 def _section(text: str) -> Block:
@@ -240,7 +277,7 @@ def _table_blocks(table: Table) -> list[Block]:
 
 def _snippet_blocks(name: str, data: bytes) -> list[Block]:
     text = data.decode("utf-8", errors="replace").replace("```", "ˋˋˋ")
-    shown = fit(text, SNIPPET_LIMIT)
+    shown = fit(text, SNIPPET_LIMIT, mrkdwn=False)
     if shown.endswith(ELLIPSIS) and len(escape(text)) > SNIPPET_LIMIT:
         note = f"{name}: the first part of {len(data):,} bytes"
     else:
@@ -336,8 +373,10 @@ __all__ = [
     "MAX_BLOCKS",
     "SlackMessage",
     "escape",
+    "escape_mrkdwn",
     "fallback_text",
     "fit",
+    "neutralise",
     "render_reply",
     "table_lines",
 ]

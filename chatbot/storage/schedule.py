@@ -55,8 +55,9 @@ class ScheduleRepository:
     ) -> bool:
         """True for exactly one caller per (team, kind, period), across processes.
 
-        A failed attempt can be claimed again (retry); a posted or in-flight
-        one cannot, so a crash mid-post errs on the side of no second post.
+        A failed attempt (the platform refused it, so nothing went out) can be
+        claimed again; a posted, in-flight or interrupted one cannot: those go
+        through `take_over`, whose winner looks in the channel first.
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
@@ -84,18 +85,35 @@ class ScheduleRepository:
                 (team_id, kind, period, to_iso(now), claimed_by),
             )
 
-    async def mark_interrupted(
-        self, team_id: str, kind: str, period: str, claimed_before: datetime, reason: str
+    async def take_over(
+        self, team_id: str, kind: str, period: str, now: datetime, claimed_by: str,
+        stale_before: datetime,
     ) -> bool:
-        """Label a claim that never finished, so admins see it; it is not retried."""
+        """Claim a week whose outcome is unknown, for exactly one caller.
+
+        Unknown means a claim made at or before `stale_before` with no outcome (its poster
+        died) or one recorded `interrupted` (it may or may not have gone out). The
+        winner must look in the channel before posting it again.
+        """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE scheduled_posts SET status = 'interrupted', last_error = ?"
-                " WHERE team_id = ? AND kind = ? AND period = ? AND status = 'claimed'"
-                " AND claimed_at < ?",
-                (reason[:500], team_id, kind, period, to_iso(claimed_before)),
+                "UPDATE scheduled_posts SET status = 'claimed', claimed_at = ?,"
+                " claimed_by = ?, attempts = attempts + 1"
+                " WHERE team_id = ? AND kind = ? AND period = ?"
+                " AND (status = 'interrupted' OR (status = 'claimed' AND claimed_at <= ?))",
+                (to_iso(now), claimed_by, team_id, kind, period, to_iso(stale_before)),
             )
             return cursor.rowcount == 1
+
+    async def mark_interrupted(self, team_id: str, kind: str, period: str, reason: str) -> None:
+        """The outcome is unknown (the send timed out, or the channel could not be checked):
+        the next attempt looks for the post before sending it again."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE scheduled_posts SET status = 'interrupted', last_error = ?"
+                " WHERE team_id = ? AND kind = ? AND period = ?",
+                (reason[:500], team_id, kind, period),
+            )
 
     async def mark_skipped(self, team_id: str, kind: str, period: str, reason: str) -> None:
         """Nothing to post this period (e.g. nobody shares a network); final, not retried."""

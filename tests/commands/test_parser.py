@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatbot.platforms.console import resolve_mention
+from chatbot.platforms.console import ConsoleSession, command_text, resolve_mention
 from commands.parser import Parser, UsageError
 from commands.registry import all_commands
+from commands.reply import Tone
 
 PARSER = Parser(all_commands(), resolve_mention)
 
@@ -86,3 +87,26 @@ def test_any_text_either_parses_or_raises_a_usage_error(text: str) -> None:
 def test_command_like_token_soup_never_crashes(tokens: list[str]) -> None:
     with contextlib.suppress(UsageError):
         PARSER.parse(" ".join(tokens))
+
+
+@pytest.mark.parametrize("space", ["\t", "\u00a0", "\u3000", "\u2003", "\x0b", "\x0c", "\x1f",
+                                   "\x85", "\u2028", " \t "])
+def test_any_unicode_whitespace_separates_words_and_the_command_name(space: str) -> None:
+    assert parse(f"/klout{space}leaderboard{space}week") == ("leaderboard",
+                                                             {"period": "week"})
+    assert parse(f"leaderboard{space}week") == ("leaderboard", {"period": "week"})
+
+
+async def test_klout_tab_leaderboard_in_the_console_shows_the_leaderboard(
+    console: ConsoleSession,
+) -> None:
+    text = command_text("/klout\tleaderboard")
+    assert text is not None
+    typed = await console.handle(text)
+    spaced = await console.handle("leaderboard")
+    assert typed == spaced and typed.tone is not Tone.ERROR
+
+
+def test_a_control_character_that_is_not_whitespace_is_still_refused() -> None:
+    with pytest.raises(UsageError, match="control characters"):
+        parse("leaderboard\x07")

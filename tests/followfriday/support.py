@@ -15,7 +15,7 @@ from chatbot.influence.networks.base import (
     Post,
     Profile,
 )
-from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.base import DeliveryError, PostMarker
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
 from commands.reply import Reply
@@ -62,16 +62,27 @@ class FakeNetwork:
 
 @dataclass
 class Deliveries:
-    """The deliverer the app would pass: records what went where, or fails on demand."""
+    """The delivery the app would pass: records what went where with its marker, answers
+    looks from what it recorded, and fails on demand."""
 
     sent: list[tuple[str, str | None, Reply]] = field(default_factory=list)
+    markers: list[PostMarker] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
+    lookups: list[PostMarker] = field(default_factory=list)
+    lookup_failures: list[Exception] = field(default_factory=list)
 
-    async def __call__(self, team: Team, reply: Reply) -> None:
+    async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
         await asyncio.sleep(0)  # let a concurrent worker run in between, as a real call would
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((team.team_id, team.post_channel, reply))
+        self.markers.append(marker)
+
+    async def find(self, team: Team, marker: PostMarker) -> bool:
+        self.lookups.append(marker)
+        if self.lookup_failures:
+            raise self.lookup_failures.pop(0)
+        return marker in self.markers
 
     def fail_with(self, *messages: str) -> None:
         self.failures.extend(DeliveryError(message) for message in messages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chatbot.followfriday.schedule import KIND
+from chatbot.platforms.base import DeliveryError
 from chatbot.storage import Storage
 from commands.reply import Tone
 from tests.followfriday.support import TEAM, Deliveries, at, make_service, make_team
@@ -55,17 +56,34 @@ async def test_a_second_run_by_hand_is_refused_unless_forced(
     assert record is not None and record.status == "posted" and record.attempts == 2
 
 
-async def test_force_reposts_a_week_left_interrupted_by_a_crash(
+async def test_force_reposts_a_week_whose_channel_could_not_be_checked(
     storage: Storage, deliveries: Deliveries
 ) -> None:
     await make_team(storage, members=3)
     service = make_service(storage, FrozenClock(WEDNESDAY))
     await storage.schedule.claim(TEAM, KIND, WEEK, at("2026-11-27 10:00"), "dead-worker")
+    deliveries.lookup_failures.append(DeliveryError("no permission to read history"))
     assert await service.run_due(deliveries, at("2026-11-27 11:00")) == []
     record = await storage.schedule.get(TEAM, KIND, WEEK)
     assert record is not None and record.status == "interrupted"
     reply = await service.post_now(TEAM, deliveries, force=True, now=at("2026-11-27 11:05"))
     assert reply.tone is Tone.SUCCESS and len(deliveries.sent) == 1
+
+
+async def test_by_hand_an_unconfirmed_week_found_in_the_channel_is_only_recorded(
+    storage: Storage, deliveries: Deliveries
+) -> None:
+    await make_team(storage, members=3)
+    service = make_service(storage, FrozenClock(WEDNESDAY))
+    first = await service.post_now(TEAM, deliveries, now=at("2026-11-25 12:00"))
+    assert first.tone is Tone.SUCCESS and len(deliveries.sent) == 1
+    # As if the process had died after sending, before recording.
+    await storage.schedule.mark_interrupted(TEAM, KIND, WEEK, "the connection broke")
+    again = await service.post_now(TEAM, deliveries, now=at("2026-11-25 12:30"))
+    assert "already in general" in again.text
+    assert len(deliveries.sent) == 1
+    record = await storage.schedule.get(TEAM, KIND, WEEK)
+    assert record is not None and record.status == "posted"
 
 
 async def test_a_failed_post_by_hand_says_why_and_is_recorded_for_the_scheduler(

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.followfriday.schedule import KIND
 from chatbot.followfriday.service import FollowFridayService
+from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage, open_storage
 from chatbot.storage.models import Team
@@ -112,27 +114,115 @@ class ProcessKilled(BaseException):
     """Stands in for the process dying mid-post (SIGKILL, power loss)."""
 
 
-async def test_a_crash_mid_post_never_produces_a_second_post_and_admins_are_told(
+@dataclass
+class Crashing:
+    """A delivery in a process that dies before (or just after) the message leaves."""
+
+    channel: Deliveries
+    after_send: bool
+
+    async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
+        if self.after_send:
+            await self.channel.post(team, reply, marker)
+        raise ProcessKilled
+
+    async def find(self, team: Team, marker: PostMarker) -> bool:
+        return await self.channel.find(team, marker)
+
+
+async def _crash_at_the_slot(path: Path, clock: FrozenClock, channel: Deliveries, *,
+                             after_send: bool) -> None:
+    async with process(path, clock, "crashing") as (storage, service):
+        await make_team(storage)
+        with suppress(ProcessKilled):
+            await service.run_due(Crashing(channel, after_send), at(f"{FRIDAY} 10:00"))
+        record = await storage.schedule.get(TEAM, KIND, WEEK)
+        assert record is not None and record.status == "claimed"
+
+
+async def test_a_crash_after_sending_is_found_in_the_channel_and_not_posted_again(
     tmp_path: Path, deliveries: Deliveries
 ) -> None:
     path = tmp_path / "klout.db"
     clock = FrozenClock(at(f"{FRIDAY} 10:00"))
+    await _crash_at_the_slot(path, clock, deliveries, after_send=True)
+    assert len(deliveries.sent) == 1
+    async with process(path, clock, "restarted") as (storage, service):
+        # Within the lease the first poster may still be at work: nobody looks yet.
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:05")) == []
+        assert deliveries.lookups == []
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:30")) == []
+        assert [marker.period for marker in deliveries.lookups] == [WEEK]
+        record = await storage.schedule.get(TEAM, KIND, WEEK)
+        assert record is not None and record.status == "posted"
+        assert record.posted_at == at(f"{FRIDAY} 10:30")
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 16:00")) == []
+    assert len(deliveries.sent) == 1
 
-    async def dies(team: Team, reply: Reply) -> None:
-        raise ProcessKilled
 
-    async with process(path, clock, "crashing") as (storage, service):
-        await make_team(storage)
-        with suppress(ProcessKilled):
-            await service.run_due(dies, at(f"{FRIDAY} 10:00"))
+async def test_a_crash_before_sending_posts_once_on_the_next_run(
+    tmp_path: Path, deliveries: Deliveries
+) -> None:
+    path = tmp_path / "klout.db"
+    clock = FrozenClock(at(f"{FRIDAY} 10:00"))
+    await _crash_at_the_slot(path, clock, deliveries, after_send=False)
+    assert deliveries.sent == []
     async with process(path, clock, "restarted") as (storage, service):
         assert await service.run_due(deliveries, at(f"{FRIDAY} 10:05")) == []
-        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:45")) == []
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:30")) == [TEAM]
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:31")) == []
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 16:00")) == []
+        record = await storage.schedule.get(TEAM, KIND, WEEK)
+        assert record is not None and record.status == "posted" and record.attempts == 2
+    assert len(deliveries.sent) == 1
+    # The post carries its team and week, and a look goes back to the week's Monday.
+    assert deliveries.markers == [PostMarker(KIND, TEAM, WEEK, at("2026-11-23 00:00"))]
+
+
+async def test_when_the_channel_cannot_be_read_nothing_is_posted_and_the_look_is_retried(
+    tmp_path: Path, deliveries: Deliveries
+) -> None:
+    path = tmp_path / "klout.db"
+    clock = FrozenClock(at(f"{FRIDAY} 10:00"))
+    await _crash_at_the_slot(path, clock, deliveries, after_send=False)
+    deliveries.lookup_failures.append(DeliveryError("missing_scope channels:history"))
+    async with process(path, clock, "restarted") as (storage, service):
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:30")) == []
         record = await storage.schedule.get(TEAM, KIND, WEEK)
         assert record is not None and record.status == "interrupted"
+        assert record.last_error is not None
+        assert "missing_scope channels:history" in record.last_error
         assert f"{WEEK}: interrupted" in await config_text(storage, clock, service)
-        assert await service.run_due(deliveries, at(f"{FRIDAY} 16:00")) == []
-    assert deliveries.sent == []
+        assert deliveries.sent == []
+        # Looked again after the retry pause; the post was not there, so it goes out once.
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:31")) == []
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 10:34")) == [TEAM]
+        assert await service.run_due(deliveries, at(f"{FRIDAY} 11:30")) == []
+    assert len(deliveries.lookups) == 2 and len(deliveries.sent) == 1
+
+
+async def test_a_send_that_may_have_gone_out_is_looked_for_before_any_retry(
+    storage: Storage, deliveries: Deliveries
+) -> None:
+    await make_team(storage)
+    service = make_service(storage, FrozenClock())
+
+    @dataclass
+    class TimesOutAfterSending:
+        async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
+            await deliveries.post(team, reply, marker)
+            raise DeliveryUnconfirmed("the connection broke while posting")
+
+        async def find(self, team: Team, marker: PostMarker) -> bool:
+            return await deliveries.find(team, marker)
+
+    assert await service.run_due(TimesOutAfterSending(), at(f"{FRIDAY} 10:00")) == []
+    record = await storage.schedule.get(TEAM, KIND, WEEK)
+    assert record is not None and record.status == "interrupted"
+    assert await service.run_due(deliveries, at(f"{FRIDAY} 10:05")) == []
+    record = await storage.schedule.get(TEAM, KIND, WEEK)
+    assert record is not None and record.status == "posted"
+    assert len(deliveries.sent) == 1 and len(deliveries.lookups) == 1
 
 
 async def test_a_bot_down_at_the_slot_catches_up_once_later_that_day(
@@ -210,10 +300,11 @@ async def test_an_unexpected_error_while_posting_is_recorded_like_a_delivery_fai
     await make_team(storage)
     service = make_service(storage, FrozenClock())
 
-    async def broken(team: Team, reply: Reply) -> None:
-        raise RuntimeError("adapter not connected")
+    class Broken(Deliveries):
+        async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
+            raise RuntimeError("adapter not connected")
 
-    assert await service.run_due(broken, at(f"{FRIDAY} 10:00")) == []
+    assert await service.run_due(Broken(), at(f"{FRIDAY} 10:00")) == []
     record = await storage.schedule.get(TEAM, KIND, WEEK)
     assert record is not None and record.status == "failed"
     assert record.last_error == "RuntimeError: adapter not connected"

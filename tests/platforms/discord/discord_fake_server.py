@@ -16,8 +16,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import discord
 from aiohttp import BodyPartReader, WSMsgType, web
 
 APP_ID = "1030118727418646629"
@@ -92,6 +94,10 @@ class FakeDiscord:
         self.channel_errors: dict[str, tuple[int, int, str]] = {}
         """channel id -> (HTTP status, Discord error code, message)"""
         self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, list[dict[str, Any]]] = {}
+        """channel id -> messages posted there, oldest first."""
+        self.history_errors: dict[str, tuple[int, int, str]] = {}
+        """channel id -> (HTTP status, Discord error code, message) for reading history"""
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._sequence = 1
         self._changed = asyncio.Condition()
@@ -293,11 +299,33 @@ class FakeDiscord:
             if failure:
                 status, code, text = failure
                 return _json({"message": text, "code": code}, status=status)
-            return _json(self.message(body or {}, channel_id=channel.group(1)))
+            message = self.message(body or {}, channel_id=channel.group(1))
+            message["id"] = str(discord.utils.time_snowflake(datetime.now(UTC))
+                                + len(self.channels.get(channel.group(1), [])))
+            self.channels.setdefault(channel.group(1), []).append(message)
+            return _json(message)
+        if method == "GET" and channel:
+            return self._history(channel.group(1), call.query)
         user = re.fullmatch(r"/users/(\d+)", path)
         if method == "GET" and user and user.group(1) in self.users:
             return _json(self.users[user.group(1)])
         return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _history(self, channel_id: str, query: dict[str, str]) -> web.Response:
+        """GET /channels/{id}/messages, newest first as Discord answers: the `limit`
+        messages right after `after`, or right before `before` (default: the newest)."""
+        failure = self.history_errors.get(channel_id)
+        if failure:
+            status, code, text = failure
+            return _json({"message": text, "code": code}, status=status)
+        limit = int(query.get("limit", "50"))
+        messages = self.channels.get(channel_id, [])
+        if "after" in query:
+            newer = [m for m in messages if int(m["id"]) > int(query["after"])]
+            return _json(list(reversed(newer[:limit])))
+        before = int(query.get("before", str(2**64)))
+        older = [m for m in messages if int(m["id"]) < before]
+        return _json(list(reversed(older))[:limit])
 
     def _callback(self, call: Call) -> web.Response:
         interaction_id = call.path.split("/")[2]

@@ -80,6 +80,9 @@ class FakeSlack:
     failures: dict[str, str] = field(default_factory=dict)
     """Web API method → the `error` it answers with (e.g. "not_in_channel")."""
     calls: list[Call] = field(default_factory=list)
+    channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """channel id -> the messages posted there, oldest first, as conversations.history
+    returns them."""
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
     _runner: web.AppRunner | None = None
@@ -138,7 +141,8 @@ class FakeSlack:
         call = await self._record(method, request)
         if method in self.failures:
             error = self.failures[method]
-            extra = {"needed": "files:write"} if error == "missing_scope" else {}
+            needed = "channels:history" if method == "conversations.history" else "files:write"
+            extra = {"needed": needed} if error == "missing_scope" else {}
             return web.json_response({"ok": False, "error": error, **extra})
         answer = self._answer(method, call)
         return web.json_response(answer)
@@ -153,8 +157,9 @@ class FakeSlack:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": user.payload()}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": call.body.get("channel"), "ts": "1700000000.000100",
-                    "message": {"text": call.body.get("text", "")}}
+            return self._post_message(call)
+        if method == "conversations.history":
+            return self._history(call)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(call.body.get("users", "X"))}}
         if method == "files.getUploadURLExternal":
@@ -168,6 +173,32 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.base_url.replace('http', 'ws')}/socket"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _post_message(self, call: Call) -> dict[str, Any]:
+        channel = str(call.body.get("channel"))
+        posted = self.channels.setdefault(channel, [])
+        message: dict[str, Any] = {"type": "message", "user": BOT_USER_ID, "bot_id": "B0BOT",
+                                   "text": call.body.get("text", ""),
+                                   "ts": f"{time.time():.6f}"}
+        metadata = call.body.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        posted.append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _history(self, call: Call) -> dict[str, Any]:
+        """Newest first; metadata only with include_all_metadata, as Slack does."""
+        with_metadata = str(call.body.get("include_all_metadata", "")).lower() in ("1", "true")
+        oldest = float(call.body.get("oldest") or 0)
+        messages = [
+            message if with_metadata else {k: v for k, v in message.items() if k != "metadata"}
+            for message in reversed(self.channels.get(str(call.body.get("channel")), []))
+            if float(message["ts"]) > oldest
+        ]
+        return {"ok": True, "messages": messages, "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
 
     async def _upload(self, request: web.Request) -> web.Response:
         await self._record("upload", request)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chatbot.platforms.base import DeliveryError
+from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed
 from chatbot.platforms.slack_adapter import SlackConfigError, SlackPlatform
 from commands.registry import Dispatcher
 from commands.reply import Field, Image, Reply, Visibility
@@ -97,3 +97,26 @@ def test_the_api_url_setting_points_the_web_client_elsewhere(
     settings = slack_settings(fake_slack.api_url.rstrip("/"))
     platform = SlackPlatform(settings, dispatcher)
     assert platform.client.base_url == fake_slack.api_url
+
+
+async def test_a_failure_after_the_message_went_out_is_unconfirmed_not_refused(
+    fake_slack: FakeSlack, slack_platform: SlackPlatform,
+) -> None:
+    fake_slack.failures["files.getUploadURLExternal"] = "file_upload_failed"
+    reply = Reply(title="Chart", image=Image(b"\x89PNG-bytes", "chart.png", "A chart"))
+    with pytest.raises(DeliveryUnconfirmed, match="Slack refused the request"):
+        await slack_platform.post(TEAM, "C0FF", reply)
+    assert len(fake_slack.of("chat.postMessage")) == 1
+
+
+async def test_a_refusal_or_no_connection_is_a_plain_delivery_error(
+    fake_slack: FakeSlack, slack_platform: SlackPlatform,
+) -> None:
+    fake_slack.failures["chat.postMessage"] = "not_in_channel"
+    with pytest.raises(DeliveryError) as refused:
+        await slack_platform.post(TEAM, "C0FF", FOLLOW_FRIDAY)
+    assert not isinstance(refused.value, DeliveryUnconfirmed)
+    await fake_slack.stop()
+    with pytest.raises(DeliveryError) as unreachable:
+        await slack_platform.post(TEAM, "C0FF", FOLLOW_FRIDAY)
+    assert not isinstance(unreachable.value, DeliveryUnconfirmed)

@@ -10,14 +10,17 @@ from hypothesis import strategies as st
 from chatbot.platforms.slack_render import (
     FIELD_TEXT_LIMIT,
     HEADER_LIMIT,
+    LOOK_ALIKES,
     MAX_BLOCKS,
     SECTION_TEXT_LIMIT,
     escape,
+    escape_mrkdwn,
     fit,
+    neutralise,
     render_reply,
     table_lines,
 )
-from commands.reply import Button, Field, Image, Reply, Table, Tone
+from commands.reply import Button, Field, Image, Reply, Table, Tone, Visibility
 
 HOSTILE = ["<!channel>", "<!here>", "<!everyone>", "<!subteam^S0123|@devs>", "<@U123>",
            "@everyone", "*bold*", "<https://evil.example|click me>", "a & b", "x" * 10_000]
@@ -210,3 +213,56 @@ def test_a_snippet_shows_a_file_inline_within_the_limits() -> None:
     assert_cannot_ping(payload)
     code = payload["blocks"][-1]["text"]["text"]
     assert code.startswith("```") and code.endswith("…\n```")
+
+
+def _mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return found
+
+
+def test_formatting_in_names_and_topics_shows_literally_in_mrkdwn() -> None:
+    reply = Reply(
+        title="*Title*",
+        text="Endorsed for `rm -rf` and ~strike~ by _Ann_",
+        fields=(Field("*Bold Bob*", "topics: _python_, `go`, ~rust~"),
+                Field("Alice", "@john_doe and 2*3*4", inline=False)),
+        footer="*footer*",
+        visibility=Visibility.CHANNEL,
+    )
+    message = render_reply(reply)
+    shown = "\n".join(_mrkdwn_texts(list(message.blocks)))
+    assert "∗Bold Bob∗" in shown and "∗footer∗" in shown
+    assert "ˋrm -rfˋ" in shown and "∼strike∼" in shown and "ˍAnnˍ" in shown
+    assert "ˍpythonˍ, ˋgoˋ, ∼rust∼" in shown
+    # Inside a word Slack formats nothing: handles and arithmetic stay exactly as typed.
+    assert "@john_doe and 2*3*4" in shown
+    # The label's own bold markers are the renderer's, the name's are neutralised.
+    assert "*∗Bold Bob∗*" in shown
+    assert "`" not in message.text and "ˋrm -rfˋ" in message.text
+    # plain_text (the header) shows every character as typed already.
+    assert message.blocks[0]["text"] == {"type": "plain_text", "text": "*Title*", "emoji": True}
+
+
+@given(st.text(alphabet=st.sampled_from("ab1 *_~`-@.\n<&"), max_size=80))
+def test_no_marker_that_could_format_survives_and_nothing_else_changes(text: str) -> None:
+    shown = neutralise(text)
+    assert len(shown) == len(text) and "`" not in shown
+    for index, ch in enumerate(shown):
+        if ch in "*_~":
+            assert 0 < index < len(shown) - 1
+            assert shown[index - 1].isalnum() and shown[index + 1].isalnum()
+    back = {look: marker for marker, look in LOOK_ALIKES.items()}
+    assert "".join(back.get(ch, ch) for ch in shown) == text
+    assert escape_mrkdwn(text) == escape(shown)

@@ -64,6 +64,18 @@ async def test_klout_help_over_socket_mode_is_acked_then_answered(
     assert "what I can do" in body["blocks"][0]["text"]["text"]
 
 
+@pytest.mark.parametrize("missing", ["user_id", "team_id"])
+async def test_a_command_without_a_member_or_workspace_is_acked_and_runs_nothing(
+    fake_slack: FakeSlack, socket_platform: SlackPlatform, missing: str,
+) -> None:
+    payload = {**slash_payload("forget confirm", fake_slack.response_url("anon")), missing: ""}
+    envelope_id = await fake_slack.push_envelope("slash_commands", payload)
+    await fake_slack.wait_until(
+        lambda: any(ack.get("envelope_id") == envelope_id for ack in fake_slack.socket_acks))
+    await socket_platform.listeners.drain()
+    assert fake_slack.of("respond") == []
+
+
 async def test_a_button_click_over_socket_mode_runs_its_command(
     fake_slack: FakeSlack, socket_platform: SlackPlatform,
 ) -> None:
