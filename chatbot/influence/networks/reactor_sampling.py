@@ -7,9 +7,10 @@ page per kind of reaction, and only kinds the post actually received. The
 requests go through the network's own fetcher and rate limiter, so they are
 counted in its budget like every other request.
 
-Sampling is an extra: a request that fails leaves that post's `reactors`
-None (not sampled) and the post still counts; once the budget is spent no
-further post of this member is sampled. A member's refresh never fails for it.
+Sampling is an extra: a request that fails, or is refused because the budget
+is spent (RateLimited), leaves that post's `reactors` None (not sampled) and
+the post still counts. A member's refresh never fails for it; with the
+budget spent the limiter refuses the remaining samples without sending them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from chatbot.influence.networks.base import NetworkError, Post, RateLimited
+from chatbot.influence.networks.base import NetworkError, Post
 
 SAMPLED_POSTS = 3
 """Top posts per member whose reactors are read: at most 3 requests each (likes,
@@ -54,8 +55,6 @@ async def with_sampled_reactors(
     for post in top_posts(posts, count):
         try:
             sampled[post.id] = await sample(post)
-        except RateLimited:
-            break  # the budget is spent: the rest of this member stays unsampled
         except NetworkError:
             continue
     return [
