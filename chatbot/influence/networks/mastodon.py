@@ -196,7 +196,7 @@ class MastodonClient:
         self.page_cap = page_cap
         self.following_page_cap = following_page_cap
         self.sampled_posts = sampled_posts
-        self._local_ids: OrderedDict[str, str] = OrderedDict()
+        self._local_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._local_id_cache_size = local_id_cache_size
 
     def parse_handle(self, raw: str) -> str:
@@ -232,22 +232,25 @@ class MastodonClient:
         data = require_dict(reply.data, f"{LABEL} ({host})")
         local_id = safe_id(data.get("id"), f"{LABEL} ({host})")
         profile = self._profile(handle, data)
-        self._remember_local_id(profile.account_id, local_id)
+        self._remember_local_id(profile, local_id)
         return profile
 
-    def _remember_local_id(self, uri: str, local_id: str) -> None:
-        self._local_ids[uri] = local_id
-        self._local_ids.move_to_end(uri)
+    def _remember_local_id(self, profile: Profile, local_id: str) -> None:
+        # Keyed by handle too: a lab server trusted with any uri must not be able
+        # to redirect another server's account to one of its own ids.
+        key = (profile.handle, profile.account_id)
+        self._local_ids[key] = local_id
+        self._local_ids.move_to_end(key)
         while len(self._local_ids) > self._local_id_cache_size:
             self._local_ids.popitem(last=False)
 
     async def _local_id(self, profile: Profile) -> str:
         """The server's numeric id for request paths: known from the profile lookup,
         else (a profile read back from storage) looked up again by handle."""
-        known = self._local_ids.get(profile.account_id)
+        known = self._local_ids.get((profile.handle, profile.account_id))
         if known is None:
             fresh = await self.fetch_profile(profile.handle)
-            known = self._local_ids[fresh.account_id]
+            known = self._local_ids[(fresh.handle, fresh.account_id)]
         return known
 
     def _profile(self, handle: str, data: Mapping[str, Any]) -> Profile:

@@ -351,3 +351,29 @@ def test_sampling_never_picks_reposts_or_posts_nobody_reacted_to() -> None:
     ]
 
     assert [post.id for post in top_posts(posts, 3)] == ["big", "new-hit", "old-hit"]
+
+
+async def test_a_lab_server_copying_another_accounts_uri_cannot_redirect_its_posts(
+    fake_api: FakeApi, http: httpx.AsyncClient, make_fetcher: MakeFetcher, clock: FakeClock
+) -> None:
+    copycat = FakeApi()
+    await copycat.start()
+    try:
+        servers = {"real.test": fake_api, "copycat.test": copycat}
+        client = lab_client(
+            http, make_fetcher, clock, base_url_for=lambda host: servers[host].base_url
+        )
+        shared_uri = {"uri": "https://real.test/users/alice"}
+        fake_api.serve("/api/v1/accounts/lookup", account("42", **shared_uri))
+        fake_api.serve(STATUSES, [status("1", "2026-02-01T00:00:00Z")])
+        copycat.serve("/api/v1/accounts/lookup", account("666", **shared_uri))
+        real = (await client.fetch_profiles(["alice@real.test"]))["alice@real.test"]
+        await client.fetch_profiles(["alice@copycat.test"])
+        assert isinstance(real, Profile)
+
+        posts = await client.fetch_posts(real, SINCE)
+
+        assert [post.id for post in posts] == ["1"]
+        assert fake_api.requests_to("/api/v1/accounts/666/statuses") == []
+    finally:
+        await copycat.close()
