@@ -117,8 +117,11 @@ class FakeNetworks:
         app = web.Application()
         app.router.add_get("/api/v1/accounts/lookup", self._mastodon_lookup)
         app.router.add_get("/api/v1/accounts/{id}/statuses", self._mastodon_statuses)
+        app.router.add_get("/api/v1/statuses/{id}/{kind}", self._mastodon_reactors)
         app.router.add_get("/xrpc/app.bsky.actor.getProfiles", self._bluesky_profiles)
         app.router.add_get("/xrpc/app.bsky.feed.getAuthorFeed", self._bluesky_feed)
+        for method in ("getLikes", "getRepostedBy", "getPostThread"):
+            app.router.add_get(f"/xrpc/app.bsky.feed.{method}", self._bluesky_reactors)
         app.router.add_get("/users/{login}", self._github_user)
         app.router.add_get("/users/{login}/repos", self._github_repos)
         app.router.add_get("/users/{login}/events/public", self._github_events)
@@ -188,6 +191,21 @@ class FakeNetworks:
         ]
         return web.json_response(statuses, headers=headers)
 
+    async def _mastodon_reactors(self, request: web.Request) -> web.Response:
+        """favourited_by, reblogged_by and context of a post: a few fans each."""
+        allowed, headers = self._mastodon_gate()
+        if not allowed:
+            return web.json_response({"error": "Too many requests"}, status=429, headers=headers)
+        kind = request.match_info["kind"]
+        self._count("mastodon", f"statuses/{kind}")
+        fans = [{"id": str(n), "uri": f"http://{request.host}/users/fan{n}"} for n in range(3)]
+        if kind == "context":
+            status = request.match_info["id"]
+            replies = [{"id": f"{status}r{n}", "in_reply_to_id": status, "account": fan}
+                       for n, fan in enumerate(fans)]
+            return web.json_response({"ancestors": [], "descendants": replies}, headers=headers)
+        return web.json_response(fans, headers=headers)
+
     # -- Bluesky -------------------------------------------------------------
 
     def _bluesky_gate(self) -> tuple[bool, dict[str, str]]:
@@ -232,6 +250,21 @@ class FakeNetworks:
             for n, moment in enumerate(self._post_times(len(did)))
         ]
         return web.json_response({"feed": feed, "cursor": "next-page"}, headers=headers)
+
+    async def _bluesky_reactors(self, request: web.Request) -> web.Response:
+        """getLikes, getRepostedBy and getPostThread of a post: a few fans each."""
+        allowed, headers = self._bluesky_gate()
+        if not allowed:
+            return web.json_response({"error": "RateLimitExceeded"}, status=429, headers=headers)
+        method = request.path.rsplit(".", 1)[-1]
+        self._count("bluesky", method)
+        fans = [{"did": f"did:plc:benchfan{n}"} for n in range(3)]
+        body: dict[str, object] = {
+            "getLikes": {"likes": [{"actor": fan} for fan in fans]},
+            "getRepostedBy": {"repostedBy": fans},
+            "getPostThread": {"thread": {"replies": [{"post": {"author": fan}} for fan in fans]}},
+        }[method]
+        return web.json_response(body, headers=headers)
 
     # -- GitHub --------------------------------------------------------------
 

@@ -1,9 +1,17 @@
 """Bluesky through the public AppView: no key, profiles 25 to a request.
 
-Author feeds mix the member's posts with reposts of other people's posts
-(items carrying a `reason`); a repost keeps the original's counts, so it is
-kept as a repost with zero reactions. Field sets changed over the years
-(`quoteCount` and `labels` are absent from older answers); absent counts are 0.
+Author feeds mix the member's posts with reposts (items carrying a
+`reasonRepost`). Only the member's own posts are kept: a repost of someone
+else's post is their post, and a repost of one's own post is neither a new
+post nor anybody else's, so every repost item is skipped. A reply names its
+parent; a reply to one's own post (a thread) is flagged `reply_to_self`.
+Field sets changed over the years (`quoteCount` and `labels` are absent from
+older answers); absent counts are 0.
+
+Budget per member and refresh: `page_cap` pages of 100 feed items (5, so
+500 items) until the window is covered, then up to 3 requests for each of
+the top 3 posts to learn who liked, reposted and replied (see
+reactor_sampling.py), all counted by the same rate limiter.
 """
 
 from __future__ import annotations
@@ -30,6 +38,12 @@ from chatbot.influence.networks.payload import (
     as_str,
     parse_time,
     require_dict,
+)
+from chatbot.influence.networks.reactor_sampling import (
+    SAMPLED_POSTS,
+    Reactors,
+    tally,
+    with_sampled_reactors,
 )
 from chatbot.influence.networks.text import looks_like_question
 
@@ -84,6 +98,7 @@ class BlueskyClient:
         feed_filter: str = "posts_with_replies",
         page_cap: int = 5,
         following_page_cap: int = 10,
+        sampled_posts: int = SAMPLED_POSTS,
     ) -> None:
         """`feed_filter` defaults to everything the member wrote, replies
         included and flagged, like the other networks; the score decides how
@@ -93,6 +108,7 @@ class BlueskyClient:
         self.feed_filter = feed_filter
         self.page_cap = page_cap
         self.following_page_cap = following_page_cap
+        self.sampled_posts = sampled_posts
 
     def parse_handle(self, raw: str) -> str:
         return parse_handle(raw)
@@ -189,6 +205,12 @@ class BlueskyClient:
             items = as_list(data.get("feed"))
             reached_since = False
             for item in map(as_dict, items):
+                reason = as_dict(item.get("reason"))
+                if as_str(reason.get("$type")).endswith("#reasonRepost"):
+                    # Skipped, but the feed is ordered by repost time, so it dates the page.
+                    reposted_at = parse_time(reason.get("indexedAt"))
+                    reached_since |= reposted_at is not None and reposted_at < since
+                    continue
                 converted = self._post(item, actor)
                 if converted is None:
                     continue
@@ -201,21 +223,42 @@ class BlueskyClient:
             if reached_since or not items or cursor is None:
                 break
         unique = {post.id: post for post in posts}
-        return sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
+        newest_first = sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
+        return await with_sampled_reactors(newest_first, self.sampled_posts, self._reactors)
+
+    async def _reactors(self, post: Post) -> Reactors:
+        """DIDs of who liked and reposted (first page of each) and directly replied."""
+        who: list[str] = []
+        if post.likes:
+            reply = await self._fetcher.get_json(
+                self._xrpc("app.bsky.feed.getLikes"), params={"uri": post.id, "limit": 100}
+            )
+            likes = as_list(require_dict(reply.data, LABEL).get("likes"))
+            who.extend(as_str(as_dict(as_dict(like).get("actor")).get("did")) for like in likes)
+        if post.reposts:
+            reply = await self._fetcher.get_json(
+                self._xrpc("app.bsky.feed.getRepostedBy"), params={"uri": post.id, "limit": 100}
+            )
+            people = as_list(require_dict(reply.data, LABEL).get("repostedBy"))
+            who.extend(as_str(as_dict(person).get("did")) for person in people)
+        if post.replies:
+            reply = await self._fetcher.get_json(
+                self._xrpc("app.bsky.feed.getPostThread"),
+                params={"uri": post.id, "depth": 1, "parentHeight": 0},
+            )
+            thread = as_dict(require_dict(reply.data, LABEL).get("thread"))
+            who.extend(
+                as_str(as_dict(as_dict(as_dict(child).get("post")).get("author")).get("did"))
+                for child in as_list(thread.get("replies"))
+            )
+        return tally(who)
 
     def _post(self, item: Mapping[str, Any], owner: str) -> tuple[Post, bool] | None:
         post = as_dict(item.get("post"))
         uri = as_str(post.get("uri"))
-        reason = as_dict(item.get("reason"))
-        reason_type = as_str(reason.get("$type"))
+        reason_type = as_str(as_dict(item.get("reason")).get("$type"))
         if not uri:
             return None
-        if reason_type.endswith("#reasonRepost"):
-            reposted_at = parse_time(reason.get("indexedAt"))
-            if reposted_at is None:
-                return None
-            repost_id = as_str(reason.get("uri")) or f"{uri}#repost"
-            return Post(id=repost_id, created_at=reposted_at, is_repost=True), False
         author = as_str(as_dict(post.get("author")).get("did"))
         if owner.startswith("did:") and author and author != owner:
             return None
@@ -227,6 +270,10 @@ class BlueskyClient:
         # createdAt is set by the client and can be backdated; the AppView
         # sorts by the earlier of the two, and so does this.
         parent_uri = as_str(as_dict(as_dict(record.get("reply")).get("parent")).get("uri"))
+        # The feed view names the parent's author; an older answer only has its uri.
+        parent_author = as_str(
+            as_dict(as_dict(as_dict(item.get("reply")).get("parent")).get("author")).get("did")
+        ) or _did_of(parent_uri)
         embed_type = as_str(as_dict(post.get("embed")).get("$type")) or as_str(
             as_dict(record.get("embed")).get("$type")
         )
@@ -240,7 +287,9 @@ class BlueskyClient:
                 likes=as_int(post.get("likeCount")),
                 has_media=embed_type.startswith(_MEDIA_EMBEDS),
                 is_question=looks_like_question(as_str(record.get("text"))),
-                is_reply=bool(parent_uri) and _did_of(parent_uri) != (author or owner),
+                is_reply=bool(parent_uri),
+                parent_id=parent_uri,
+                reply_to_self=bool(parent_uri) and parent_author == (author or owner),
             ),
             reason_type.endswith("#reasonPin"),
         )

@@ -16,9 +16,22 @@ honest rather than flattering. Public events become posts:
 
 Everything else (deletions, membership changes, closing or labelling
 someone's issue) is upkeep, not publishing, and is skipped. Counts are what
-the event recorded when it happened. The audience GitHub does measure,
-stars and forks on the member's own repositories, goes into
-`Profile.extra` ("stars", "forks", "public_repos").
+the event recorded when it happened. A comment on an issue, pull request or
+discussion the member opened is a reply to self.
+
+The audience GitHub does measure is read with dates, so only what happened
+inside the window counts: for the member's `star_repos` most starred own
+repositories (not forks), the newest `star_pages` pages of stargazers
+(`starred_at`, newest pages last, so read from the last page backwards) and
+one page of the newest forks. They become one post per repository and ISO
+week, `repo:<owner>/<name>:<yyyy>-W<ww>`, with that week's stars as likes and
+forks as reposts, dated at the week's latest one; who starred or forked is
+its reactors. Budget per member and refresh: 1 profile + up to 3 repository
+pages + up to 3 event pages + up to 3 x (2 + 1) star and fork pages, fewer
+when repositories have no stars or forks or the window is covered early.
+Lifetime totals stay in `Profile.extra` ("stars", "forks", "public_repos")
+for display only. GitHub lists at most 400 pages of stargazers, so a
+repository with over 40,000 stars has its newest stars out of reach.
 
 Conditional requests: every answer's ETag is kept per URL and sent back
 as If-None-Match; a 304 reuses the kept body (and, with a token, costs no
@@ -28,9 +41,11 @@ rate limit).
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -56,6 +71,7 @@ from chatbot.influence.networks.payload import (
     require_list,
     safe_id,
 )
+from chatbot.influence.networks.reactor_sampling import tally
 from chatbot.influence.networks.text import join_bio, looks_like_question
 
 NAME = "github"
@@ -73,6 +89,34 @@ _REPLIES = {
     "PullRequestReviewEvent": "review",
 }
 _AMPLIFICATIONS = frozenset({"WatchEvent", "ForkEvent"})
+_REPLY_PARENTS = {
+    "IssueCommentEvent": "issue",
+    "PullRequestReviewCommentEvent": "pull_request",
+    "PullRequestReviewEvent": "pull_request",
+    "DiscussionCommentEvent": "discussion",
+}
+_FULL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+_STAR_ACCEPT = "application/vnd.github.star+json"
+_PER_PAGE = 100
+_MAX_LISTED_PAGE = 400
+"""GitHub refuses list pages past 400 (40,000 items at 100 a page)."""
+
+
+@dataclass(frozen=True)
+class _Repo:
+    full_name: str
+    stars: int
+    forks: int
+
+
+@dataclass
+class _Week:
+    likes: int = 0
+    reposts: int = 0
+    latest: datetime | None = None
+
+    def add(self, moment: datetime) -> None:
+        self.latest = moment if self.latest is None else max(self.latest, moment)
 
 
 def parse_handle(raw: str) -> str:
@@ -84,6 +128,17 @@ def parse_handle(raw: str) -> str:
 
 def handle_for_humans(handle: str) -> str:
     return f"@{handle}"
+
+
+def _is_full_name(text: str) -> bool:
+    """`owner/name` safe to put into a URL path (no `.` or `..` segment)."""
+    return bool(_FULL_NAME.fullmatch(text)) and not set(text.split("/")) & {".", ".."}
+
+
+def _account_id(user: object) -> str:
+    """A GitHub account's numeric id as text, or "" (not counted) when absent."""
+    number = as_int(as_dict(user).get("id"))
+    return str(number) if number else ""
 
 
 def _reactions(item: Mapping[str, Any]) -> int:
@@ -107,7 +162,17 @@ def event_to_post(event: Mapping[str, Any]) -> Post | None:
         return Post(id=event_id, created_at=created, is_repost=True)
     if kind in _REPLIES:
         item = as_dict(payload.get(_REPLIES[kind]))
-        return Post(id=event_id, created_at=created, likes=_reactions(item), is_reply=True)
+        parent = as_dict(payload.get(_REPLY_PARENTS.get(kind, "")))
+        actor = as_int(as_dict(event.get("actor")).get("id"))
+        parent_author = as_int(as_dict(parent.get("user")).get("id"))
+        return Post(
+            id=event_id,
+            created_at=created,
+            likes=_reactions(item),
+            is_reply=True,
+            parent_id=as_str(parent.get("html_url")),
+            reply_to_self=actor > 0 and actor == parent_author,
+        )
     opened = {
         "IssuesEvent": ("issue", "opened"),
         "PullRequestEvent": ("pull_request", "opened"),
@@ -146,6 +211,9 @@ class GitHubClient:
         event_page_cap: int = 3,
         following_page_cap: int = 5,
         etag_cache_size: int = 1024,
+        star_repos: int = 3,
+        star_pages: int = 2,
+        fork_pages: int = 1,
     ) -> None:
         self._fetcher = fetcher
         self._base = base_url.rstrip("/")
@@ -160,6 +228,10 @@ class GitHubClient:
         self.following_page_cap = following_page_cap
         self._etags: OrderedDict[str, tuple[str, JsonReply]] = OrderedDict()
         self._etag_cache_size = etag_cache_size
+        self.star_repos = star_repos
+        self.star_pages = star_pages
+        self.fork_pages = fork_pages
+        self._top_repos: OrderedDict[str, tuple[_Repo, ...]] = OrderedDict()
 
     def parse_handle(self, raw: str) -> str:
         return parse_handle(raw)
@@ -167,11 +239,15 @@ class GitHubClient:
     def handle_for_humans(self, handle: str) -> str:
         return handle_for_humans(handle)
 
-    async def _get(self, url: str, params: Mapping[str, str | int] | None = None) -> JsonReply:
+    async def _get(
+        self, url: str, params: Mapping[str, str | int] | None = None, *, accept: str = ""
+    ) -> JsonReply:
         """GET with If-None-Match; a 304 answers with the kept body."""
         key = str(httpx.URL(url, params=params) if params else httpx.URL(url))
         kept = self._etags.get(key)
         headers = dict(self._headers)
+        if accept:
+            headers["Accept"] = accept
         if kept is not None:
             headers["If-None-Match"] = kept[0]
         reply = await self._fetcher.get_json(key, headers=headers)
@@ -223,16 +299,9 @@ class GitHubClient:
             user = require_dict((await self._get(f"{self._base}/users/{path}")).data, LABEL)
         except AccountNotFound as missing:
             raise AccountNotFound(f"GitHub has no user or organisation {login}.") from missing
-        repos = await self._pages(
-            f"{self._base}/users/{path}/repos",
-            {"per_page": 100, "type": "owner", "sort": "pushed"},
-            self.repo_page_cap,
-        )
-        stars = forks = 0
-        for repo in map(as_dict, repos):
-            # Legacy shapes lack stargazers_count; watchers_count held the stars then.
-            stars += as_int(repo.get("stargazers_count", repo.get("watchers_count")))
-            forks += as_int(repo.get("forks_count", repo.get("forks")))
+        repos = await self._owned_repos(login)
+        stars = sum(repo.stars for repo in repos)
+        forks = sum(repo.forks for repo in repos)
         twitter = as_str(user.get("twitter_username"))
         return Profile(
             network=NAME,
@@ -257,7 +326,113 @@ class GitHubClient:
             },
         )
 
+    async def _owned_repos(self, login: str) -> list[_Repo]:
+        """The member's repositories with their lifetime counts; the most starred
+        non-forks are kept for reading their stars in the window."""
+        listed = await self._pages(
+            f"{self._base}/users/{quote(login, safe='')}/repos",
+            {"per_page": 100, "type": "owner", "sort": "pushed"},
+            self.repo_page_cap,
+        )
+        repos: list[_Repo] = []
+        originals: list[_Repo] = []
+        for data in map(as_dict, listed):
+            repo = _Repo(
+                full_name=as_str(data.get("full_name")),
+                # Legacy shapes lack stargazers_count; watchers_count held the stars then.
+                stars=as_int(data.get("stargazers_count", data.get("watchers_count"))),
+                forks=as_int(data.get("forks_count", data.get("forks"))),
+            )
+            repos.append(repo)
+            if data.get("fork") is not True and _is_full_name(repo.full_name):
+                originals.append(repo)
+        originals.sort(key=lambda repo: (repo.stars, repo.forks), reverse=True)
+        self._top_repos[login] = tuple(
+            repo for repo in originals[: self.star_repos] if repo.stars or repo.forks
+        )
+        self._top_repos.move_to_end(login)
+        while len(self._top_repos) > self._etag_cache_size:
+            self._top_repos.popitem(last=False)
+        return repos
+
     async def fetch_posts(self, profile: Profile, since: datetime) -> Sequence[Post]:
+        """Public events in the window, and stars and forks received in it per week."""
+        events = await self._event_posts(profile, since)
+        if profile.handle not in self._top_repos:  # a profile read back from storage
+            await self._owned_repos(profile.handle)
+        weeks: dict[tuple[str, str], _Week] = {}
+        reactors: dict[tuple[str, str], list[str]] = {}
+        for repo in self._top_repos.get(profile.handle, ()):
+            reactions = [
+                *((moment, who, "star") for moment, who in await self._stars(repo, since)),
+                *((moment, who, "fork") for moment, who in await self._forks(repo, since)),
+            ]
+            for moment, who, kind in reactions:
+                year, week, _ = moment.isocalendar()
+                key = (repo.full_name, f"{year}-W{week:02d}")
+                tally_of = weeks.setdefault(key, _Week())
+                tally_of.add(moment)
+                if kind == "star":
+                    tally_of.likes += 1
+                else:
+                    tally_of.reposts += 1
+                reactors.setdefault(key, []).append(who)
+        received = [
+            Post(
+                id=f"repo:{name}:{week}",
+                created_at=tally_of.latest,
+                likes=tally_of.likes,
+                reposts=tally_of.reposts,
+                reactors=tally(reactors[(name, week)]),
+            )
+            for (name, week), tally_of in weeks.items()
+            if tally_of.latest is not None
+        ]
+        return sorted([*events, *received], key=lambda post: post.created_at, reverse=True)
+
+    async def _stars(self, repo: _Repo, since: datetime) -> list[tuple[datetime, str]]:
+        """(starred_at, stargazer id) inside the window, reading from the newest page back."""
+        if not repo.stars:
+            return []
+        url = f"{self._base}/repos/{repo.full_name}/stargazers"
+        page = min(math.ceil(repo.stars / _PER_PAGE), _MAX_LISTED_PAGE)
+        found: list[tuple[datetime, str]] = []
+        for _ in range(self.star_pages):
+            if page < 1:
+                break
+            reply = await self._get(
+                url, {"per_page": _PER_PAGE, "page": page}, accept=_STAR_ACCEPT
+            )
+            items = [as_dict(item) for item in require_list(reply.data, LABEL)]
+            reached_since = False
+            for item in items:
+                moment = parse_time(item.get("starred_at"))
+                if moment is None or moment < since:
+                    reached_since = reached_since or moment is not None
+                    continue
+                found.append((moment, _account_id(item.get("user"))))
+            if reached_since:
+                break
+            page -= 1
+        return found
+
+    async def _forks(self, repo: _Repo, since: datetime) -> list[tuple[datetime, str]]:
+        """(created_at, fork owner id) of the newest forks inside the window."""
+        if not repo.forks or not self.fork_pages:
+            return []
+        listed = await self._pages(
+            f"{self._base}/repos/{repo.full_name}/forks",
+            {"per_page": _PER_PAGE, "sort": "newest"},
+            self.fork_pages,
+        )
+        found: list[tuple[datetime, str]] = []
+        for fork in map(as_dict, listed):
+            moment = parse_time(fork.get("created_at"))
+            if moment is not None and moment >= since:
+                found.append((moment, _account_id(fork.get("owner"))))
+        return found
+
+    async def _event_posts(self, profile: Profile, since: datetime) -> list[Post]:
         path = quote(profile.handle, safe="")
         posts: list[Post] = []
         next_url: str | None = f"{self._base}/users/{path}/events/public"
@@ -279,7 +454,7 @@ class GitHubClient:
             same_host = link is not None and httpx.URL(link).host == httpx.URL(self._base).host
             next_url, params = (link, None) if same_host else (None, None)
         unique = {post.id: post for post in posts}  # pages shift when new posts arrive
-        return sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
+        return list(unique.values())
 
     async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
         path = quote(profile.handle, safe="")

@@ -7,11 +7,21 @@ within one.
 
 Usernames follow what Mastodon allows for accounts on their own server
 (`[A-Za-z0-9_]{1,30}`): the lookup always asks the account's home server.
+
+An account is identified by the canonical `uri` its server gives (the
+ActivityPub id, `https://host/users/name`), not by how its handle was typed;
+servers older than 4.2 send no `uri`, and their `url` stands in. The API's
+numeric id is local to the server and is only used to build request paths.
+
+Posts are the member's own statuses only (`exclude_reblogs=true`): boosts
+would carry other people's counts and push the member's own posts out of
+the page budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -25,6 +35,7 @@ from chatbot.influence.networks.base import (
     AccountNotFound,
     InvalidHandle,
     NetworkError,
+    NetworkUnavailable,
     Post,
     Profile,
 )
@@ -43,6 +54,12 @@ from chatbot.influence.networks.payload import (
     require_list,
     safe_id,
 )
+from chatbot.influence.networks.reactor_sampling import (
+    SAMPLED_POSTS,
+    Reactors,
+    tally,
+    with_sampled_reactors,
+)
 from chatbot.influence.networks.text import html_to_text, join_bio, looks_like_question
 from chatbot.influence.ratelimit import RateLimiter
 
@@ -53,23 +70,37 @@ HINT = "A Mastodon handle looks like @name@instance.social."
 _USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _PAGING_PARAMS = ("max_id", "min_id", "since_id")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".test", ".internal", ".lan")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _parse_host(raw_host: str, *, allow_private: bool) -> str:
+    """The host as one spelling: lowercase, punycode, no trailing dot, no default port.
+
+    Spellings that reach the same server must give the same handle, or one
+    account could be registered twice (`Example.COM.`, `example.com:443`).
+    """
     host, colon, port = raw_host.rpartition(":") if ":" in raw_host else (raw_host, "", "")
-    if colon:
-        if not allow_private:
-            raise InvalidHandle(f"An instance name has no port. {HINT}")
-        if not port.isdigit() or not 0 < int(port) < 65536 or port.startswith("0"):
-            raise InvalidHandle(f"{port!r} is not a port number. {HINT}")
-    ascii_host = to_ascii_domain(host)
+    if colon and (
+        not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536
+        or port.startswith("0")
+    ):
+        raise InvalidHandle(f"{port!r} is not a port number. {HINT}")
+    ascii_host = to_ascii_domain(host.removesuffix("."))
     if ascii_host is None:
         raise InvalidHandle(f"{host!r} is not a valid instance name. {HINT}")
-    if allow_private and (_is_ipv4_literal(ascii_host) or is_domain_name(ascii_host, min_labels=1)):
-        return f"{ascii_host}:{port}" if colon else ascii_host
-    if not is_domain_name(ascii_host):
+    lab_name = allow_private and (
+        _is_ipv4_literal(ascii_host) or is_domain_name(ascii_host, min_labels=1)
+    )
+    if not lab_name and not is_domain_name(ascii_host):
         raise InvalidHandle(f"{host!r} is not a valid instance name. {HINT}")
-    return ascii_host
+    if not colon:
+        return ascii_host
+    scheme = httpx.URL(default_base_url(ascii_host, allow_private=allow_private)).scheme
+    if int(port) == _DEFAULT_PORTS[scheme]:
+        return ascii_host
+    if not allow_private:
+        raise InvalidHandle(f"An instance name has no port. {HINT}")
+    return f"{ascii_host}:{int(port)}"
 
 
 def _is_ipv4_literal(host: str) -> bool:
@@ -90,6 +121,20 @@ def parse_handle(raw: str, *, allow_private: bool = False) -> str:
             f"A Mastodon user name has 1 to 30 letters, digits or underscores. {HINT}"
         )
     return f"{user}@{_parse_host(host, allow_private=allow_private)}"
+
+
+def account_uri(data: Mapping[str, Any]) -> str:
+    """The account's canonical address (`uri`, else `url`) with a lowercase host and no
+    default port, or "" when the server gave neither as an http(s) URL."""
+    for key in ("uri", "url"):
+        try:
+            url = httpx.URL(as_str(data.get(key)).strip())
+        except httpx.InvalidURL:
+            continue
+        if url.scheme in _DEFAULT_PORTS and url.host:
+            port = None if url.port == _DEFAULT_PORTS[url.scheme] else url.port
+            return str(url.copy_with(port=port, fragment=None))
+    return ""
 
 
 def split_handle(handle: str) -> tuple[str, str]:
@@ -134,9 +179,14 @@ class MastodonClient:
         base_url_for: Callable[[str], str] | None = None,
         page_cap: int = 5,
         following_page_cap: int = 10,
+        sampled_posts: int = SAMPLED_POSTS,
+        local_id_cache_size: int = 4096,
     ) -> None:
         """`fetcher` must wrap the guarded client; `paging_limiter` holds the
-        separate budget Mastodon keeps for paging requests (300 per 15 min)."""
+        separate budget Mastodon keeps for paging requests (300 per 15 min).
+
+        `page_cap` pages of 40 own statuses (200 by default) is the per-member
+        budget for posts; `sampled_posts` top posts get their reactors read."""
         self._fetcher = fetcher
         self._paging = paging_limiter
         self.allow_private = allow_private
@@ -145,6 +195,9 @@ class MastodonClient:
         )
         self.page_cap = page_cap
         self.following_page_cap = following_page_cap
+        self.sampled_posts = sampled_posts
+        self._local_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._local_id_cache_size = local_id_cache_size
 
     def parse_handle(self, raw: str) -> str:
         return parse_handle(raw, allow_private=self.allow_private)
@@ -176,7 +229,29 @@ class MastodonClient:
             )
         except AccountNotFound as missing:
             raise AccountNotFound(f"{host} has no account @{user}.") from missing
-        return self._profile(handle, require_dict(reply.data, f"{LABEL} ({host})"))
+        data = require_dict(reply.data, f"{LABEL} ({host})")
+        local_id = safe_id(data.get("id"), f"{LABEL} ({host})")
+        profile = self._profile(handle, data)
+        self._remember_local_id(profile, local_id)
+        return profile
+
+    def _remember_local_id(self, profile: Profile, local_id: str) -> None:
+        # Keyed by handle too: a lab server trusted with any uri must not be able
+        # to redirect another server's account to one of its own ids.
+        key = (profile.handle, profile.account_id)
+        self._local_ids[key] = local_id
+        self._local_ids.move_to_end(key)
+        while len(self._local_ids) > self._local_id_cache_size:
+            self._local_ids.popitem(last=False)
+
+    async def _local_id(self, profile: Profile) -> str:
+        """The server's numeric id for request paths: known from the profile lookup,
+        else (a profile read back from storage) looked up again by handle."""
+        known = self._local_ids.get((profile.handle, profile.account_id))
+        if known is None:
+            fresh = await self.fetch_profile(profile.handle)
+            known = self._local_ids[(fresh.handle, fresh.account_id)]
+        return known
 
     def _profile(self, handle: str, data: Mapping[str, Any]) -> Profile:
         host = split_handle(handle)[1]
@@ -198,7 +273,7 @@ class MastodonClient:
         return Profile(
             network=NAME,
             handle=handle,
-            account_id=safe_id(data.get("id"), f"{LABEL} ({host})"),
+            account_id=self._own_uri(data, host),
             display_name=as_str(data.get("display_name")).strip(),
             followers=as_int(data.get("followers_count")),
             following=as_int(data.get("following_count")),
@@ -208,25 +283,71 @@ class MastodonClient:
             flags=frozenset(flags),
         )
 
+    def _own_uri(self, data: Mapping[str, Any], host: str) -> str:
+        """The account's uri, refused when it names another server.
+
+        A hostile server could otherwise answer with a famous account's uri
+        and have its own account taken for that one. The uri may sit on a
+        subdomain of the handle's domain (Mastodon's WEB_DOMAIN set-ups). Lab
+        servers (KLOUT_ALLOW_PRIVATE_NETWORKS) are trusted: they are often
+        asked by IP address while naming themselves `localhost`.
+        """
+        uri = account_uri(data)
+        where = f"{LABEL} ({host})"
+        if not uri:
+            raise NetworkUnavailable(f"{where} answered without the account's address.")
+        name = host.rpartition(":")[0] if ":" in host else host
+        uri_host = httpx.URL(uri).raw_host.decode("ascii", "replace")
+        if not self.allow_private and uri_host != name and not uri_host.endswith(f".{name}"):
+            raise NetworkUnavailable(
+                f"{where} answered with an account that lives on another server ({uri_host})."
+            )
+        return uri
+
     async def fetch_posts(self, profile: Profile, since: datetime) -> Sequence[Post]:
+        """The member's own statuses in the window, newest first, up to `page_cap` pages."""
         host = split_handle(profile.handle)[1]
         base = self._base_url_for(host)
-        account = quote(profile.account_id, safe="")
+        local_id = await self._local_id(profile)
         posts: list[Post] = []
-        url: str | None = f"{base}/api/v1/accounts/{account}/statuses"
-        params: dict[str, str | int | list[str]] | None = {"limit": 40, "exclude_reblogs": "false"}
+        url: str | None = f"{base}/api/v1/accounts/{quote(local_id, safe='')}/statuses"
+        params: dict[str, str | int | list[str]] | None = {"limit": 40, "exclude_reblogs": "true"}
         for _ in range(self.page_cap):
             if url is None:
                 break
             reply = await self._get_page(url, params)
             statuses = require_list(reply.data, f"{LABEL} ({host})")
-            page = [post for post in map(self._post_for(profile), statuses) if post is not None]
+            times = [parse_time(as_dict(item).get("created_at")) for item in statuses]
+            page = [post for post in map(self._post_for(local_id), statuses) if post is not None]
             posts.extend(post for post in page if post.created_at >= since)
-            if not page or any(post.created_at < since for post in page):
+            # Boosts a server sends despite exclude_reblogs still date the page.
+            if not statuses or any(moment is not None and moment < since for moment in times):
                 break
             url, params = self._next_page(reply.links, base), None
         unique = {post.id: post for post in posts}  # pages shift when new posts arrive
-        return sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
+        newest_first = sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
+        return await with_sampled_reactors(
+            newest_first, self.sampled_posts, lambda post: self._reactors(base, post)
+        )
+
+    async def _reactors(self, base: str, post: Post) -> Reactors:
+        """Who favourited, boosted (first page of each) and directly replied to `post`."""
+        status_url = f"{base}/api/v1/statuses/{quote(post.id, safe='')}"
+        where = f"{LABEL} ({httpx.URL(base).netloc.decode('ascii', 'replace')})"
+        who: list[str] = []
+        for kind, present in (("favourited_by", post.likes), ("reblogged_by", post.reposts)):
+            if present:
+                reply = await self._fetcher.get_json(f"{status_url}/{kind}", params={"limit": 80})
+                who.extend(account_uri(as_dict(item)) for item in require_list(reply.data, where))
+        if post.replies:
+            reply = await self._fetcher.get_json(f"{status_url}/context")
+            descendants = as_list(require_dict(reply.data, where).get("descendants"))
+            who.extend(
+                account_uri(as_dict(status.get("account")))
+                for status in map(as_dict, descendants)
+                if str(status.get("in_reply_to_id")) == post.id
+            )
+        return tally(who)
 
     async def _get_page(
         self, url: str, params: Mapping[str, str | int | list[str]] | None
@@ -251,7 +372,7 @@ class MastodonClient:
             return None
         return str(url)
 
-    def _post_for(self, profile: Profile) -> Callable[[Any], Post | None]:
+    def _post_for(self, local_id: str) -> Callable[[Any], Post | None]:
         def convert(raw: Any) -> Post | None:
             status = as_dict(raw)
             created = parse_time(status.get("created_at"))
@@ -259,11 +380,12 @@ class MastodonClient:
             if created is None or not isinstance(post_id, str | int):
                 return None
             if status.get("reblog") is not None:
-                # A boost carries the original's counts: nobody earns those by boosting.
-                return Post(id=str(post_id), created_at=created, is_repost=True)
+                return None  # a boost is someone else's post
             content = html_to_text(as_str(status.get("content")))
             text = f"{as_str(status.get('spoiler_text'))}\n{content}"
+            parent = status.get("in_reply_to_id")
             replying_to = status.get("in_reply_to_account_id")
+            is_reply = parent is not None or replying_to is not None
             return Post(
                 id=str(post_id),
                 created_at=created,
@@ -273,7 +395,9 @@ class MastodonClient:
                 likes=as_int(status.get("favourites_count")),
                 has_media=bool(as_list(status.get("media_attachments"))),
                 is_question=looks_like_question(text) or isinstance(status.get("poll"), dict),
-                is_reply=replying_to is not None and str(replying_to) != profile.account_id,
+                is_reply=is_reply,
+                parent_id=str(parent) if isinstance(parent, str | int) else "",
+                reply_to_self=is_reply and str(replying_to) == local_id,
             )
 
         return convert
@@ -281,7 +405,7 @@ class MastodonClient:
     async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
         host = split_handle(profile.handle)[1]
         base = self._base_url_for(host)
-        account = quote(profile.account_id, safe="")
+        account = quote(await self._local_id(profile), safe="")
         url: str | None = f"{base}/api/v1/accounts/{account}/following"
         params: dict[str, str | int | list[str]] | None = {"limit": 80}
         follows: set[str] = set()

@@ -2,10 +2,13 @@
 
 Without the token the client still exists, so X is listed among the
 networks, but every call raises NetworkNotConfigured naming the setting.
-Retweets carry the original tweet's counts (fixtures show `RT @...` items
-with the original's 160 retweets), so they are kept as reposts with zero
-reactions. Counts only come when asked for (`public_metrics`); an answer
-without them gives zeros marked `metrics_hidden`, never invented numbers.
+Only the member's own tweets count: retweets are someone else's tweet and
+carry its counts (fixtures show `RT @...` items with the original's 160
+retweets), so the timeline is asked with `exclude=retweets` and any retweet
+that comes anyway is skipped. A reply names the tweet it answers; a reply to
+oneself (a thread) is flagged `reply_to_self`. Counts only come when asked
+for (`public_metrics`); an answer without them gives zeros marked
+`metrics_hidden`, never invented numbers.
 """
 
 from __future__ import annotations
@@ -72,14 +75,19 @@ def snowflake_time(tweet_id: str) -> datetime | None:
 
 
 def tweet_to_post(tweet: Mapping[str, Any], owner_id: str) -> Post | None:
+    """The member's own tweet as a Post; None for a retweet or an unreadable item."""
     tweet_id = as_str(tweet.get("id"))
     created = parse_time(tweet.get("created_at")) or snowflake_time(tweet_id)
     if not tweet_id or created is None:
         return None
     text = as_str(tweet.get("text"))
-    kinds = {as_str(as_dict(ref).get("type")) for ref in as_list(tweet.get("referenced_tweets"))}
-    if "retweeted" in kinds or text.startswith("RT @"):
-        return Post(id=tweet_id, created_at=created, is_repost=True)
+    references = {
+        as_str(as_dict(ref).get("type")): as_str(as_dict(ref).get("id"))
+        for ref in as_list(tweet.get("referenced_tweets"))
+    }
+    if "retweeted" in references or text.startswith("RT @"):
+        return None
+    is_reply = "replied_to" in references
     replying_to = tweet.get("in_reply_to_user_id")
     attachments = as_dict(tweet.get("attachments"))
     metrics = tweet.get("public_metrics")
@@ -93,7 +101,9 @@ def tweet_to_post(tweet: Mapping[str, Any], owner_id: str) -> Post | None:
         likes=as_int(counts.get("like_count")),
         has_media=bool(as_list(attachments.get("media_keys"))),
         is_question=looks_like_question(text) or bool(as_list(attachments.get("poll_ids"))),
-        is_reply="replied_to" in kinds and (replying_to is None or str(replying_to) != owner_id),
+        is_reply=is_reply,
+        parent_id=references.get("replied_to", ""),
+        reply_to_self=is_reply and replying_to is not None and str(replying_to) == owner_id,
         metrics_hidden=not isinstance(metrics, Mapping),
     )
 
@@ -217,6 +227,7 @@ class XClient:
             params: dict[str, str | int | list[str]] = {
                 "tweet.fields": _TWEET_FIELDS,
                 "max_results": 100,
+                "exclude": "retweets",
                 "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
             if token:
@@ -227,10 +238,13 @@ class XClient:
             data = require_dict(reply.data, LABEL)
             tweets = [as_dict(tweet) for tweet in as_list(data.get("data"))]
             converted = (tweet_to_post(tweet, profile.account_id) for tweet in tweets)
-            kept = [post for post in converted if post is not None]
-            posts.extend(post for post in kept if post.created_at >= since)
+            posts.extend(post for post in converted if post and post.created_at >= since)
+            times = [
+                parse_time(tweet.get("created_at")) or snowflake_time(as_str(tweet.get("id")))
+                for tweet in tweets
+            ]
             token = as_str(as_dict(data.get("meta")).get("next_token")) or None
-            if not kept or token is None or any(post.created_at < since for post in kept):
+            if not tweets or token is None or any(t is not None and t < since for t in times):
                 break
         unique = {post.id: post for post in posts}
         return sorted(unique.values(), key=lambda post: post.created_at, reverse=True)

@@ -135,7 +135,7 @@ async def test_moderation_labels_become_flags(fake_api: FakeApi, bluesky: Bluesk
     assert "label:impersonation" in profile.flags
 
 
-async def test_a_real_author_feed_credits_own_posts_and_not_reposts_of_others(
+async def test_a_real_author_feed_keeps_own_posts_and_skips_reposts_of_others(
     fake_api: FakeApi, bluesky: BlueskyClient
 ) -> None:
     feed = shared_json("bluesky/getAuthorFeed_shinyakato_2023-04.json")
@@ -144,17 +144,18 @@ async def test_a_real_author_feed_credits_own_posts_and_not_reposts_of_others(
 
     posts = await bluesky.fetch_posts(profile, LONG_AGO)
 
-    assert len(posts) == 25
-    reposts = [post for post in posts if post.is_repost]
-    assert len(reposts) == 2
-    assert all((p.replies, p.reposts, p.quotes, p.likes) == (0, 0, 0, 0) for p in reposts)
-    assert reposts[0].created_at == datetime(2023, 4, 30, 6, 33, 13, 578000, tzinfo=UTC)
-    own = {post.id: post for post in posts if not post.is_repost}
+    assert len(posts) == 23, "25 items, 2 of them reposts of other people's posts"
+    assert not any(post.is_repost for post in posts)
+    assert all(post.id.startswith(f"at://{SHINYA_DID}/") for post in posts)
+    own = {post.id: post for post in posts}
     with_image = own["at://did:plc:iijrtk7ocored6zuziwmqq3c/app.bsky.feed.post/3jukoxegkhw2s"]
     assert (with_image.replies, with_image.reposts, with_image.likes) == (3, 2, 44)
     assert with_image.has_media and not with_image.is_reply
     assert all(post.quotes == 0 for post in own.values()), "quoteCount is absent in 2023"
     assert sum(post.is_reply for post in own.values()) == 20
+    assert not any(post.reply_to_self for post in own.values()), "all in other people's threads"
+    replies = [post for post in own.values() if post.is_reply]
+    assert all(post.parent_id.startswith("at://did:plc:") for post in replies)
     assert posts == sorted(posts, key=lambda post: post.created_at, reverse=True)
     seen = fake_api.seen[0]
     assert (seen.param("actor"), seen.param("limit")) == (SHINYA_DID, "100")
@@ -201,10 +202,10 @@ async def test_feed_pages_with_the_cursor_and_an_old_pinned_post_does_not_stop_i
 
     assert [post.id for post in posts] == [base + "p3", with_media["uri"], base + "p2"]
     assert posts[1].has_media, "recordWithMedia carries images"
-    assert [seen.param("cursor") for seen in fake_api.seen] == [None, "page2"]
+    assert [seen.param("cursor") for seen in fake_api.requests_to(FEED)] == [None, "page2"]
 
 
-async def test_a_reply_in_ones_own_thread_is_not_a_reply_to_others(
+async def test_a_reply_in_ones_own_thread_is_flagged_as_a_reply_to_self(
     fake_api: FakeApi, bluesky: BlueskyClient
 ) -> None:
     base = f"at://{SHINYA_DID}/app.bsky.feed.post/"
@@ -221,7 +222,10 @@ async def test_a_reply_in_ones_own_thread_is_not_a_reply_to_others(
     posts = {post.id: post for post in await bluesky.fetch_posts(profile, LONG_AGO)}
 
     assert posts[base + "b"].is_reply and posts[base + "b"].is_question
-    assert not posts[base + "a"].is_reply
+    assert not posts[base + "b"].reply_to_self
+    assert posts[base + "b"].parent_id == "at://did:plc:other/app.bsky.feed.post/x"
+    assert posts[base + "a"].is_reply and posts[base + "a"].reply_to_self
+    assert posts[base + "a"].parent_id == base + "root"
 
 
 async def test_following_is_read_from_get_follows(

@@ -180,6 +180,7 @@ async def test_real_public_events_map_to_posts_replies_and_reposts(
 ) -> None:
     events = shared_json("github/events_public_sigmavirus24_2017_page1.json")
     fake_api.serve("/users/sigmavirus24/events/public", events)
+    fake_api.serve("/users/sigmavirus24/repos", [])
     profile = Profile("github", "sigmavirus24", "240830")
 
     posts = await github.fetch_posts(profile, LONG_AGO)
@@ -199,6 +200,13 @@ async def test_real_public_events_map_to_posts_replies_and_reposts(
     )
     comments = kinds["IssueCommentEvent"] + kinds["PullRequestReviewCommentEvent"]
     assert sum(post.is_reply for post in posts) == comments
+    own_pr = [post for post in posts if post.parent_id == "https://github.com/tox-dev/tox/pull/682"]
+    assert len(own_pr) == 3 and all(post.reply_to_self for post in own_pr), (
+        "comments on the member's own pull request answer themselves"
+    )
+    assert sum(post.reply_to_self for post in posts) == 3
+    assert all(post.parent_id.startswith("https://github.com/") for post in posts
+               if post.is_reply)
     assert sum(post.is_repost for post in posts) == kinds["WatchEvent"]
     assert len(posts) == kinds["PushEvent"] + opened + created + comments + kinds["WatchEvent"]
     assert all(post.replies == post.likes == 0 for post in posts if post.is_repost)
@@ -252,13 +260,14 @@ async def test_events_page_through_the_link_header_until_since(
         return response
 
     fake_api.route(path, events)
+    fake_api.serve("/users/alice/repos", [])
 
     posts = await github.fetch_posts(
         Profile("github", "alice", "1"), start - timedelta(days=7, hours=12)
     )
 
     assert [post.id for post in posts] == [str(number) for number in range(8)]
-    assert [seen.param("page") for seen in fake_api.seen] == [None, "2"]
+    assert [seen.param("page") for seen in fake_api.requests_to(path)] == [None, "2"]
 
 
 async def test_following_is_read_across_pages(fake_api: FakeApi, github: GitHubClient) -> None:

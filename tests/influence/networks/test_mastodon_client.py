@@ -79,12 +79,30 @@ def account(account_id: str = "42", **extra: object) -> dict[str, object]:
         "display_name": "Alice",
         "note": "",
         "url": "https://example.social/@alice",
+        "uri": f"https://example.social/users/{account_id}",
         "followers_count": 10,
         "following_count": 5,
         "statuses_count": 7,
         "fields": [],
         **extra,
     }
+
+
+async def looked_up(
+    fake_api: FakeApi, mastodon: MastodonClient, *accounts: dict[str, object]
+) -> list[Profile]:
+    """Profiles fetched the way refresh does it, before their posts: by handle."""
+    by_user = {str(data["username"]): data for data in accounts}
+
+    async def lookup(request: web.Request) -> web.StreamResponse:
+        return json_response(by_user[request.query["acct"]])
+
+    fake_api.route("/api/v1/accounts/lookup", lookup)
+    handles = [f"{user}@{fake_api.host}" for user in by_user]
+    found = await mastodon.fetch_profiles(handles)
+    profiles = [found[handle] for handle in handles]
+    assert all(isinstance(profile, Profile) for profile in profiles)
+    return [profile for profile in profiles if isinstance(profile, Profile)]
 
 
 def test_handles_in_every_usual_form_become_one_canonical_handle() -> None:
@@ -136,7 +154,9 @@ async def test_a_real_profile_has_its_html_note_and_fields_turned_into_plain_tex
 
     assert isinstance(profile, Profile)
     assert fake_api.requests_to("/api/v1/accounts/lookup")[0].param("acct") == "halcy"
-    assert profile.account_id == "23972"
+    assert profile.account_id == "https://icosahedron.website/users/halcy", (
+        "the server's canonical uri, not its local numeric id"
+    )
     assert profile.followers == 3553 and profile.following == 540
     assert profile.posts_count == 75076
     assert "<" not in profile.bio
@@ -193,7 +213,9 @@ async def test_real_statuses_become_posts_newest_first(
 ) -> None:
     statuses = shared_json("mastodon/account_statuses_localhost_page1.json")
     fake_api.serve("/api/v1/accounts/117020565966271181/statuses", statuses)
-    profile = Profile("mastodon", f"mastodonpy_test@{fake_api.host}", "117020565966271181")
+    (profile,) = await looked_up(
+        fake_api, mastodon, shared_json("mastodon/account_lookup_localhost.json")
+    )
 
     posts = await mastodon.fetch_posts(profile, LONG_AGO)
 
@@ -201,10 +223,11 @@ async def test_real_statuses_become_posts_newest_first(
     assert all(post.replies == post.reposts == post.likes == 0 for post in posts)
     seen = fake_api.requests_to("/api/v1/accounts/117020565966271181/statuses")[0]
     assert seen.param("limit") == "40"
-    assert seen.param("exclude_reblogs") == "false"
+    assert seen.param("exclude_reblogs") == "true"
+    assert profile.account_id == "http://localhost:3000/ap/users/117020565966271181"
 
 
-async def test_boosts_are_reposts_with_no_credit_and_replies_questions_media_are_told_apart(
+async def test_boosts_are_skipped_and_replies_questions_media_are_told_apart(
     fake_api: FakeApi, mastodon: MastodonClient
 ) -> None:
     original = status("1", "2026-02-01T10:00:00Z", counts=(40, 50, 60))
@@ -212,8 +235,11 @@ async def test_boosts_are_reposts_with_no_credit_and_replies_questions_media_are
         "/api/v1/accounts/42/statuses",
         [
             status("6", "2026-02-06T10:00:00Z", reblog=original, counts=(40, 50, 60)),
-            status("5", "2026-02-05T10:00:00Z", in_reply_to_account_id="99", counts=(1, 0, 2)),
-            status("4", "2026-02-04T10:00:00Z", in_reply_to_account_id="42"),
+            status(
+                "5", "2026-02-05T10:00:00Z", in_reply_to_id="900", in_reply_to_account_id="99",
+                counts=(1, 0, 2),
+            ),
+            status("4", "2026-02-04T10:00:00Z", in_reply_to_id="3", in_reply_to_account_id="42"),
             status("3", "2026-02-03T10:00:00Z", media_attachments=[{"type": "image"}]),
             status("2", "2026-02-02T10:00:00Z", content="<p>Which editor do you use?</p>"),
             status("1", "2026-02-01T10:00:00Z", poll={"id": "7", "options": []}),
@@ -224,14 +250,16 @@ async def test_boosts_are_reposts_with_no_credit_and_replies_questions_media_are
             ),
         ],
     )
-    profile = Profile("mastodon", f"alice@{fake_api.host}", "42")
+    (profile,) = await looked_up(fake_api, mastodon, account("42"))
 
     posts = {post.id: post for post in await mastodon.fetch_posts(profile, LONG_AGO)}
 
-    boost = posts["6"]
-    assert boost.is_repost and (boost.replies, boost.reposts, boost.likes) == (0, 0, 0)
-    assert posts["5"].is_reply and posts["5"].likes == 2
-    assert not posts["4"].is_reply, "a reply to oneself continues a thread"
+    assert "6" not in posts, "a boost is someone else's post, even if the server sends it"
+    assert posts["5"].is_reply and not posts["5"].reply_to_self and posts["5"].likes == 2
+    assert posts["5"].parent_id == "900"
+    assert posts["4"].is_reply and posts["4"].reply_to_self, "a reply to oneself is a thread"
+    assert posts["4"].parent_id == "3"
+    assert not posts["3"].is_reply and posts["3"].parent_id == ""
     assert posts["3"].has_media
     assert posts["2"].is_question
     assert posts["1"].is_question, "a poll asks a question"
@@ -260,7 +288,7 @@ async def test_posts_page_through_the_link_header_and_stop_at_since(
         return response
 
     fake_api.route(path, statuses)
-    profile = Profile("mastodon", f"alice@{fake_api.host}", "42")
+    (profile,) = await looked_up(fake_api, mastodon, account("42"))
 
     posts = await mastodon.fetch_posts(profile, datetime(2026, 2, 1, tzinfo=UTC))
 
@@ -281,12 +309,13 @@ async def test_a_next_link_to_another_server_is_not_followed(
         return response
 
     fake_api.route(path, statuses)
-    profile = Profile("mastodon", f"alice@{fake_api.host}", "42")
+    (profile,) = await looked_up(fake_api, mastodon, account("42"))
 
     posts = await mastodon.fetch_posts(profile, LONG_AGO)
 
     assert [post.id for post in posts] == ["30"]
-    assert len(fake_api.seen) == 1
+    assert len(fake_api.requests_to(path)) == 1
+    assert all(seen.path.startswith("/api/v1/") for seen in fake_api.seen)
 
 
 async def test_following_is_read_as_canonical_handles(
@@ -296,7 +325,7 @@ async def test_following_is_read_as_canonical_handles(
         "/api/v1/accounts/42/following",
         [{"id": "1", "acct": "Bob"}, {"id": "2", "acct": "carol@other.social"}],
     )
-    profile = Profile("mastodon", f"alice@{fake_api.host}", "42", following=2)
+    (profile,) = await looked_up(fake_api, mastodon, account("42", following_count=2))
 
     follows = await mastodon.fetch_following(profile)
 
@@ -309,8 +338,12 @@ async def test_hidden_follows_are_unknown_rather_than_nobody(
     fake_api.serve("/api/v1/accounts/42/following", [])
     fake_api.serve("/api/v1/accounts/43/following", {"error": "private"}, status=403)
 
-    hidden = Profile("mastodon", f"alice@{fake_api.host}", "42", following=540)
-    refused = Profile("mastodon", f"bob@{fake_api.host}", "43", following=3)
+    hidden, refused = await looked_up(
+        fake_api,
+        mastodon,
+        account("42", following_count=540),
+        account("43", username="bob", following_count=3),
+    )
 
     assert await mastodon.fetch_following(hidden) is None
     assert await mastodon.fetch_following(refused) is None

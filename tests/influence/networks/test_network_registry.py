@@ -63,6 +63,15 @@ def test_each_network_parses_its_own_handles_without_settings_or_io() -> None:
     assert handle_for_humans("github", "alice") == "@alice"
 
 
+def test_commands_see_one_mastodon_handle_however_its_host_is_spelled() -> None:
+    typed = ["@User@Example.COM.", "user@example.com:443", "@user@EXAMPLE.com"]
+    assert {parse_handle("mastodon", raw) for raw in typed} == {"user@example.com"}
+    lab = ["alice@127.0.0.1:80", "alice@127.0.0.1"]
+    assert {parse_handle("mastodon", raw, allow_private=True) for raw in lab} == {
+        "alice@127.0.0.1"
+    }
+
+
 def test_a_malformed_mastodon_handle_explains_the_expected_shape() -> None:
     with pytest.raises(InvalidHandle, match=r"A Mastodon handle looks like @name@instance\.social"):
         parse_handle("mastodon", "alice")

@@ -164,7 +164,7 @@ async def test_real_tweets_carry_their_counts(fake_api: FakeApi, x: XClient) -> 
     assert seen.param("start_time") == "2000-01-01T00:00:00Z"
 
 
-async def test_retweets_are_not_credited_with_the_originals_counts(
+async def test_retweets_are_skipped_so_nobody_is_credited_with_the_originals_counts(
     fake_api: FakeApi, x: XClient
 ) -> None:
     recorded = shared_json("x/quote_tweets_2022.json")["data"]
@@ -174,10 +174,10 @@ async def test_retweets_are_not_credited_with_the_originals_counts(
 
     retweets = [tweet for tweet in recorded if tweet["text"].startswith("RT @")]
     assert sum(tweet["public_metrics"]["retweet_count"] for tweet in retweets) >= 160
-    assert all(posts[tweet["id"]].is_repost for tweet in retweets)
-    assert sum(posts[tweet["id"]].reposts for tweet in retweets) == 0
+    assert not any(tweet["id"] in posts for tweet in retweets)
     others = [tweet for tweet in recorded if not tweet["text"].startswith("RT @")]
-    assert others and not any(posts[tweet["id"]].is_repost for tweet in others)
+    assert others and all(tweet["id"] in posts for tweet in others)
+    assert fake_api.seen[0].param("exclude") == "retweets"
 
 
 async def test_tweets_without_metrics_or_dates_are_dated_by_id_and_flagged(
@@ -222,6 +222,12 @@ async def test_timelines_page_with_the_pagination_token(fake_api: FakeApi, x: XC
             {
                 "data": [
                     tweet(
+                        "4",
+                        10,
+                        referenced_tweets=[{"type": "replied_to", "id": "3"}],
+                        in_reply_to_user_id="42",
+                    ),
+                    tweet(
                         "3",
                         9,
                         referenced_tweets=[{"type": "replied_to", "id": "0"}],
@@ -237,8 +243,10 @@ async def test_timelines_page_with_the_pagination_token(fake_api: FakeApi, x: XC
 
     posts = await x.fetch_posts(Profile("x", "alice", "42"), LONG_AGO)
 
-    assert [post.id for post in posts] == ["3", "2", "1"]
-    assert posts[0].is_reply and posts[1].has_media
+    assert [post.id for post in posts] == ["4", "3", "2", "1"]
+    assert posts[0].is_reply and posts[0].reply_to_self and posts[0].parent_id == "3"
+    assert posts[1].is_reply and not posts[1].reply_to_self and posts[1].parent_id == "0"
+    assert posts[2].has_media and not posts[2].is_reply and posts[2].parent_id == ""
     assert [seen.param("pagination_token") for seen in fake_api.seen] == [None, "next1"]
 
 

@@ -192,3 +192,55 @@ async def test_recent_uploads_become_posts_with_comments_as_replies(
 
 async def test_following_is_not_public_on_youtube(youtube: YouTubeClient) -> None:
     assert await youtube.fetch_following(Profile("youtube", "a", CHANNEL_ID)) is None
+
+
+async def test_a_channel_silent_in_the_window_has_no_posts_whatever_its_lifetime_views(
+    fake_api: FakeApi, youtube: YouTubeClient
+) -> None:
+    fake_api.serve("/channels", channel(viewCount="1000000"))
+    fake_api.serve(
+        "/playlistItems",
+        {
+            "items": [{"contentDetails": {"videoId": "old",
+                                          "videoPublishedAt": "2025-06-01T00:00:00Z"}}],
+            "nextPageToken": "more",
+        },
+    )
+    profile = (await youtube.fetch_profiles(["googledevelopers"]))["googledevelopers"]
+    assert isinstance(profile, Profile)
+
+    posts = await youtube.fetch_posts(profile, datetime(2026, 1, 1, tzinfo=UTC))
+
+    assert posts == []
+    assert profile.extra["views"] == 1_000_000 and profile.followers == 2_400_000
+    assert len(fake_api.requests_to("/playlistItems")) == 1
+    assert fake_api.requests_to("/videos") == [], "no statistics bought for nothing"
+
+
+async def test_sixty_new_videos_take_two_statistics_requests_of_one_unit(
+    fake_api: FakeApi, youtube: YouTubeClient
+) -> None:
+    fake_api.serve("/channels", channel())
+    fake_api.serve(
+        "/playlistItems",
+        {"items": [{"contentDetails": {"videoId": f"v{n}",
+                                       "videoPublishedAt": "2026-02-01T00:00:00Z"}}
+                   for n in range(60)]},
+    )
+
+    async def videos(request: web.Request) -> web.StreamResponse:
+        ids = request.query["id"].split(",")
+        return json_response({"items": [
+            {"id": video, "snippet": {"publishedAt": "2026-02-01T00:00:00Z", "title": "t"},
+             "statistics": {"likeCount": "2", "commentCount": "1"}} for video in ids]})
+
+    fake_api.route("/videos", videos)
+    profile = (await youtube.fetch_profiles(["googledevelopers"]))["googledevelopers"]
+    assert isinstance(profile, Profile)
+
+    posts = await youtube.fetch_posts(profile, datetime(2026, 1, 1, tzinfo=UTC))
+
+    assert len(posts) == 60 and all((p.likes, p.replies) == (2, 1) for p in posts)
+    assert [len((seen.param("id") or "").split(",")) for seen in
+            fake_api.requests_to("/videos")] == [50, 10]
+    assert fake_api.requests_to("/search") == [], "search.list costs 100 units"
