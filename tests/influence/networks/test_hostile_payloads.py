@@ -61,7 +61,8 @@ def with_hostile(document: object, raw: str) -> bytes:
 def mastodon_account(account_id: str, followers: object) -> dict[str, object]:
     return {
         "id": account_id, "username": account_id, "acct": account_id, "display_name": "",
-        "note": "", "url": "", "followers_count": followers, "following_count": 3,
+        "note": "", "url": "", "uri": f"https://lab.example/users/{account_id}",
+        "followers_count": followers, "following_count": 3,
         "statuses_count": 4, "fields": [],
     }
 
@@ -106,7 +107,8 @@ async def test_hostile_reaction_counts_and_dates_on_mastodon_posts_are_bounded(
         {"id": "2", "created_at": "9999-12-31T23:59:59-05:00", "content": "", "replies_count": 1},
     ]
     fake_api.serve("/api/v1/accounts/42/statuses", with_hostile(statuses, raw))
-    profile = Profile("mastodon", f"mallory@{fake_api.host}", "42")
+    fake_api.serve("/api/v1/accounts/lookup", json.dumps(mastodon_account("42", 1)).encode())
+    profile = Profile("mastodon", f"mallory@{fake_api.host}", "https://lab.example/users/42")
 
     posts = await mastodon.fetch_posts(profile, datetime(2026, 1, 1, tzinfo=UTC))
 
