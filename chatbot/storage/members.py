@@ -43,6 +43,18 @@ def _handle(row: aiosqlite.Row) -> Handle:
     )
 
 
+async def ensure_member(conn: aiosqlite.Connection, team_id: str, user_id: str,
+                        display_name: str, now: datetime) -> None:
+    """Inside the caller's transaction: create the member or follow a rename."""
+    await conn.execute(
+        "INSERT INTO members (team_id, user_id, display_name, joined_at)"
+        " VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (team_id, user_id) DO UPDATE SET display_name = excluded.display_name"
+        " WHERE excluded.display_name != '' AND excluded.display_name != display_name",
+        (team_id, user_id, display_name, to_iso(now)),
+    )
+
+
 class MemberRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -50,13 +62,7 @@ class MemberRepository:
     async def ensure(self, team_id: str, user_id: str, display_name: str, now: datetime) -> None:
         """Create the member or follow a rename; the id is the identity, the name is not."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO members (team_id, user_id, display_name, joined_at)"
-                " VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (team_id, user_id) DO UPDATE SET display_name = excluded.display_name"
-                " WHERE excluded.display_name != '' AND excluded.display_name != display_name",
-                (team_id, user_id, display_name, to_iso(now)),
-            )
+            await ensure_member(conn, team_id, user_id, display_name, now)
 
     async def follow_rename(self, team_id: str, user_id: str, display_name: str) -> None:
         """Keep the shown name current without creating a member who never opted in."""
