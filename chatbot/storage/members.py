@@ -106,20 +106,27 @@ class MemberRepository:
         return found
 
     async def due_for_refresh(
-        self, older_than: datetime, limit: int, team_id: str | None = None
+        self, older_than: datetime, limit: int, team_id: str | None = None, *, now: datetime,
     ) -> list[Member]:
-        """Members with at least one handle, oldest data first."""
+        """Members with at least one handle, oldest data first.
+
+        A refresh time after `now` can only come from a clock that was ahead:
+        such a member is due (first in line), or they would wait for years.
+        """
+        future = to_iso(now)
         sql = (
             "SELECT m.* FROM members m WHERE EXISTS (SELECT 1 FROM handles h"
             " WHERE h.team_id = m.team_id AND h.user_id = m.user_id)"
-            " AND (m.last_refreshed_at IS NULL OR m.last_refreshed_at < ?)"
+            " AND (m.last_refreshed_at IS NULL OR m.last_refreshed_at < ?"
+            " OR m.last_refreshed_at > ?)"
         )
-        params: list[object] = [to_iso(older_than)]
+        params: list[object] = [to_iso(older_than), future]
         if team_id is not None:
             sql += " AND m.team_id = ?"
             params.append(team_id)
-        sql += " ORDER BY m.last_refreshed_at IS NOT NULL, m.last_refreshed_at LIMIT ?"
-        params.append(limit)
+        sql += (" ORDER BY m.last_refreshed_at IS NOT NULL AND m.last_refreshed_at <= ?,"
+                " m.last_refreshed_at LIMIT ?")
+        params.extend([future, limit])
         rows = await self._db.fetch_all(sql, tuple(params))
         return [_member(row) for row in rows]
 
@@ -229,16 +236,6 @@ class HandleRepository:
                 "UPDATE handles SET verified_at = ? WHERE team_id = ? AND user_id = ?"
                 " AND network = ?",
                 (to_iso(now), team_id, user_id, network),
-            )
-
-    async def mark_fetched(
-        self, team_id: str, user_id: str, network: str, account_id: str, now: datetime
-    ) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE handles SET last_fetched_at = ?, account_id = ?, stale_reason = NULL,"
-                " stale_since = NULL WHERE team_id = ? AND user_id = ? AND network = ?",
-                (to_iso(now), account_id, team_id, user_id, network),
             )
 
     async def mark_stale(
