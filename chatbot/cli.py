@@ -73,7 +73,8 @@ async def _console(
     out = Console(highlight=False)
     async with build_app(settings) as app:
         try:
-            session = ConsoleSession(app.dispatcher, _console_user(user), team)
+            session = ConsoleSession(app.dispatcher, _console_user(user), team,
+                                     files_dir=settings.klout_export_dir)
         except ValueError as exc:
             print(f"kloutbot console: {exc}", file=sys.stderr)
             return 2
@@ -84,7 +85,7 @@ async def _console(
             scheduler = build_scheduler(app, deliver_with(app.platforms))
             scheduler.start()
         try:
-            return await run_console(session, console=out, files_dir=settings.klout_export_dir)
+            return await run_console(session, console=out)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
