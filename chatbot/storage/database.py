@@ -76,6 +76,9 @@ class Database:
         try:
             if where != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                # aiosqlite leaves its worker thread to finish after a failed connect,
+                # which then trips over the closed event loop: fail here instead.
+                await asyncio.to_thread(_can_open, where)
             connection = await aiosqlite.connect(where, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseUnusable(f"can't open the database {where}: {_reason(exc)}") from exc
@@ -207,6 +210,10 @@ class Database:
     async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+def _can_open(where: str) -> None:
+    sqlite3.connect(where).close()
 
 
 def _reason(exc: BaseException) -> str:
