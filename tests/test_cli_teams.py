@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chatbot.cli import main
 from chatbot.storage import open_storage
+from chatbot.storage.models import Team
+from chatbot.team_choice import TeamChoiceError, choose_team
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -78,3 +82,26 @@ def test_a_name_two_teams_share_is_refused_until_the_id_is_given(
     err = capsys.readouterr().err
     assert "names 2 teams" in err and "discord:1" in err and "discord:2" in err
     assert main(["refresh", "--team", "discord:2"]) == 0
+
+
+_TEAM_IDS = st.sampled_from(["console:acme", "slack:T1", "slack:T2", "discord:9", "console:x"])
+
+
+@given(st.lists(st.tuples(_TEAM_IDS, st.sampled_from(["acme", "Acme", "x", "", "twins"])),
+                unique_by=lambda pair: pair[0], min_size=1),
+       st.data())
+def test_an_id_always_names_its_own_team_and_a_name_never_picks_among_several(
+    pairs: list[tuple[str, str]], data: st.DataObject
+) -> None:
+    teams = [Team(team_id, team_id.split(":")[0], name, None, 4, "10:00", "UTC", (), True,
+                  "text", NOW) for team_id, name in pairs]
+    wanted = data.draw(st.sampled_from(teams))
+    assert choose_team(teams, wanted.team_id) == wanted
+    if wanted.name:
+        sharing = [t for t in teams if t.name.casefold() == wanted.name.casefold()]
+        native = [t for t in teams if t.team_id.partition(":")[2] == wanted.name]
+        if len(sharing) > 1 and len(native) != 1:
+            with pytest.raises(TeamChoiceError, match="names"):
+                choose_team(teams, wanted.name)
+        elif not native:
+            assert choose_team(teams, wanted.name) == wanted
