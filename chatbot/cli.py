@@ -16,7 +16,9 @@ from pathlib import Path
 from rich.console import Console
 
 from chatbot.redacted_logging import configure_logging, secret_values
-from chatbot.settings import Settings, load_settings
+from chatbot.settings import Settings, SettingsError, load_settings
+from chatbot.storage.database import DatabaseUnusable
+from chatbot.team_choice import TeamChoiceError, choose_team
 
 log = logging.getLogger("kloutbot")
 
@@ -39,10 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("handle")
     score.add_argument("--json", action="store_true", help="print one JSON object")
     refresh = sub.add_parser("refresh", help="refresh every due member now")
-    refresh.add_argument("--team", default=None, help="only this team id")
+    refresh.add_argument("--team", default=None, help="only this team (its id or name)")
     refresh.add_argument("--all", action="store_true", help="also members refreshed recently")
     ff = sub.add_parser("followfriday", help="compute (and post) this week's suggestions")
-    ff.add_argument("--team", default=None, help="only this team id")
+    ff.add_argument("--team", default=None, help="only this team (its id or name)")
     ff.add_argument("--dry-run", action="store_true", help="print, don't post or record")
     ff.add_argument("--force", action="store_true", help="post even if already posted this week")
     discord = sub.add_parser("discord", help="Discord helpers")
@@ -72,7 +74,8 @@ async def _console(
     out = Console(highlight=False)
     async with build_app(settings) as app:
         try:
-            session = ConsoleSession(app.dispatcher, _console_user(user), team)
+            session = ConsoleSession(app.dispatcher, _console_user(user), team,
+                                     files_dir=settings.klout_export_dir)
         except ValueError as exc:
             print(f"kloutbot console: {exc}", file=sys.stderr)
             return 2
@@ -83,7 +86,7 @@ async def _console(
             scheduler = build_scheduler(app, deliver_with(app.platforms))
             scheduler.start()
         try:
-            return await run_console(session, console=out, files_dir=settings.klout_export_dir)
+            return await run_console(session, console=out)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
@@ -154,6 +157,9 @@ async def _refresh(settings: Settings, team: str | None, everyone: bool) -> int:
     from chatbot.app import build_app
 
     async with build_app(settings) as app:
+        team_id = None
+        if team is not None:
+            team_id = choose_team(await app.storage.teams.list_all(), team).team_id
         with Progress(transient=False) as progress:
             tasks: dict[str, TaskID] = {}
 
@@ -164,7 +170,7 @@ async def _refresh(settings: Settings, team: str | None, everyone: bool) -> int:
 
             older = timedelta(0) if everyone else timedelta(
                 minutes=settings.klout_refresh_interval_minutes)
-            report = await app.refresher.refresh_due(older, team_id=team, progress=update)
+            report = await app.refresher.refresh_due(older, team_id=team_id, progress=update)
         print(f"{report.members - report.deferred} members refreshed, {report.scored} scored.")
         if report.deferred:
             print(f"  {report.deferred} members wait for the next run: a network's rate limit "
@@ -191,9 +197,11 @@ async def _followfriday(settings: Settings, team: str | None, dry_run: bool, for
             from chatbot.platforms.discord_adapter import DiscordPlatform
 
             app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
-        teams = [t for t in await app.storage.teams.list_all() if team in (None, t.team_id)]
+        teams = await app.storage.teams.list_all()
+        if team is not None:
+            teams = [choose_team(teams, team)]
         if not teams:
-            print("No such team." if team else "No teams yet.", file=sys.stderr)
+            print("No teams yet.", file=sys.stderr)
             return 1
         # Slack posts through its Web API alone; Discord needs a gateway login.
         discord_platform = app.platforms.get("discord")
@@ -228,8 +236,24 @@ def _invite_url(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = load_settings(args.env_file if Path(args.env_file).exists() else None)
+    try:
+        settings = load_settings(args.env_file if Path(args.env_file).exists() else None)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"kloutbot: {problem}", file=sys.stderr)
+        return 2
     configure_logging(verbose=args.verbose, secrets=secret_values(settings))
+    try:
+        return _command(args, settings)
+    except DatabaseUnusable as exc:
+        print(f"kloutbot: {exc}", file=sys.stderr)
+        return 1
+    except TeamChoiceError as exc:
+        print(f"kloutbot {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "run":
             return asyncio.run(_run(settings))

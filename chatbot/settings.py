@@ -6,10 +6,40 @@ environment at import time, so tests build their own Settings freely.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLAIN_WORDS = {
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+}
+
+
+class SettingsError(ValueError):
+    """Bad settings, one line per setting, in the names the operator typed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+    template = _PLAIN_WORDS.get(error["type"])
+    if template is not None:
+        return f"{name} {template.format(**error.get('ctx', {}))}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{name}: {message}"
 
 
 class Settings(BaseSettings):
@@ -58,16 +88,22 @@ class Settings(BaseSettings):
     klout_max_response_bytes: int = Field(default=5_000_000, gt=1024)
     klout_export_dir: Path = Path("exports")
 
+    @field_validator("klout_export_dir")
+    @classmethod
+    def _export_dir_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"must be a folder, and {value} is a file")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_sqlite(cls, value: str) -> str:
+        _path_of(value)
+        return value
+
     @property
     def database_path(self) -> str:
-        url = self.database_url
-        if url.startswith("sqlite:///"):
-            return url[len("sqlite:///") :]
-        if url.startswith("sqlite://"):
-            return url[len("sqlite://") :]
-        if "://" in url:
-            raise ValueError(f"unsupported DATABASE_URL scheme: {url.split('://')[0]}")
-        return url
+        return _path_of(self.database_url)
 
     @property
     def slack_enabled(self) -> bool:
@@ -80,6 +116,19 @@ class Settings(BaseSettings):
         return self.discord_token is not None
 
 
+def _path_of(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :]
+    if url.startswith("sqlite://"):
+        return url[len("sqlite://") :]
+    if "://" in url:
+        raise ValueError(f"unsupported scheme {url.split('://')[0]}; use sqlite:///FILE")
+    return url
+
+
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
-    """The only place settings come from at run time."""
-    return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    """The only place settings come from at run time; bad values raise SettingsError."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise SettingsError([_problem(error) for error in exc.errors()]) from None

@@ -46,7 +46,8 @@ def _parse(setting: str, value: str) -> dict[str, object]:
     if setting == "timezone":
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a folder of the tz database (`Europe`) is found but is no zone.
             raise ConfigError(f"“{shown(value)}” is not an IANA timezone such as Europe/Berlin "
                               "or America/New_York.") from None
         return {"timezone": value}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import timedelta
 
+from chatbot.storage.social import EndorsementLimits
+from chatbot.storage.topics import topic_key
 from commands.common import TARGET, target_of, whose
 from commands.context import Context
 from commands.reply import Field, Reply, Tone, Visibility, error
@@ -13,6 +15,7 @@ from commands.spec import Args, CommandSpec, Kind, Param
 DAILY_CAP = 5
 SAME_TOPIC_EVERY = timedelta(days=7)
 TOPIC_MAX = 40
+LIMITS = EndorsementLimits(per_day=DAILY_CAP, same_topic_every=SAME_TOPIC_EVERY)
 
 
 def clean_topic(raw: str) -> str | None:
@@ -24,6 +27,8 @@ def clean_topic(raw: str) -> str | None:
         category = unicodedata.category(ch)
         if not (category[0] in "LNM" or ch in " -+.#&/'_"):
             return None
+    if not any(ch.isalnum() for ch in topic_key(topic)):
+        return None  # only marks or punctuation: nothing a reader could tell apart
     return topic
 
 
@@ -37,22 +42,18 @@ async def give(ctx: Context, args: Args) -> Reply:
         return error(f"A topic is a few words (at most {TOPIC_MAX} characters) of letters, "
                      "digits and spaces, like “python” or “public speaking”.")
     now = ctx.services.clock.now()
-    storage = ctx.storage
-    if await storage.endorsements.given_since(ctx.team_id, giver, now - timedelta(days=1)) \
-            >= DAILY_CAP:
+    name = await ctx.name_of(receiver)
+    gift = await ctx.storage.endorsements.give(
+        ctx.team_id, (giver, ctx.caller.display_name),
+        (receiver, name if name != receiver else ""), topic, now, LIMITS)
+    if gift.daily_cap_reached:
         return error(f"You've given {DAILY_CAP} endorsements in the last 24 hours; "
                      "that's the daily maximum. Try again tomorrow.")
-    last = await storage.endorsements.last_same(ctx.team_id, giver, receiver, topic)
-    if last is not None and now - last < SAME_TOPIC_EVERY:
-        again = (last + SAME_TOPIC_EVERY).date().isoformat()
+    if gift.same_topic_again_at is not None:
+        again = gift.same_topic_again_at.date().isoformat()
         return error(f"You already endorsed them for {topic} this week; you can again from "
                      f"{again}.")
-    name = await ctx.name_of(receiver)
-    await storage.members.ensure(ctx.team_id, giver, ctx.caller.display_name, now)
-    await storage.members.ensure(ctx.team_id, receiver, name if name != receiver else "", now)
-    await storage.endorsements.add(ctx.team_id, giver, receiver, topic, now)
-    topics = await storage.endorsements.topics(ctx.team_id, receiver)
-    count = next((t.count for t in topics if t.topic.casefold() == topic.casefold()), 1)
+    count = gift.topic_count
     return Reply(
         text=f"+K! {ctx.caller.display_name} endorsed {name} for {topic} "
              f"({count} endorsement{'s' if count != 1 else ''} so far).",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.platforms.console import ConsoleSession
+from chatbot.settings import Settings
 from chatbot.storage import Storage, open_storage
 from commands.context import Services
 from commands.registry import Dispatcher
@@ -31,6 +32,17 @@ def shared_fixture(relative: str) -> Path:
                         pytrace=False)
         pytest.skip(reason)
     return path
+
+
+@pytest.fixture(autouse=True)
+def hermetic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings in tests come only from the test: not from the developer's shell or `.env`.
+
+    Subprocesses started by tests inherit the cleaned environment too.
+    """
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
 
 
 @pytest.fixture

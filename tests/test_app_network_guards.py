@@ -75,7 +75,8 @@ async def mastodon_lab() -> AsyncIterator[FakeApi]:
     await api.start()
     api.serve("/api/v1/accounts/lookup", {
         "id": "42", "username": "alice", "acct": "alice", "display_name": "Alice",
-        "note": "", "uri": "https://lab.example/users/alice", "followers_count": 12, "following_count": 3, "statuses_count": 1,
+        "note": "", "uri": "https://lab.example/users/alice",
+        "followers_count": 12, "following_count": 3, "statuses_count": 1,
     })
     api.serve("/api/v1/accounts/42/statuses", [])
     yield api

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from chatbot.settings import Settings, load_settings
+from chatbot.settings import Settings, SettingsError, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_env_file_is_read_and_empty_values_mean_unset(tmp_path: Path) -> None:
@@ -36,3 +41,43 @@ def test_every_setting_is_documented_in_env_example() -> None:
     example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"\n{name.upper()}=" in example, name
+
+
+def test_bad_values_are_one_plain_line_each(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    (tmp_path / "a-file").write_text("")
+    env.write_text("KLOUT_REFRESH_INTERVAL_MINUTES=1\nPORT=eighty\n"
+                   f"KLOUT_EXPORT_DIR={tmp_path / 'a-file'}\nDATABASE_URL=postgres://h/db\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert sorted(caught.value.problems) == sorted([
+        "KLOUT_REFRESH_INTERVAL_MINUTES must be at least 5",
+        "PORT must be a whole number",
+        f"KLOUT_EXPORT_DIR: must be a folder, and {tmp_path / 'a-file'} is a file",
+        "DATABASE_URL: unsupported scheme postgres; use sqlite:///FILE",
+    ])
+
+
+def test_the_cli_prints_bad_settings_and_exits_at_once(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("KLOUT_REFRESH_INTERVAL_MINUTES=1\n"
+                                   "KLOUT_SCORE_WINDOW_DAYS=1000\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "chatbot", "console"], input="", capture_output=True,
+        text=True, cwd=tmp_path, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "kloutbot: KLOUT_REFRESH_INTERVAL_MINUTES must be at least 5",
+        "kloutbot: KLOUT_SCORE_WINDOW_DAYS must be at most 365",
+    ]
+    assert not (tmp_path / "kloutbot.db").exists()
+
+
+def test_tests_do_not_read_a_dotenv_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The autouse fixture in conftest keeps a developer's `.env` (and shell) out of tests."""
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n")
+    monkeypatch.chdir(tmp_path)
+    assert Settings().slack_bot_token is None

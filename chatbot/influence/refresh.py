@@ -37,6 +37,7 @@ from chatbot.influence.score import (
     smooth,
 )
 from chatbot.storage import Storage
+from chatbot.storage.activity import FetchedAccount
 from chatbot.storage.models import Handle, Member, Snapshot
 from chatbot.storage.scores import DayScore
 
@@ -95,8 +96,9 @@ class Refresher:
         progress: Progress | None = None,
     ) -> RefreshReport:
         """Members whose data is oldest go first."""
-        cutoff = self._clock.now() - older_than
-        members = await self.storage.members.due_for_refresh(cutoff, limit, team_id)
+        now = self._clock.now()
+        members = await self.storage.members.due_for_refresh(now - older_than, limit, team_id,
+                                                             now=now)
         return await self.refresh(members, progress=progress)
 
     async def refresh(
@@ -222,15 +224,11 @@ class Refresher:
             report.errors[(handle.team_id, handle.user_id, handle.network)] = reason
             return
         profile = result.profile
-        await storage.activity.save_snapshot(
-            handle.team_id, handle.user_id, handle.network, now.date(), now,
-            profile.followers, profile.following, profile.posts_count, profile.extra,
-        )
-        await storage.activity.save_posts(handle.team_id, handle.user_id, handle.network,
-                                          result.posts)
-        await storage.handles.mark_fetched(handle.team_id, handle.user_id, handle.network,
-                                           profile.account_id, now)
-        report.fetched[handle.network] = report.fetched.get(handle.network, 0) + 1
+        stored = await storage.activity.save_fetch(handle, FetchedAccount(
+            profile.account_id, profile.followers, profile.following, profile.posts_count,
+            profile.extra, result.posts), now)
+        if stored:
+            report.fetched[handle.network] = report.fetched.get(handle.network, 0) + 1
 
     async def rescore(self, team_id: str, user_id: str) -> ScoreResult | None:
         """Score one member from stored data and save today's smoothed point."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TextIO
 
@@ -18,8 +19,9 @@ from rich.console import Console
 from chatbot.platforms.base import PostMarker
 from chatbot.platforms.console_render import render
 from commands.context import Caller
+from commands.parser import UsageError
 from commands.registry import Dispatcher
-from commands.reply import Reply
+from commands.reply import Reply, Tone, error
 
 CONSOLE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PROMPT = "klout> "
@@ -30,10 +32,36 @@ def console_team_id(team: str) -> str:
 
 
 def resolve_mention(token: str) -> str | None:
-    """`@NAME` is the console member NAME."""
+    """`@NAME` names the console member NAME (whether the team has one is checked apart)."""
     if token.startswith("@") and CONSOLE_NAME.match(token[1:]):
         return token[1:]
     return None
+
+
+def mentioned(text: str) -> list[str]:
+    """The names written as `@NAME` in a command line."""
+    return [name for name in map(resolve_mention, text.split()) if name is not None]
+
+
+def resolver_for(members: Collection[str]) -> Callable[[str], str | None]:
+    """`@NAME` is the console member NAME, if the team has such a member.
+
+    The console has no directory of people: without this check any typo would
+    become a member who never used the bot.
+    """
+    def resolve(token: str) -> str | None:
+        name = resolve_mention(token)
+        return name if name in members else None
+
+    return resolve
+
+
+def member_files(files_dir: Path, team: str, user: str) -> Path:
+    """Where one member's exports and images go, so `forget` can delete them all.
+
+    The prefixes keep `..`, a valid console name, from naming a parent folder.
+    """
+    return files_dir / f"team-{team}" / f"member-{user}"
 
 
 def command_text(line: str) -> str | None:
@@ -47,7 +75,8 @@ def command_text(line: str) -> str | None:
 
 
 class ConsoleSession:
-    def __init__(self, dispatcher: Dispatcher, user: str, team: str, *, admin: bool = True):
+    def __init__(self, dispatcher: Dispatcher, user: str, team: str, *, admin: bool = True,
+                 files_dir: Path | None = None):
         if not CONSOLE_NAME.match(user):
             raise ValueError("--user is letters, digits, dot, dash or underscore (max 64)")
         if not CONSOLE_NAME.match(team):
@@ -57,9 +86,24 @@ class ConsoleSession:
             team_id=console_team_id(team), platform="console", user_id=user,
             display_name=user, is_admin=admin, team_name=team, channel_id="console",
         )
+        self.files = member_files(files_dir, team, user) if files_dir is not None else None
+        """This member's exports and images; None when replies are not saved to files."""
 
     async def handle(self, text: str) -> Reply:
-        return await self.dispatcher.run_text(self.caller, text, resolve_mention)
+        names = mentioned(text)
+        known = set(await self.dispatcher.services.storage.members.names_of(
+            self.caller.team_id, names)) if names else set()
+        known.add(self.caller.user_id)
+        try:
+            spec, args = self.dispatcher.parse(text, resolver_for(known))
+        except UsageError as exc:
+            return error(str(exc))
+        reply = await self.dispatcher.run(self.caller, spec, args)
+        if spec.name == "forget" and args.get("confirm") == "confirm" \
+                and reply.tone is not Tone.ERROR and self.files is not None:
+            # The files were made from the member's data; they go with it.
+            shutil.rmtree(self.files, ignore_errors=True)
+        return reply
 
 
 async def _read_line(stream: TextIO, interactive: bool) -> str | None:
@@ -95,8 +139,9 @@ async def run_console(
     *,
     stdin: TextIO | None = None,
     console: Console | None = None,
-    files_dir: Path,
 ) -> int:
+    if session.files is None:
+        raise ValueError("run_console needs a session made with files_dir")
     stream = stdin or sys.stdin
     out = console or Console(highlight=False)
     interactive = stream.isatty()
@@ -113,13 +158,23 @@ async def run_console(
             if text is None:
                 continue
             reply = await session.handle(text)
-            render(out, reply, files_dir)
+            _show(out, reply, session.files)
             out.print()
     except KeyboardInterrupt:
         pass
     finally:
         save_history()
     return 0
+
+
+def _show(out: Console, reply: Reply, files: Path) -> None:
+    """A folder that can't be written (KLOUT_EXPORT_DIR is a file, the disk is full) costs
+    the file, not the session."""
+    try:
+        render(out, reply, files)
+    except OSError as exc:
+        out.print(f"✖ Couldn't save the file in {files}: {exc.strerror or exc}. "
+                  "Check KLOUT_EXPORT_DIR.")
 
 
 class ConsolePlatform:

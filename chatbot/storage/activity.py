@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiosqlite
@@ -11,7 +12,24 @@ import aiosqlite
 from chatbot.clock import from_iso, to_iso
 from chatbot.influence.networks.base import Post
 from chatbot.storage.database import Database, chunks, marks
-from chatbot.storage.models import Snapshot
+from chatbot.storage.models import Handle, Snapshot
+
+_POST_COLUMNS = (
+    "team_id, user_id, network, post_id, created_at, replies, reposts, quotes, likes,"
+    " has_media, is_question, is_reply, is_repost, parent_id, reply_to_self, reactors_json"
+)
+
+
+@dataclass(frozen=True)
+class FetchedAccount:
+    """What one fetch of one account brought back, as refresh stores it."""
+
+    account_id: str
+    followers: int
+    following: int
+    posts_count: int
+    extra: Mapping[str, int]
+    posts: Sequence[Post]
 
 
 def _post(row: aiosqlite.Row) -> Post:
@@ -46,39 +64,72 @@ def _reactors_from_json(text: str | None) -> tuple[tuple[str, int], ...] | None:
         return None
 
 
+def _post_row(member: tuple[str, str, str], post: Post, now: datetime) -> tuple[object, ...]:
+    return (
+        *member,
+        post.id,
+        to_iso(min(post.created_at, now)),
+        post.replies,
+        post.reposts,
+        post.quotes,
+        post.likes,
+        int(post.has_media),
+        int(post.is_question),
+        int(post.is_reply),
+        int(post.is_repost),
+        post.parent_id,
+        int(post.reply_to_self),
+        _reactors_to_json(post.reactors),
+    )
+
+
 class ActivityRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def save_snapshot(
-        self,
-        team_id: str,
-        user_id: str,
-        network: str,
-        day: date,
-        fetched_at: datetime,
-        followers: int,
-        following: int,
-        posts: int,
-        extra: Mapping[str, int],
-    ) -> None:
+    async def save_fetch(self, handle: Handle, fetched: FetchedAccount, now: datetime) -> bool:
+        """Store the day's snapshot and the posts only while the account is still claimed.
+
+        A member may `forget` or `unregister` while their fetch is in flight; the
+        check and the writes share one transaction, so what they removed is not
+        written back. The claim is the handle row as refresh read it: same
+        account, same registration (a re-registration has a new code and time).
+        Dates from the future (a clock that jumped, a hostile server) are taken
+        as the fetch time, so they are pruned and weighed like any other post.
+        """
+        claim = (handle.team_id, handle.user_id, handle.network, handle.handle,
+                 handle.verify_code, to_iso(handle.created_at))
         async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT 1 FROM handles WHERE team_id = ? AND user_id = ? AND network = ?"
+                " AND handle = ? AND verify_code = ? AND created_at = ?", claim,
+            ) as cursor:
+                if await cursor.fetchone() is None:
+                    return False
+            member = (handle.team_id, handle.user_id, handle.network)
+            await conn.execute(
+                "DELETE FROM metric_snapshots WHERE team_id = ? AND user_id = ? AND network = ?"
+                " AND day > ?", (*member, now.date().isoformat()),
+            )
             await conn.execute(
                 "INSERT OR REPLACE INTO metric_snapshots (team_id, user_id, network, day,"
                 " fetched_at, followers, following, posts, extra_json)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    team_id,
-                    user_id,
-                    network,
-                    day.isoformat(),
-                    to_iso(fetched_at),
-                    followers,
-                    following,
-                    posts,
-                    json.dumps(dict(extra), sort_keys=True),
-                ),
+                (*member, now.date().isoformat(), to_iso(now), fetched.followers,
+                 fetched.following, fetched.posts_count,
+                 json.dumps(dict(fetched.extra), sort_keys=True)),
             )
+            await conn.executemany(
+                f"INSERT OR REPLACE INTO posts ({_POST_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_post_row(member, post, now) for post in fetched.posts],
+            )
+            await conn.execute(
+                "UPDATE handles SET last_fetched_at = ?, account_id = ?, stale_reason = NULL,"
+                " stale_since = NULL WHERE team_id = ? AND user_id = ? AND network = ?",
+                (to_iso(now), fetched.account_id, *member),
+            )
+        return True
 
     async def latest_snapshots(self, team_id: str, user_id: str) -> list[Snapshot]:
         return (await self.latest_snapshots_of(team_id, [user_id]))[user_id]
@@ -108,42 +159,6 @@ class ActivityRepository:
                     extra_json=row["extra_json"],
                 ))
         return found
-
-    async def save_posts(
-        self, team_id: str, user_id: str, network: str, posts: Iterable[Post]
-    ) -> None:
-        """Upsert: a post's counts keep growing after it is first seen."""
-        rows = [
-            (
-                team_id,
-                user_id,
-                network,
-                post.id,
-                to_iso(post.created_at),
-                post.replies,
-                post.reposts,
-                post.quotes,
-                post.likes,
-                int(post.has_media),
-                int(post.is_question),
-                int(post.is_reply),
-                int(post.is_repost),
-                post.parent_id,
-                int(post.reply_to_self),
-                _reactors_to_json(post.reactors),
-            )
-            for post in posts
-        ]
-        if not rows:
-            return
-        async with self._db.transaction() as conn:
-            await conn.executemany(
-                "INSERT OR REPLACE INTO posts (team_id, user_id, network, post_id, created_at,"
-                " replies, reposts, quotes, likes, has_media, is_question, is_reply, is_repost,"
-                " parent_id, reply_to_self, reactors_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
 
     async def posts(
         self, team_id: str, user_id: str, since: datetime

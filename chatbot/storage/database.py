@@ -16,6 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from chatbot.storage.topics import topic_key
+
 _BEGIN_ATTEMPTS = 8
 _CHUNK = 500
 """Ids per `IN (...)` list, well under SQLite's variable limit."""
@@ -40,6 +42,14 @@ def migrations() -> list[tuple[int, str, str]]:
 LATEST_VERSION = len(migrations())
 
 
+class DatabaseUnusable(RuntimeError):
+    """The database can't be opened, is not one of ours, or is newer than this program.
+
+    The message is one line for the operator; the process should stop at once
+    rather than run on half a store.
+    """
+
+
 class Database:
     """One aiosqlite connection shared by every repository.
 
@@ -56,18 +66,61 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=5000")
+        """Open, refuse what this version must not touch, then migrate under a lock.
+
+        Nothing is written before the schema version is read: a database from a
+        newer Kloutbot, or a file that is not a database, is left byte for byte
+        as it was.
+        """
+        where = str(path)
+        try:
+            if where != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                # aiosqlite leaves its worker thread to finish after a failed connect,
+                # which then trips over the closed event loop: fail here instead.
+                await asyncio.to_thread(_can_open, where)
+            connection = await aiosqlite.connect(where, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseUnusable(f"can't open the database {where}: {_reason(exc)}") from exc
         database = cls(connection)
-        if migrate:
-            await database.migrate()
+        try:
+            await database._prepare(where, migrate=migrate)
+        except BaseException as exc:
+            # The connection's worker thread would keep the process alive forever.
+            await connection.close()
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseUnusable(
+                    f"can't use the database {where}: {_reason(exc)}") from exc
+            raise
         return database
+
+    async def _prepare(self, where: str, *, migrate: bool) -> None:
+        connection = self.connection
+        connection.row_factory = aiosqlite.Row
+        # Reads and connection settings only, until the version is known to be ours.
+        await connection.execute("PRAGMA busy_timeout=5000")
+        version = await self.schema_version()
+        if version > LATEST_VERSION:
+            raise DatabaseUnusable(
+                f"the database {where} was written by a newer Kloutbot (schema {version}; this "
+                f"version knows up to {LATEST_VERSION}); upgrade Kloutbot or use another file")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.create_function("klout_topic_key", 1, topic_key, deterministic=True)
+        await self._set_wal()
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        if migrate:
+            await self.migrate()
+
+    async def _set_wal(self) -> None:
+        """WAL needs a moment alone with the file; processes starting together take turns."""
+        for attempt in range(_BEGIN_ATTEMPTS):
+            try:
+                await self.connection.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == _BEGIN_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * 2**attempt)
 
     async def close(self) -> None:
         await self.connection.close()
@@ -78,23 +131,39 @@ class Database:
         return int(row[0]) if row else 0
 
     async def migrate(self, target: int | None = None) -> int:
-        """Apply every migration above the stored `user_version`, each atomically."""
+        """Apply every migration above the stored `user_version`, each atomically.
+
+        The version is read inside the write lock of the migration's own
+        transaction, so processes starting together on a new file apply each
+        migration once: the others wait, re-read and find it done.
+        """
         goal = LATEST_VERSION if target is None else target
+        current = await self.schema_version()
+        if current >= goal:
+            return current  # the usual start: nothing to write, no lock to wait for
         async with self.write_lock:
-            current = await self.schema_version()
-            for version, _name, sql in migrations():
-                if current < version <= goal:
-                    await self.connection.execute("BEGIN IMMEDIATE")
-                    try:
-                        for statement in _split_statements(sql):
-                            await self.connection.execute(statement)
+            for version, name, sql in migrations():
+                if version > goal:
+                    break
+                await self._begin()
+                try:
+                    current = await self.schema_version()
+                    if current < version:
+                        await self._apply(name, sql)
                         await self.connection.execute(f"PRAGMA user_version={version}")
-                        await self.connection.execute("COMMIT")
-                    except BaseException:
-                        await self.connection.execute("ROLLBACK")
-                        raise
-                    current = version
+                        current = version
+                    await self.connection.execute("COMMIT")
+                except BaseException:
+                    await self.connection.execute("ROLLBACK")
+                    raise
         return current
+
+    async def _apply(self, name: str, sql: str) -> None:
+        for statement in _split_statements(sql):
+            try:
+                await self.connection.execute(statement)
+            except sqlite3.Error as exc:
+                raise DatabaseUnusable(f"migration {name} failed: {_reason(exc)}") from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -141,6 +210,16 @@ class Database:
     async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+def _can_open(where: str) -> None:
+    sqlite3.connect(where).close()
+
+
+def _reason(exc: BaseException) -> str:
+    """One line, whatever the error carried."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 def chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:

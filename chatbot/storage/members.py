@@ -43,6 +43,18 @@ def _handle(row: aiosqlite.Row) -> Handle:
     )
 
 
+async def ensure_member(conn: aiosqlite.Connection, team_id: str, user_id: str,
+                        display_name: str, now: datetime) -> None:
+    """Inside the caller's transaction: create the member or follow a rename."""
+    await conn.execute(
+        "INSERT INTO members (team_id, user_id, display_name, joined_at)"
+        " VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (team_id, user_id) DO UPDATE SET display_name = excluded.display_name"
+        " WHERE excluded.display_name != '' AND excluded.display_name != display_name",
+        (team_id, user_id, display_name, to_iso(now)),
+    )
+
+
 class MemberRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -50,13 +62,7 @@ class MemberRepository:
     async def ensure(self, team_id: str, user_id: str, display_name: str, now: datetime) -> None:
         """Create the member or follow a rename; the id is the identity, the name is not."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO members (team_id, user_id, display_name, joined_at)"
-                " VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (team_id, user_id) DO UPDATE SET display_name = excluded.display_name"
-                " WHERE excluded.display_name != '' AND excluded.display_name != display_name",
-                (team_id, user_id, display_name, to_iso(now)),
-            )
+            await ensure_member(conn, team_id, user_id, display_name, now)
 
     async def follow_rename(self, team_id: str, user_id: str, display_name: str) -> None:
         """Keep the shown name current without creating a member who never opted in."""
@@ -100,20 +106,27 @@ class MemberRepository:
         return found
 
     async def due_for_refresh(
-        self, older_than: datetime, limit: int, team_id: str | None = None
+        self, older_than: datetime, limit: int, team_id: str | None = None, *, now: datetime,
     ) -> list[Member]:
-        """Members with at least one handle, oldest data first."""
+        """Members with at least one handle, oldest data first.
+
+        A refresh time after `now` can only come from a clock that was ahead:
+        such a member is due (first in line), or they would wait for years.
+        """
+        future = to_iso(now)
         sql = (
             "SELECT m.* FROM members m WHERE EXISTS (SELECT 1 FROM handles h"
             " WHERE h.team_id = m.team_id AND h.user_id = m.user_id)"
-            " AND (m.last_refreshed_at IS NULL OR m.last_refreshed_at < ?)"
+            " AND (m.last_refreshed_at IS NULL OR m.last_refreshed_at < ?"
+            " OR m.last_refreshed_at > ?)"
         )
-        params: list[object] = [to_iso(older_than)]
+        params: list[object] = [to_iso(older_than), future]
         if team_id is not None:
             sql += " AND m.team_id = ?"
             params.append(team_id)
-        sql += " ORDER BY m.last_refreshed_at IS NOT NULL, m.last_refreshed_at LIMIT ?"
-        params.append(limit)
+        sql += (" ORDER BY m.last_refreshed_at IS NOT NULL AND m.last_refreshed_at <= ?,"
+                " m.last_refreshed_at LIMIT ?")
+        params.extend([future, limit])
         rows = await self._db.fetch_all(sql, tuple(params))
         return [_member(row) for row in rows]
 
@@ -223,16 +236,6 @@ class HandleRepository:
                 "UPDATE handles SET verified_at = ? WHERE team_id = ? AND user_id = ?"
                 " AND network = ?",
                 (to_iso(now), team_id, user_id, network),
-            )
-
-    async def mark_fetched(
-        self, team_id: str, user_id: str, network: str, account_id: str, now: datetime
-    ) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE handles SET last_fetched_at = ?, account_id = ?, stale_reason = NULL,"
-                " stale_since = NULL WHERE team_id = ? AND user_id = ? AND network = ?",
-                (to_iso(now), account_id, team_id, user_id, network),
             )
 
     async def mark_stale(

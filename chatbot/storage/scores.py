@@ -48,6 +48,27 @@ class _MoversBoard:
     order: list[str]
 
 
+def _today(point: DayScore) -> str:
+    return point.computed_at.date().isoformat()
+
+
+async def _of_members(conn: aiosqlite.Connection, points: Sequence[DayScore]
+                      ) -> list[DayScore]:
+    """The points whose member still exists, read inside the caller's transaction."""
+    teams: dict[str, list[str]] = {}
+    for point in points:
+        teams.setdefault(point.team_id, []).append(point.user_id)
+    present: set[tuple[str, str]] = set()
+    for team_id, user_ids in teams.items():
+        for chunk in chunks(user_ids):
+            async with conn.execute(
+                f"SELECT user_id FROM members WHERE team_id = ? AND user_id IN ({marks(chunk)})",
+                (team_id, *chunk),
+            ) as cursor:
+                present.update((team_id, row[0]) for row in await cursor.fetchall())
+    return [p for p in points if (p.team_id, p.user_id) in present]
+
+
 def _point(row: aiosqlite.Row) -> ScorePoint:
     return ScorePoint(
         day=date.fromisoformat(row["day"]),
@@ -98,10 +119,25 @@ class ScoreRepository:
                                        components_json, network_scores, now)])
 
     async def save_days(self, points: Sequence[DayScore]) -> None:
-        """Many members' points in one transaction: refresh writes a whole team at once."""
+        """Many members' points in one transaction: refresh writes a whole team at once.
+
+        Members who left (`forget`) while their score was computed get no point:
+        the check is inside the transaction. A point dated after the moment it was
+        computed can only come from a clock that was ahead; the next real point
+        replaces it everywhere, so boards and history don't keep showing it.
+        """
         if not points:
             return
         async with self._db.transaction() as conn:
+            points = await _of_members(conn, points)
+            await conn.executemany(
+                "DELETE FROM scores WHERE team_id = ? AND user_id = ? AND day > ?",
+                [(p.team_id, p.user_id, _today(p)) for p in points],
+            )
+            await conn.executemany(
+                "DELETE FROM network_scores WHERE team_id = ? AND user_id = ? AND day > ?",
+                [(p.team_id, p.user_id, _today(p)) for p in points],
+            )
             await conn.executemany(
                 "INSERT OR REPLACE INTO scores (team_id, user_id, day, score, raw, version,"
                 " components_json, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -112,8 +148,9 @@ class ScoreRepository:
                 "INSERT INTO latest_scores (team_id, user_id, day, score, raw)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET"
                 " day = excluded.day, score = excluded.score, raw = excluded.raw"
-                " WHERE excluded.day >= latest_scores.day",
-                [(p.team_id, p.user_id, p.day.isoformat(), p.score, p.raw) for p in points],
+                " WHERE excluded.day >= latest_scores.day OR latest_scores.day > ?",
+                [(p.team_id, p.user_id, p.day.isoformat(), p.score, p.raw, _today(p))
+                 for p in points],
             )
             keys = [(p.team_id, p.user_id, p.day.isoformat()) for p in points]
             await conn.executemany(
@@ -122,7 +159,8 @@ class ScoreRepository:
             # A network the member dropped leaves the per-network boards with the new point.
             await conn.executemany(
                 "DELETE FROM latest_network_scores WHERE team_id = ? AND user_id = ?"
-                " AND day <= ?", keys
+                " AND (day <= ? OR day > ?)",
+                [(p.team_id, p.user_id, p.day.isoformat(), _today(p)) for p in points],
             )
             per_network = [
                 (p.team_id, p.user_id, p.day.isoformat(), network, value)

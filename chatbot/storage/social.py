@@ -2,49 +2,86 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.database import Database
+from chatbot.storage.members import ensure_member
 from chatbot.storage.models import Goal, TopicCount
+from chatbot.storage.topics import topic_key
 
 
-def topic_key(topic: str) -> str:
-    """`Python`, `python ` and `PYTHON` are one topic."""
-    return " ".join(topic.casefold().split())
+@dataclass(frozen=True)
+class EndorsementLimits:
+    per_day: int
+    same_topic_every: timedelta
+
+
+@dataclass(frozen=True)
+class Gift:
+    """What `give` did: stored (with the topic's count so far) or refused, and why."""
+
+    stored: bool
+    topic_count: int = 0
+    daily_cap_reached: bool = False
+    same_topic_again_at: datetime | None = None
 
 
 class EndorsementRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(
-        self, team_id: str, giver_id: str, receiver_id: str, topic: str, now: datetime
-    ) -> None:
+    async def give(
+        self,
+        team_id: str,
+        giver: tuple[str, str],
+        receiver: tuple[str, str],
+        topic: str,
+        now: datetime,
+        limits: EndorsementLimits,
+    ) -> Gift:
+        """Check the limits and store the endorsement in one write transaction.
+
+        Counting first and inserting later let twelve gives sent at once all pass
+        the daily cap; inside BEGIN IMMEDIATE the next give sees this one.
+        `giver` and `receiver` are (member id, display name).
+        """
+        key = topic_key(topic)
+        (giver_id, giver_name), (receiver_id, receiver_name) = giver, receiver
         async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT COUNT(*) FROM endorsements WHERE team_id = ? AND giver_id = ?"
+                " AND given_at >= ?",
+                (team_id, giver_id, to_iso(now - timedelta(days=1))),
+            ) as cursor:
+                given = (await cursor.fetchone() or (0,))[0]
+            if given >= limits.per_day:
+                return Gift(stored=False, daily_cap_reached=True)
+            async with conn.execute(
+                "SELECT MAX(given_at) FROM endorsements WHERE team_id = ? AND giver_id = ?"
+                " AND receiver_id = ? AND topic_key = ?",
+                (team_id, giver_id, receiver_id, key),
+            ) as cursor:
+                last_text = (await cursor.fetchone() or (None,))[0]
+            if last_text is not None:
+                again = from_iso(last_text) + limits.same_topic_every
+                if now < again:
+                    return Gift(stored=False, same_topic_again_at=again)
+            await ensure_member(conn, team_id, giver_id, giver_name, now)
+            await ensure_member(conn, team_id, receiver_id, receiver_name, now)
             await conn.execute(
                 "INSERT INTO endorsements (team_id, giver_id, receiver_id, topic, topic_key,"
                 " given_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (team_id, giver_id, receiver_id, topic, topic_key(topic), to_iso(now)),
+                (team_id, giver_id, receiver_id, topic, key, to_iso(now)),
             )
-
-    async def given_since(self, team_id: str, giver_id: str, since: datetime) -> int:
-        row = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n FROM endorsements WHERE team_id = ? AND giver_id = ?"
-            " AND given_at >= ?",
-            (team_id, giver_id, to_iso(since)),
-        )
-        return int(row["n"]) if row else 0
-
-    async def last_same(
-        self, team_id: str, giver_id: str, receiver_id: str, topic: str
-    ) -> datetime | None:
-        row = await self._db.fetch_one(
-            "SELECT MAX(given_at) AS at FROM endorsements WHERE team_id = ? AND giver_id = ?"
-            " AND receiver_id = ? AND topic_key = ?",
-            (team_id, giver_id, receiver_id, topic_key(topic)),
-        )
-        return from_iso(row["at"]) if row and row["at"] else None
+            async with conn.execute(
+                "SELECT COUNT(*) FROM endorsements WHERE team_id = ? AND receiver_id = ?"
+                " AND topic_key = ?",
+                (team_id, receiver_id, key),
+            ) as cursor:
+                count = (await cursor.fetchone() or (1,))[0]
+        return Gift(stored=True, topic_count=int(count))
 
     async def topics(self, team_id: str, receiver_id: str) -> list[TopicCount]:
         rows = await self._db.fetch_all(

@@ -128,9 +128,24 @@ async def test_score_card_shows_score_changes_rank_networks_and_trend(
     assert "not a hiring metric" in text
 
 
-async def test_score_card_of_someone_without_accounts(console: ConsoleSession) -> None:
+async def test_score_card_of_someone_without_accounts(
+    console: ConsoleSession, storage: Storage, clock: FrozenClock
+) -> None:
+    await storage.teams.ensure(TEAM, "console", "acme", clock.now())
+    await storage.members.ensure(TEAM, "carol", "carol", clock.now())
     reply = await console.handle("@carol")
     assert "carol has not registered" in reply.text
+
+
+async def test_a_name_nobody_in_the_team_has_is_not_a_member(
+    console: ConsoleSession, storage: Storage
+) -> None:
+    """The console has no directory: `@AnyName` must not create a member who never spoke."""
+    for command in ("give @AnyName python", "@AnyName", "topics @AnyName"):
+        reply = await console.handle(command)
+        assert reply.tone is Tone.ERROR and "not a member I can find" in reply.text, command
+    assert [m.user_id for m in await storage.members.all(TEAM)] == []
+    assert (await console.handle("give @alice python")).text.startswith("You can't endorse")
 
 
 async def test_leaderboard_ranks_pages_and_pins_your_row(
@@ -180,8 +195,11 @@ async def test_goal_validates_and_projects(
 
 
 async def test_endorsements_have_caps_and_no_self_endorsement(
-    dispatcher: Dispatcher, clock: FrozenClock
+    dispatcher: Dispatcher, storage: Storage, clock: FrozenClock
 ) -> None:
+    await storage.teams.ensure(TEAM, "console", "acme", clock.now())
+    for name in ("bob", "carol"):
+        await storage.members.ensure(TEAM, name, name, clock.now())
     alice = ConsoleSession(dispatcher, "alice", "acme")
     assert (await alice.handle("give @alice python")).tone is Tone.ERROR
     ok = await alice.handle("give @bob python")
@@ -200,7 +218,10 @@ async def test_endorsements_have_caps_and_no_self_endorsement(
     assert "python · +2" in everything(topics)
 
 
-async def test_hostile_topics_are_refused(console: ConsoleSession) -> None:
+async def test_hostile_topics_are_refused(console: ConsoleSession, storage: Storage,
+                                          clock: FrozenClock) -> None:
+    await storage.teams.ensure(TEAM, "console", "acme", clock.now())
+    await storage.members.ensure(TEAM, "bob", "bob", clock.now())
     for topic in ("@everyone", "<!channel>", "<@U123>", "x" * 41):
         assert (await console.handle(f"give @bob {topic}")).tone is Tone.ERROR, topic
 
@@ -276,7 +297,7 @@ async def test_teams_never_see_each_others_data(
     board = await mine.handle("leaderboard")
     assert "Eve" not in everything(board)
     card = await mine.handle("@eve")
-    assert card.title == "No score yet" and "Klout 70" not in everything(card)
+    assert card.tone is Tone.ERROR and "Klout 70" not in everything(card)
 
 
 async def test_renames_follow_the_id(dispatcher: Dispatcher, storage: Storage,

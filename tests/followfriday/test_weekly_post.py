@@ -8,6 +8,7 @@ from chatbot.followfriday.schedule import KIND
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
 from commands.context import Services
+from commands.endorse import LIMITS
 from commands.ports import MemberSuggestions
 from commands.registry import Dispatcher
 from commands.reply import Reply, Visibility
@@ -181,8 +182,10 @@ async def test_a_network_that_fails_or_hangs_only_makes_follows_unknown(
 
 async def test_reasons_mention_shared_topics_and_rising_scores(storage: Storage) -> None:
     await make_team(storage, members=3)
-    await storage.endorsements.add(TEAM, "carol", "alice", "Python", TUESDAY)
-    await storage.endorsements.add(TEAM, "alice", "bob", "python", TUESDAY)
+    await storage.endorsements.give(TEAM, ("carol", ""), ("alice", ""), "Python", TUESDAY,
+                                     LIMITS)
+    await storage.endorsements.give(TEAM, ("alice", ""), ("bob", ""), "python", TUESDAY,
+                                     LIMITS)
     await seed_scores(storage, TEAM, "bob", "Bob", [30, 31, 33, 35, 36, 38, 40, 42],
                       last_day=TUESDAY.date())
     part = await make_service(storage, FrozenClock()).preview(TEAM, "alice", TUESDAY)

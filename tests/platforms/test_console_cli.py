@@ -11,6 +11,9 @@ from pathlib import Path
 from rich.console import Console
 
 from chatbot.platforms.console import ConsoleSession, run_console
+from chatbot.storage import Storage
+from commands.registry import Dispatcher
+from tests.support.fakes import FrozenClock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,15 +45,59 @@ def test_console_rejects_a_bad_member_name(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--user" in result.stderr
 
 
-async def test_one_reply_per_line_with_aligned_tables(console: ConsoleSession,
-                                                      tmp_path: Path) -> None:
+async def test_one_reply_per_line_with_aligned_tables(
+    dispatcher: Dispatcher, storage: Storage, clock: FrozenClock, tmp_path: Path
+) -> None:
+    await storage.teams.ensure("console:acme", "console", "acme", clock.now())
+    await storage.members.ensure("console:acme", "bob", "bob", clock.now())
+    console = ConsoleSession(dispatcher, "alice", "acme", files_dir=tmp_path)
     out = io.StringIO()
     lines = "/klout give @bob python\n/klout topics @bob\n/klout export\n"
     code = await run_console(console, stdin=io.StringIO(lines),
-                             console=Console(file=out, width=100, color_system=None),
-                             files_dir=tmp_path)
+                             console=Console(file=out, width=100, color_system=None))
     text = out.getvalue()
     assert code == 0
     assert text.count("\n\n") == 3  # one blank-separated reply per input line
     assert "+K! alice endorsed bob for python" in text
-    assert (tmp_path / "klout-export.json").exists()
+    assert (tmp_path / "team-acme" / "member-alice" / "klout-export.json").exists()
+
+
+def test_forget_deletes_the_members_exports_and_images_too(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _run_cli(tmp_path, "/klout goal 60\n/klout export\n", "--user", "alice",
+                     "--team", "acme")
+    assert first.returncode == 0, first.stderr
+    _run_cli(tmp_path, "/klout export\n", "--user", "bob", "--team", "acme")
+    alice = out / "team-acme" / "member-alice"
+    assert (alice / "klout-export.json").exists()
+    (alice / "klout-card.png").write_bytes(b"\x89PNG rendered earlier")
+
+    gone = _run_cli(tmp_path, "/klout forget confirm\n", "--user", "alice", "--team", "acme")
+    assert gone.returncode == 0 and "deleted" in gone.stdout
+    assert not alice.exists()
+    assert (out / "team-acme" / "member-bob" / "klout-export.json").exists()
+
+
+def test_an_export_folder_that_is_a_file_is_a_clear_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    at_start = _run_cli(tmp_path, "/klout export\n", "--user", "alice")
+    assert at_start.returncode == 2
+    assert at_start.stderr.strip() == f"kloutbot: KLOUT_EXPORT_DIR: must be a folder, and " \
+                                      f"{blocker} is a file"
+
+
+async def test_a_file_that_cannot_be_saved_costs_the_file_not_the_session(
+    dispatcher: Dispatcher, tmp_path: Path
+) -> None:
+    """The folder turned into a file after start-up: the reply says so and the session goes on."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    console = ConsoleSession(dispatcher, "alice", "acme", files_dir=blocker)
+    out = io.StringIO()
+    code = await run_console(console, stdin=io.StringIO("/klout export\n/klout help\n"),
+                             console=Console(file=out, width=100, color_system=None))
+    text = out.getvalue()
+    assert code == 0
+    assert "Couldn't save the file" in text and "KLOUT_EXPORT_DIR" in text
+    assert "what I can do" in text

@@ -26,6 +26,7 @@ from discord_payloads import (
 from chatbot.platforms.discord_adapter import DiscordPlatform
 from chatbot.storage import Storage
 from commands.context import Context, Services
+from commands.endorse import LIMITS
 from commands.registry import Dispatcher, all_commands
 from commands.reply import Reply, Visibility
 from commands.spec import Args, CommandSpec
@@ -280,7 +281,8 @@ async def test_topic_autocomplete_offers_the_teams_topics(
     await storage.members.ensure(TEAM, ALICE["id"], "Alice", clock.now())
     await storage.members.ensure(TEAM, BOB["id"], "Bob", clock.now())
     for topic in ("Python", "public speaking", "rust"):
-        await storage.endorsements.add(TEAM, BOB["id"], ALICE["id"], topic, clock.now())
+        await storage.endorsements.give(TEAM, (BOB["id"], ""), (ALICE["id"], ""), topic,
+                                         clock.now(), LIMITS)
     call = await _callback(fake_discord, await fake_discord.dispatch_interaction(
         autocomplete("give", "topic", "p")))
     assert [c["value"] for c in call.json["data"]["choices"]] == ["public speaking", "python"]
