@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from chatbot.influence import verification
 from chatbot.influence.networks import handle_for_humans, parse_handle
@@ -58,3 +58,13 @@ class InfluenceEngine:
             if team == team_id and user == user_id
         }
         return RefreshOutcome(score=latest.score if latest else None, errors=errors)
+
+    async def provisional_score(self, team_id: str, user_id: str) -> int | None:
+        result = await self._refresher.provisional(team_id, user_id)
+        return result.score if result is not None else None
+
+    async def rescore(self, team_id: str, user_ids: Sequence[str] | None = None) -> None:
+        members = await self._refresher.storage.members.all(team_id)
+        wanted = None if user_ids is None else set(user_ids)
+        await self._refresher.rescore_many(
+            [m for m in members if wanted is None or m.user_id in wanted])

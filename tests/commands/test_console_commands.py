@@ -256,11 +256,11 @@ async def test_config_is_for_admins_and_validates(dispatcher: Dispatcher) -> Non
     bad = await admin.handle("config timezone Mars/Olympus")
     assert bad.tone is Tone.ERROR and "IANA" in bad.text
     for line in ("config timezone Europe/Berlin", "config weekday thursday",
-                 "config time 9:30", "config channel #general", "config unverified off",
+                 "config time 9:30", "config channel #general", "config unverified count",
                  "config networks mastodon, bluesky"):
         assert (await admin.handle(line)).tone is Tone.SUCCESS, line
     shown = everything(await admin.handle("config"))
-    for expected in ("Thursday 09:30 Europe/Berlin", "#general", "don't count",
+    for expected in ("Thursday 09:30 Europe/Berlin", "#general", "count (labelled)",
                      "Mastodon, Bluesky"):
         assert expected in shown
     switched_off = await admin.handle("register github octocat")
