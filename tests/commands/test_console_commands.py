@@ -72,14 +72,15 @@ async def test_disabled_network_says_which_setting_enables_it(
 
 
 async def test_an_account_belongs_to_one_member(
-    dispatcher: Dispatcher, engine: FakeEngine
+    dispatcher: Dispatcher, engine: FakeEngine, storage: Storage
 ) -> None:
     engine.add("github", "octocat")
     alice = ConsoleSession(dispatcher, "alice", "acme")
     bob = ConsoleSession(dispatcher, "bob", "acme")
     await alice.handle("register github octocat")
     reply = await bob.handle("register github octocat")
-    assert reply.tone is Tone.ERROR and "already registered" in reply.text
+    assert reply.tone is Tone.WARNING and "registered by another member" in reply.text
+    assert await storage.handles.for_member(TEAM, "bob") == []
 
 
 async def test_verify_finds_the_code_in_the_bio(
