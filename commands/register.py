@@ -204,8 +204,11 @@ async def unregister(ctx: Context, args: Args) -> Reply:
 
 async def handles(ctx: Context, args: Args) -> Reply:
     registered = await ctx.storage.handles.for_member(ctx.team_id, ctx.caller.user_id)
-    if not registered:
+    contested = await ctx.storage.claims.challenges_of(ctx.team_id, ctx.caller.user_id)
+    if not registered and not contested:
         return Reply(text="You have no accounts registered. Try /klout register github your-login")
+    team = await ctx.storage.teams.get(ctx.team_id)
+    provisional = team is not None and not team.count_unverified
     fields = []
     for handle in registered:
         if handle.verified:
@@ -213,9 +216,18 @@ async def handles(ctx: Context, args: Args) -> Reply:
         else:
             state = f"unverified — put {handle.verify_code} in your profile, then " \
                 f"/klout verify {handle.network}"
+            if provisional:
+                state += " · provisional: only you see its score until then"
         if handle.stale_reason:
             state += f" · stale: {handle.stale_reason}"
         fields.append(Field(f"{label(handle.network)}: {handle.handle}", state, inline=False))
+    for challenge in contested:
+        fields.append(Field(
+            f"{label(challenge.network)}: {challenge.handle} (registered by another member)",
+            f"yours once verified — put {challenge.verify_code} in your profile, then "
+            f"/klout verify {challenge.network}",
+            inline=False,
+        ))
     return Reply(title="Your accounts", fields=tuple(fields))
 
 

@@ -128,6 +128,13 @@ class ClaimRepository:
         )
         return _challenge(row) if row else None
 
+    async def challenges_of(self, team_id: str, user_id: str) -> list[Challenge]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM claim_challenges WHERE team_id = ? AND user_id = ? ORDER BY network",
+            (team_id, user_id),
+        )
+        return [_challenge(row) for row in rows]
+
     async def take_over(self, team_id: str, user_id: str, network: str, now: datetime
                         ) -> TakeOver:
         """The challenger proved the account is theirs: their claim replaces an unverified

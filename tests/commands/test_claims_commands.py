@@ -63,6 +63,8 @@ async def test_a_verified_claim_takes_over_an_unverified_one_and_the_loser_is_to
     contested = await owner.handle("register github OctoCat")
     assert contested.tone is Tone.WARNING
     assert "has not verified it" in contested.text and "klout-TEST-0001" in contested.text
+    listed = everything(await owner.handle("handles"))
+    assert "octocat (registered by another member)" in listed and "klout-TEST-0001" in listed
     not_yet = await owner.handle("verify github")
     assert not_yet.tone is Tone.ERROR and "klout-TEST-0001" in not_yet.text
     engine.add("github", "octocat", account_id="583231", bio="klout-TEST-0001")
@@ -173,6 +175,7 @@ async def test_an_unverified_famous_account_is_provisional_seen_by_its_owner_onl
     assert (await carol.handle("verify github")).tone is Tone.SUCCESS
     registered = await mallory.handle("register github torvalds")
     assert "Provisional score" in registered.text and "only you see it" in registered.text
+    assert "provisional: only you see its score" in everything(await mallory.handle("handles"))
 
     own = await mallory.handle("")
     assert own.visibility is Visibility.PRIVATE
