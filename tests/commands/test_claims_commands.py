@@ -206,6 +206,9 @@ async def test_an_unverified_famous_account_is_provisional_seen_by_its_owner_onl
     await ConsoleSession(real, "admin", "acme").handle("config unverified provisional")
     again = await bob.handle("leaderboard")
     assert again.table is not None and "mallory" not in everything(again)
+    # The score stored while the team counted her account is not shown any more either.
+    assert "no verified account yet" in (await bob.handle("@mallory")).text
+    assert "no score yet" in (await bob.handle("explain @mallory")).text
 
 
 async def test_an_unverified_account_next_to_a_verified_one_counts_only_for_its_owner(
