@@ -116,6 +116,10 @@ async def config(ctx: Context, args: Args) -> Reply:
         return error(str(exc))
     updated = await ctx.storage.teams.update(ctx.team_id, **changes)
     if updated.count_unverified != team.count_unverified:
+        if not updated.count_unverified:
+            # Scores that counted unverified accounts start afresh, not smoothed from those.
+            await ctx.storage.scores.withdraw(
+                ctx.team_id, await ctx.storage.handles.members_with_unverified(ctx.team_id))
         # Ranks follow at once: every member is scored again from stored data.
         await ctx.services.engine.rescore(ctx.team_id)
     overview = await _overview(ctx, updated)

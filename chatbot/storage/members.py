@@ -232,6 +232,14 @@ class HandleRepository:
         )
         return [_handle(row) for row in rows]
 
+    async def members_with_unverified(self, team_id: str) -> list[str]:
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT user_id FROM handles WHERE team_id = ? AND verified_at IS NULL"
+            " ORDER BY user_id",
+            (team_id,),
+        )
+        return [row["user_id"] for row in rows]
+
     async def remove(self, team_id: str, user_id: str, network: str) -> bool:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(

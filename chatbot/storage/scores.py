@@ -141,8 +141,10 @@ class ScoreRepository:
             )
 
     async def withdraw(self, team_id: str, user_ids: Sequence[str]) -> None:
-        """Take members off the boards: nothing they have counts now (no account, or
-        only unverified ones in a provisional team). Their history stays."""
+        """Take members off the boards until their next point: nothing they have counts
+        now (no account, or only unverified ones in a provisional team), or what counted
+        changed so that their next point must start afresh rather than be smoothed from
+        one that counted more. Their history stays."""
         if not user_ids:
             return
         async with self._db.transaction() as conn:

@@ -256,3 +256,20 @@ async def test_a_renamed_account_keeps_its_claim_and_its_new_name_is_no_second_c
     assert taken.tone is Tone.ERROR and "already registered and verified" in taken.text
     moved = await bob.handle("register github bob-renamed")
     assert moved.tone is Tone.SUCCESS and "stays verified" in moved.text
+
+
+async def test_turning_provisional_drops_unverified_accounts_from_ranked_scores_at_once(
+    real: Dispatcher, storage: Storage, clock: FrozenClock
+) -> None:
+    bob, admin = _sessions(real, "bob", "admin")
+    await bob.handle("register github bob-dev")
+    await bob.handle("verify github")
+    verified_only = (await bob.handle("")).title
+    await bob.handle("register bluesky bob.bsky.social")
+    clock.advance(days=1)
+    await admin.handle("config unverified count")
+    assert (await bob.handle("")).title != verified_only  # Bluesky counted, labelled
+    clock.advance(days=1)
+    await admin.handle("config unverified provisional")
+    # Not smoothed down over two weeks from the score that counted Bluesky.
+    assert (await bob.handle("")).title == verified_only
