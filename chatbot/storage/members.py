@@ -287,7 +287,11 @@ class HandleRepository:
             own = await cursor.fetchone()
             if own is None or own["handle"] != handle:
                 return False  # unregistered or re-registered while this fetch ran
-            if own["account_id"] is not None and own["account_id"] != account_id:
+            stored = own["account_id"]
+            if network == "mastodon" and stored is not None and not stored.startswith(
+                    ("https://", "http://")):
+                stored = None  # server-local, from before Mastodon ids were account URIs
+            if stored is not None and stored != account_id:
                 await conn.execute(
                     "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
                     " WHERE team_id = ? AND user_id = ? AND network = ?",
@@ -296,7 +300,7 @@ class HandleRepository:
                      team_id, user_id, network),
                 )
                 return False
-            if own["account_id"] is None:
+            if stored is None:
                 cursor = await conn.execute(
                     "SELECT user_id, verified_at, created_at FROM handles WHERE team_id = ?"
                     " AND network = ? AND account_id = ? AND user_id != ?",

@@ -106,6 +106,21 @@ async def test_a_name_that_now_leads_to_another_account_keeps_the_claim(
     assert await storage.handles.mark_fetched(TEAM, "ada", "github", "ada", "1", NOW)
 
 
+async def test_a_server_local_mastodon_id_gives_way_to_the_account_uri(
+    storage: Storage,
+) -> None:
+    await _members(storage, "ada")
+    await storage.handles.add(TEAM, "ada", "mastodon", "ada@one.example", "109", "c1", NOW)
+    uri = "https://one.example/users/ada"
+    assert await storage.handles.mark_fetched(TEAM, "ada", "mastodon", "ada@one.example",
+                                              uri, NOW)
+    handle = await storage.handles.get(TEAM, "ada", "mastodon")
+    assert handle is not None and handle.account_id == uri and handle.stale_reason is None
+    # Once it is a URI, another URI is another account.
+    assert not await storage.handles.mark_fetched(TEAM, "ada", "mastodon", "ada@one.example",
+                                                  "https://one.example/users/eve", NOW)
+
+
 async def test_ids_first_seen_at_refresh_settle_duplicates_verified_first_then_oldest(
     storage: Storage,
 ) -> None:
