@@ -13,16 +13,16 @@ from commands.reply import Reply, Visibility, lines
 
 def notice_text(notice: Notice) -> str:
     where = f"{notice.handle} on {label(notice.network)}"
+    again = (f"If the account is really yours, register it again with /klout register "
+             f"{notice.network} {notice.handle} and verify it.")
     if notice.kind == CLAIM_TAKEN:
         return (f"Another member of this team verified {where}, which you had registered "
                 "without verifying, so it is theirs now and your claim was removed with its "
-                f"data. If the account is really yours, /klout register {notice.network} it "
-                "again and verify it.")
+                f"data. {again}")
     if notice.kind == CLAIM_RESOLVED:
         return (f"{where} was registered by another member of this team too. An account "
                 "belongs to one member: the verified claim keeps it, else the older one, so "
-                f"yours was removed with its data. If the account is yours, /klout register "
-                f"{notice.network} it again and verify it.")
+                f"yours was removed with its data. {again}")
     return f"Something changed about {where}."
 
 

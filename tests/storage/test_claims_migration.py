@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 from chatbot.storage import Database, open_storage
 from chatbot.storage.database import LATEST_VERSION
 from chatbot.storage.notices import CLAIM_RESOLVED
+from commands.context import Caller, Services
+from commands.registry import Dispatcher
+from tests.support.fakes import FakeEngine, FakeFollowFriday, FrozenClock
 
 FIXTURE = Path(__file__).parent / "data" / "schema_v4.db"
 TEAM = "slack:T0FIXTURE"
@@ -132,3 +135,33 @@ async def _check_migration(claims: list[tuple[str, str, str | None, bool, int]])
         assert told == set(rows) - expected_kept
     finally:
         await db.close()
+
+
+async def test_members_whose_claims_the_upgrade_removed_are_told_on_their_next_command(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v4.db"
+    shutil.copy(FIXTURE, path)
+    storage = await open_storage(path)
+    try:
+        services = Services(storage=storage, engine=FakeEngine(),
+                            followfriday=FakeFollowFriday(storage), clock=FrozenClock())
+        dispatcher = Dispatcher(services)
+
+        async def run(user: str, text: str) -> str:
+            caller = Caller(TEAM, "slack", user, user.capitalize(), team_name="Acme")
+            reply = await dispatcher.run_text(caller, text, _no_mentions)
+            return reply.text
+
+        told = await run("bob", "handles")
+        assert ("octocat on GitHub was registered by another member of this team too"
+                in told)
+        assert "/klout register github octocat" in told
+        assert "registered by another member" not in await run("bob", "handles")
+        assert "registered by another member" not in await run("cyd", "handles")
+    finally:
+        await storage.close()
+
+
+def _no_mentions(text: str) -> str | None:
+    return None
