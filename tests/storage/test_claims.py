@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from chatbot.influence.networks.base import Post
-from chatbot.storage import Storage
+from chatbot.storage import Database, Storage
 from chatbot.storage.models import Handle, Holder
 from chatbot.storage.notices import CLAIM_RESOLVED, CLAIM_TAKEN
 
@@ -161,3 +165,64 @@ async def test_forget_and_export_cover_notices_and_challenges(storage: Storage) 
     await storage.privacy.forget(TEAM, "ada")
     after = await storage.privacy.export(TEAM, "ada")
     assert after["member_notices"] == [] and after["claim_challenges"] == []
+
+
+USERS = st.sampled_from(["u1", "u2"])
+ACCOUNTS = st.sampled_from(["A", "B"])
+OPERATION = st.one_of(
+    st.tuples(st.just("register"), USERS, ACCOUNTS),
+    st.tuples(st.just("verify"), USERS, ACCOUNTS),
+    st.tuples(st.just("remove"), USERS, ACCOUNTS),
+    st.tuples(st.just("refresh"), USERS, ACCOUNTS),
+    st.tuples(st.just("prove"), USERS, ACCOUNTS),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(operations=st.lists(OPERATION, min_size=4, max_size=16))
+@example(operations=[("register", "u1", "A"), ("register", "u2", "A"), ("verify", "u1", "A"),
+                     ("prove", "u2", "A")])
+def test_whatever_members_do_an_account_has_one_claim_and_verified_claims_stay(
+    operations: list[tuple[str, str, str]],
+) -> None:
+    asyncio.run(_play(operations))
+
+
+async def _play(operations: list[tuple[str, str, str]]) -> None:
+    """Registering (with a take-over when the holder hasn't verified), verifying,
+    removing and refreshing in any order: never two claims on one account, and a
+    verified claim goes only by its own member's hand."""
+    storage = Storage.over(await Database.open(":memory:"))
+    try:
+        await _members(storage, "u1", "u2")
+        verified: dict[str, str] = {}  # account -> member whose verified claim holds it
+        for step, (action, user, account) in enumerate(operations):
+            now = NOW + timedelta(minutes=step)
+            own = await storage.handles.get(TEAM, user, "github")
+            if action == "register":
+                added = await storage.handles.add(TEAM, user, "github", f"{account}-{user}",
+                                                  account, "c", now)
+                if isinstance(added, Holder) and not added.verified:
+                    await storage.claims.challenge(TEAM, user, "github", f"{account}-{user}",
+                                                   account, "c", now)
+            elif action == "prove":  # the code is in the profile: the challenge is decided
+                await storage.claims.take_over(TEAM, user, "github", now)
+            elif action == "verify" and own is not None:
+                await storage.handles.mark_verified(TEAM, user, "github", now)
+            elif action == "remove":
+                await storage.handles.remove(TEAM, user, "github")
+            elif action == "refresh" and own is not None:
+                await storage.handles.mark_fetched(TEAM, user, "github", own.handle, account, now)
+            claims = await storage.handles.for_team(TEAM)
+            ids = [h.account_id for h in claims]
+            assert len(ids) == len(set(ids))
+            for held, holder in list(verified.items()):
+                if holder == user and action in ("register", "remove", "prove"):
+                    del verified[held]  # the member's own hand may let it go
+                    continue
+                assert any(h.user_id == holder and h.account_id == held and h.verified
+                           for h in claims), (held, holder)
+            verified.update({h.account_id: h.user_id for h in claims
+                             if h.verified and h.account_id is not None})
+    finally:
+        await storage.close()
