@@ -64,7 +64,10 @@ class InfluenceEngine:
         return result.score if result is not None else None
 
     async def rescore(self, team_id: str, user_ids: Sequence[str] | None = None) -> None:
-        members = await self._refresher.storage.members.all(team_id)
-        wanted = None if user_ids is None else set(user_ids)
-        await self._refresher.rescore_many(
-            [m for m in members if wanted is None or m.user_id in wanted])
+        storage = self._refresher.storage
+        if user_ids is None:
+            members = await storage.members.all(team_id)
+        else:
+            found = [await storage.members.get(team_id, user_id) for user_id in user_ids]
+            members = [member for member in found if member is not None]
+        await self._refresher.rescore_many(members)
