@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -293,7 +294,8 @@ class FakeNetworks:
         self._count("github", "users")
         login = request.match_info["login"]
         return web.json_response({
-            "login": login, "id": 5_000_000 + len(login), "name": login.title(),
+            # One id per account, as GitHub's: claims are keyed by it.
+            "login": login, "id": 5_000_000 + zlib.crc32(login.encode()), "name": login.title(),
             "type": "User", "followers": 120, "following": 40, "public_repos": 3,
             "bio": "Benchmark account", "blog": "", "company": "",
             "html_url": f"https://github.com/{login}",

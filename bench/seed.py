@@ -252,9 +252,10 @@ async def seed_members(
             [(team_id, member_id(i), member_name(i), stamp) for i in range(len(handles))],
         )
         await conn.executemany(
-            "INSERT INTO handles (team_id, user_id, network, handle, verify_code, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(team_id, member_id(i), net, handle, f"klout-{i:06d}", stamp)
+            # Verified: a provisional team (the default) scores only verified accounts.
+            "INSERT INTO handles (team_id, user_id, network, handle, verify_code, verified_at,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(team_id, member_id(i), net, handle, f"klout-{i:06d}", stamp, stamp)
              for i, owned in enumerate(handles) for net, handle in owned.items()],
         )
     return await storage.members.all(team_id)

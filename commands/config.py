@@ -18,8 +18,10 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 SETTINGS = ("channel", "weekday", "time", "timezone", "networks", "unverified", "card")
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^<#(\d+)>$|^#?([A-Za-z0-9_.\-]{1,80})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_ON = {"on": True, "yes": True, "true": True, "count": True,
-       "off": False, "no": False, "false": False, "ignore": False}
+_UNVERIFIED = {"count": True, "provisional": False,
+               # the spellings of score v1, when counting them was the default
+               "on": True, "yes": True, "true": True,
+               "off": False, "no": False, "false": False, "ignore": False}
 
 
 class ConfigError(ValueError):
@@ -66,9 +68,11 @@ def _parse(setting: str, value: str) -> dict[str, object]:
             raise ConfigError("List at least one network, for example: mastodon,bluesky,github")
         return {"networks": tuple(names)}
     if setting == "unverified":
-        if value.casefold() not in _ON:
-            raise ConfigError("Say on (unverified accounts count, labelled) or off.")
-        return {"count_unverified": _ON[value.casefold()]}
+        if value.casefold() not in _UNVERIFIED:
+            raise ConfigError("Say provisional (unverified accounts are seen by their owner "
+                              "only and not ranked) or count (they count, labelled "
+                              "unverified, for a team whose members trust each other).")
+        return {"count_unverified": _UNVERIFIED[value.casefold()]}
     if setting == "card":
         if value.casefold() not in ("text", "image"):
             raise ConfigError("Card is text or image.")
@@ -89,7 +93,7 @@ async def _overview(ctx: Context, team: Team) -> Reply:
                              f"{team.timezone}"),
         Field("Networks", ", ".join(label(n) for n in team.networks)),
         Field("Unverified accounts", "count (labelled)" if team.count_unverified else
-              "don't count"),
+              "provisional (seen by their owner only, not ranked)"),
         Field("Score card", team.card_style),
         Field("Last #FollowFriday", status, inline=False),
     )
@@ -112,6 +116,13 @@ async def config(ctx: Context, args: Args) -> Reply:
     except ConfigError as exc:
         return error(str(exc))
     updated = await ctx.storage.teams.update(ctx.team_id, **changes)
+    if updated.count_unverified != team.count_unverified:
+        if not updated.count_unverified:
+            # Scores that counted unverified accounts start afresh, not smoothed from those.
+            await ctx.storage.scores.withdraw(
+                ctx.team_id, await ctx.storage.handles.members_with_unverified(ctx.team_id))
+        # Ranks follow at once: every member is scored again from stored data.
+        await ctx.services.engine.rescore(ctx.team_id)
     overview = await _overview(ctx, updated)
     return Reply(title=f"Saved {setting}", fields=overview.fields, tone=Tone.SUCCESS)
 
@@ -127,5 +138,5 @@ SPEC = CommandSpec(
     ),
     admin_only=True,
     examples=("/klout config channel #general", "/klout config timezone Europe/Berlin",
-              "/klout config unverified off"),
+              "/klout config unverified count"),
 )

@@ -43,6 +43,16 @@ class Engine(Protocol):
 
     async def refresh_member(self, team_id: str, user_id: str) -> RefreshOutcome: ...
 
+    async def provisional_score(self, team_id: str, user_id: str) -> int | None:
+        """The member's score counting their unverified accounts too, from stored data;
+        shown to the owner only, never stored or ranked. None without any data."""
+        ...
+
+    async def rescore(self, team_id: str, user_ids: Sequence[str] | None = None) -> None:
+        """Score members again from stored data (no fetching), all of the team by default:
+        after a verification or a change of what counts."""
+        ...
+
     def new_code(self) -> str: ...
 
 

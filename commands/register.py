@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from chatbot.influence.networks.base import (
     AccountNotFound,
     InvalidHandle,
     NetworkError,
     NetworkUnavailable,
+    Profile,
 )
+from chatbot.storage.models import Challenge, Holder
 from commands.common import label
 from commands.context import Context
 from commands.reply import Field, Reply, Tone, error
@@ -47,11 +51,8 @@ async def register(ctx: Context, args: Args) -> Reply:
         handle = engine.parse_handle(network, args["handle"])
     except InvalidHandle as exc:
         return error(str(exc), title="That handle doesn't look right")
-    owner = await ctx.storage.handles.owner_of(ctx.team_id, network, handle)
-    if owner is not None and owner != ctx.caller.user_id:
-        return error(f"{handle} on {label(network)} is already registered by another member "
-                     "of this team.")
     try:
+        # The account is its stable id, so two spellings of one account are one claim.
         profile = await engine.lookup(network, handle)
     except AccountNotFound:
         return error(f"I couldn't find {handle} on {label(network)}. Check the spelling; "
@@ -61,16 +62,35 @@ async def register(ctx: Context, args: Args) -> Reply:
                      "please try again later.")
     except NetworkError as exc:
         return error(str(exc))
+    holder = await ctx.storage.handles.holder(ctx.team_id, network, profile.account_id,
+                                              profile.handle, excluding=ctx.caller.user_id)
+    if holder is not None and holder.verified:
+        return _taken(network, profile)
     now = ctx.services.clock.now()
+    team = await ctx.storage.teams.get(ctx.team_id)
     await ctx.storage.members.ensure(ctx.team_id, ctx.caller.user_id, ctx.caller.display_name, now)
     code = engine.new_code()
-    await ctx.storage.handles.add(ctx.team_id, ctx.caller.user_id, network, profile.handle,
-                                  profile.account_id, code, now)
+    registered = await ctx.storage.handles.add(ctx.team_id, ctx.caller.user_id, network,
+                                               profile.handle, profile.account_id, code, now)
+    if isinstance(registered, Holder):
+        return await _challenge(ctx, network, profile, registered, code, now)
+    provisional = team is not None and not team.count_unverified
+    if registered.verified:
+        await engine.refresh_member(ctx.team_id, ctx.caller.user_id)
+        return Reply(title=f"Registered {profile.handle} on {label(network)} again",
+                     text="It stays verified; your score follows it.", tone=Tone.SUCCESS)
     outcome = await engine.refresh_member(ctx.team_id, ctx.caller.user_id)
-    score_line = (
-        f"Your score is {outcome.score} for now." if outcome.score is not None
-        else "Your score will appear after the next refresh."
-    )
+    if provisional:
+        shown = await engine.provisional_score(ctx.team_id, ctx.caller.user_id)
+        score_line = (
+            f"Provisional score {shown}: only you see it until you verify the account."
+            if shown is not None else "Your provisional score appears after the next refresh."
+        )
+    else:
+        score_line = (
+            f"Your score is {outcome.score} for now." if outcome.score is not None
+            else "Your score will appear after the next refresh."
+        )
     if network in outcome.errors:
         score_line += f" ({label(network)}: {outcome.errors[network]})"
     return Reply(
@@ -86,30 +106,91 @@ async def register(ctx: Context, args: Args) -> Reply:
     )
 
 
+def _taken(network: str, profile: Profile) -> Reply:
+    return error(
+        f"{profile.handle} on {label(network)} is already registered and verified by another "
+        "member of this team. An account belongs to one member, so nothing was saved.",
+        title="That account is taken",
+    )
+
+
+async def _challenge(
+    ctx: Context, network: str, profile: Profile, holder: Holder, code: str, now: datetime
+) -> Reply:
+    """One account, one member: an unverified claim gives way only to a member who proves
+    the account is theirs."""
+    if holder.verified:  # verified between the first check and the write
+        return _taken(network, profile)
+    await ctx.storage.claims.challenge(ctx.team_id, ctx.caller.user_id, network, profile.handle,
+                                       profile.account_id, code, now)
+    return Reply(
+        title="Another member registered that account",
+        text=(
+            f"{profile.handle} on {label(network)} is registered by another member of this "
+            "team, who has not verified it. An account belongs to one member: if it is yours, "
+            f"put this code in {WHERE_TO_PUT_CODE.get(network, 'your public profile')}:\n"
+            f"{code}\n"
+            f"then type /klout verify {network}. The verified claim takes the account over "
+            "and the other member is told."
+        ),
+        tone=Tone.WARNING,
+    )
+
+
 async def verify(ctx: Context, args: Args) -> Reply:
     network: str = args["network"]
+    challenge = await ctx.storage.claims.challenge_of(ctx.team_id, ctx.caller.user_id, network)
+    if challenge is not None:
+        return await _verify_challenge(ctx, challenge)
     registered = await ctx.storage.handles.get(ctx.team_id, ctx.caller.user_id, network)
     if registered is None:
         return error(f"You have no {label(network)} account registered. "
                      f"Register it first: /klout register {network} HANDLE")
     if registered.verified:
         return Reply(text=f"{registered.handle} on {label(network)} is already verified.")
-    try:
-        found = await ctx.services.engine.check_code(network, registered.handle,
-                                                     registered.verify_code)
-    except NetworkError as exc:
-        return error(f"I couldn't check {label(network)} right now ({exc}). Try again later.")
-    if not found:
-        return error(
-            f"I don't see the code {registered.verify_code} in "
-            f"{WHERE_TO_PUT_CODE.get(network, 'your public profile')} of {registered.handle} "
-            "yet. Save your profile, then try /klout verify again.",
-            title="Not verified yet",
-        )
+    found = await _code_found(ctx, network, registered.handle, registered.verify_code)
+    if isinstance(found, Reply):
+        return found
     await ctx.storage.handles.mark_verified(ctx.team_id, ctx.caller.user_id, network,
                                             ctx.services.clock.now())
+    await ctx.services.engine.rescore(ctx.team_id, [ctx.caller.user_id])
     return Reply(text=f"Verified: {registered.handle} on {label(network)} is yours. "
+                      "It counts for your score and rank now. You can remove the code from "
+                      "your profile.", tone=Tone.SUCCESS)
+
+
+async def _verify_challenge(ctx: Context, challenge: Challenge) -> Reply:
+    network = challenge.network
+    found = await _code_found(ctx, network, challenge.handle, challenge.verify_code)
+    if isinstance(found, Reply):
+        return found
+    taken = await ctx.storage.claims.take_over(ctx.team_id, ctx.caller.user_id, network,
+                                               ctx.services.clock.now())
+    if not taken.done:
+        return error(f"Another member verified {challenge.handle} on {label(network)} first, "
+                     "so it stays theirs. An account belongs to one member.",
+                     title="Not yours to take")
+    await ctx.services.engine.refresh_member(ctx.team_id, ctx.caller.user_id)
+    told = (" The member who had registered it without verifying lost their claim and will "
+            "be told." if taken.previous is not None else "")
+    return Reply(text=f"Verified: {challenge.handle} on {label(network)} is yours.{told} "
                       "You can remove the code from your profile now.", tone=Tone.SUCCESS)
+
+
+async def _code_found(ctx: Context, network: str, handle: str, code: str) -> Reply | None:
+    """None when the code is in the profile; otherwise the reply saying what to do."""
+    try:
+        found = await ctx.services.engine.check_code(network, handle, code)
+    except NetworkError as exc:
+        return error(f"I couldn't check {label(network)} right now ({exc}). Try again later.")
+    if found:
+        return None
+    return error(
+        f"I don't see the code {code} in "
+        f"{WHERE_TO_PUT_CODE.get(network, 'your public profile')} of {handle} "
+        "yet. Save your profile, then try /klout verify again.",
+        title="Not verified yet",
+    )
 
 
 async def unregister(ctx: Context, args: Args) -> Reply:
@@ -123,8 +204,11 @@ async def unregister(ctx: Context, args: Args) -> Reply:
 
 async def handles(ctx: Context, args: Args) -> Reply:
     registered = await ctx.storage.handles.for_member(ctx.team_id, ctx.caller.user_id)
-    if not registered:
+    contested = await ctx.storage.claims.challenges_of(ctx.team_id, ctx.caller.user_id)
+    if not registered and not contested:
         return Reply(text="You have no accounts registered. Try /klout register github your-login")
+    team = await ctx.storage.teams.get(ctx.team_id)
+    provisional = team is not None and not team.count_unverified
     fields = []
     for handle in registered:
         if handle.verified:
@@ -132,9 +216,18 @@ async def handles(ctx: Context, args: Args) -> Reply:
         else:
             state = f"unverified — put {handle.verify_code} in your profile, then " \
                 f"/klout verify {handle.network}"
+            if provisional:
+                state += " · provisional: only you see its score until then"
         if handle.stale_reason:
             state += f" · stale: {handle.stale_reason}"
         fields.append(Field(f"{label(handle.network)}: {handle.handle}", state, inline=False))
+    for challenge in contested:
+        fields.append(Field(
+            f"{label(challenge.network)}: {challenge.handle} (registered by another member)",
+            f"yours once verified — put {challenge.verify_code} in your profile, then "
+            f"/klout verify {challenge.network}",
+            inline=False,
+        ))
     return Reply(title="Your accounts", fields=tuple(fields))
 
 

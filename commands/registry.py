@@ -21,6 +21,7 @@ from commands import (
 )
 from commands.context import Caller, Context, NameLookup, Services
 from commands.help import build_help_spec
+from commands.notices import with_notices
 from commands.parser import MentionResolver, Parser, UsageError
 from commands.reply import Reply, error
 from commands.spec import CommandSpec
@@ -112,12 +113,16 @@ class Dispatcher:
         ctx = Context(caller=caller, services=self.services, commands=self.commands,
                       lookup_name=lookup_name)
         try:
-            return await spec.handler(ctx, args)
+            reply = await spec.handler(ctx, args)
         except UsageError as exc:
-            return error(str(exc))
+            reply = error(str(exc))
         except NetworkError as exc:
-            return error(str(exc))
+            reply = error(str(exc))
         except Exception:
             log.exception("command %s failed", spec.name)
-            return error("Something went wrong on my side and it was logged. "
-                         "Please try again, and tell an admin if it keeps happening.")
+            reply = error("Something went wrong on my side and it was logged. "
+                          "Please try again, and tell an admin if it keeps happening.")
+        if await storage.notices.pending(caller.team_id, caller.user_id):
+            reply = with_notices(reply, await storage.notices.take(caller.team_id,
+                                                                   caller.user_id))
+        return reply

@@ -18,7 +18,13 @@ async def score_card(ctx: Context, args: Args) -> Reply:
     user_id = target_of(ctx, args)
     summary = await summarize(ctx, user_id)
     now = ctx.services.clock.now()
+    own = user_id == ctx.caller.user_id
+    provisional = own and bool(summary.provisional)
+    shown = (await ctx.services.engine.provisional_score(ctx.team_id, user_id)
+             if provisional else None)
     if summary.current is None:
+        if provisional:
+            return _provisional_card(summary, shown)
         return _no_score_yet(ctx, summary)
     current = summary.current
     fields = [
@@ -27,13 +33,10 @@ async def score_card(ctx: Context, args: Args) -> Reply:
         Field("30 days", signed(summary.change_30d)),
         Field("Team rank", f"#{summary.rank} of {summary.team_size}" if summary.rank else "–"),
     ]
-    for handle in summary.handles:
-        value = summary.network_scores.get(handle.network)
-        state = "" if handle.verified else " (unverified)"
-        marker = " — stale" if handle.stale_reason else ""
-        shown = f"{value:.0f}" if value is not None else "no data yet"
-        fields.append(Field(f"{label(handle.network)}{state}",
-                            f"{shown}  {handle.handle}{marker}"))
+    if provisional:
+        fields.append(Field("Provisional score", _provisional_line(summary, shown),
+                            inline=False))
+    fields.extend(_network_fields(summary))
     history = [point.raw for point in summary.history]
     if len(history) >= 2:
         fields.append(Field("Last 90 days", sparkline(history), inline=False))
@@ -52,7 +55,8 @@ async def score_card(ctx: Context, args: Args) -> Reply:
         title=f"{summary.name} — Klout {current.score}",
         fields=tuple(fields),
         footer=footer,
-        visibility=Visibility.CHANNEL,
+        # A provisional score is for its owner's eyes only, and so is the card showing it.
+        visibility=Visibility.PRIVATE if provisional else Visibility.CHANNEL,
         tone=Tone.WARNING if stale else Tone.INFO,
     )
     team = await ctx.storage.teams.get(ctx.team_id)
@@ -85,9 +89,53 @@ async def _with_card_image(
     return replace(reply, image=Image(png, "klout-card.png", f"Score card of {summary.name}"))
 
 
+def _network_fields(summary: MemberSummary) -> list[Field]:
+    fields = []
+    for handle in summary.handles:
+        value = summary.network_scores.get(handle.network)
+        marker = " — stale" if handle.stale_reason else ""
+        if handle in summary.provisional:
+            state, shown = " (unverified)", "provisional"
+        else:
+            state = "" if handle.verified else " (unverified)"
+            shown = f"{value:.0f}" if value is not None else "no data yet"
+        fields.append(Field(f"{label(handle.network)}{state}",
+                            f"{shown}  {handle.handle}{marker}"))
+    return fields
+
+
+def _provisional_line(summary: MemberSummary, score: int | None) -> str:
+    verify = ", ".join(f"/klout verify {h.network}" for h in summary.provisional)
+    if score is None:
+        return f"after the next refresh — verify to count: {verify}"
+    return f"{score} — verify to count: {verify}"
+
+
+def _provisional_card(summary: MemberSummary, score: int | None) -> Reply:
+    """Only unverified accounts: the owner sees what they would score, nobody else does,
+    and the board doesn't rank it."""
+    fields = [
+        Field("Provisional score", _provisional_line(summary, score), inline=False),
+        Field("Team rank", "not ranked until verified"),
+        *_network_fields(summary),
+    ]
+    title = (f"{summary.name} — provisional score {score}" if score is not None
+             else f"{summary.name} — provisional")
+    return Reply(
+        title=title,
+        text="Only you see this. Prove an account is yours with the code from "
+             "/klout handles; then it counts for your score and rank.",
+        fields=tuple(fields),
+        footer="provisional · not ranked · not a hiring metric",
+        visibility=Visibility.PRIVATE,
+    )
+
+
 def _no_score_yet(ctx: Context, summary: MemberSummary) -> Reply:
     own = summary.user_id == ctx.caller.user_id
-    if summary.handles:
+    if not own and summary.provisional:
+        text = f"{summary.name} has no verified account yet, so there is no score to show."
+    elif summary.handles:
         text = (
             f"{whose(ctx, summary.user_id, summary.name)} accounts are registered but not "
             "scored yet; the next refresh will fill this in."

@@ -25,6 +25,8 @@ class MemberSummary:
     team_size: int
     refreshed_at: datetime | None
     goal: Goal | None
+    provisional: list[Handle]
+    """Unverified accounts a provisional team doesn't count; listed only to their owner."""
 
     @property
     def change_7d(self) -> float | None:
@@ -59,6 +61,18 @@ async def summarize(ctx: Context, user_id: str, *, history_days: int = 90) -> Me
     )
     rank, team_size = await storage.scores.rank_of(ctx.team_id, user_id)
     member = await storage.members.get(ctx.team_id, user_id)
+    team = await storage.teams.get(ctx.team_id)
+    count_unverified = team.count_unverified if team else False
+    handles = await storage.handles.for_member(ctx.team_id, user_id)
+    counted = [h for h in handles if h.verified or count_unverified]
+    provisional = [h for h in handles if h not in counted]
+    own = user_id == ctx.caller.user_id
+    if not counted:
+        # A stored point from before nothing counted (accounts removed, a claim lost,
+        # the team turned provisional) is not a score anyone should see now.
+        current = week_ago = month_ago = None
+        if not own:
+            history = []
     latest_network: dict[str, float] = {}
     if current is not None:
         latest = await storage.scores.network_history(ctx.team_id, user_id, current.day)
@@ -72,11 +86,12 @@ async def summarize(ctx: Context, user_id: str, *, history_days: int = 90) -> Me
         month_ago=month_ago if month_ago and current and month_ago.day < current.day else None,
         history=history,
         network_scores=latest_network,
-        handles=await storage.handles.for_member(ctx.team_id, user_id),
+        handles=handles if own else counted,
         rank=rank,
         team_size=team_size,
         refreshed_at=member.last_refreshed_at if member else None,
         goal=await storage.goals.get(ctx.team_id, user_id),
+        provisional=provisional,
     )
 
 

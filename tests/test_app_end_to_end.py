@@ -18,7 +18,7 @@ import pytest
 from chatbot.app import App, build_app
 from chatbot.platforms.console import ConsoleSession
 from chatbot.settings import Settings
-from commands.reply import Tone
+from commands.reply import Tone, Visibility
 from tests.support.fakes import FrozenClock
 
 BIO = {"code": ""}
@@ -72,20 +72,26 @@ async def test_register_verify_score_explain_and_history(
 
     registered = await alice.handle("register bluesky @alice.example.com")
     assert registered.tone is Tone.SUCCESS, registered.text
-    assert "Your score is" in registered.text
+    assert "Provisional score" in registered.text
     code = registered.text.split("\n")[2]
     assert code.startswith("klout-")
     assert calls.count("/xrpc/app.bsky.feed.getAuthorFeed") == 1
 
     card = await alice.handle("")
-    assert card.title.startswith("alice — Klout ")
+    assert card.title.startswith("alice — provisional score ")
+    assert card.visibility is Visibility.PRIVATE
     score = int(card.title.rsplit(" ", 1)[1])
     assert 15 <= score <= 60
     assert any(field.label == "Bluesky (unverified)" for field in card.fields)
+    board = await alice.handle("leaderboard")
+    assert "Nobody has a score yet" in board.text
 
     BIO["code"] = code
     verified = await alice.handle("verify bluesky")
     assert verified.tone is Tone.SUCCESS, verified.text
+    counted = await alice.handle("")
+    assert counted.title == f"alice — Klout {score}"
+    assert counted.visibility is Visibility.CHANNEL
 
     explained = await alice.handle("explain")
     drivers = next(f.value for f in explained.fields if f.label == "What drives it")

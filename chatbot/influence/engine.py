@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from chatbot.influence import verification
 from chatbot.influence.networks import handle_for_humans, parse_handle
@@ -58,3 +58,16 @@ class InfluenceEngine:
             if team == team_id and user == user_id
         }
         return RefreshOutcome(score=latest.score if latest else None, errors=errors)
+
+    async def provisional_score(self, team_id: str, user_id: str) -> int | None:
+        result = await self._refresher.provisional(team_id, user_id)
+        return result.score if result is not None else None
+
+    async def rescore(self, team_id: str, user_ids: Sequence[str] | None = None) -> None:
+        storage = self._refresher.storage
+        if user_ids is None:
+            members = await storage.members.all(team_id)
+        else:
+            found = [await storage.members.get(team_id, user_id) for user_id in user_ids]
+            members = [member for member in found if member is not None]
+        await self._refresher.rescore_many(members)

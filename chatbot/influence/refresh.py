@@ -224,6 +224,9 @@ class Refresher:
             report.errors[(handle.team_id, handle.user_id, handle.network)] = reason
             return
         profile = result.profile
+        if not await storage.handles.mark_fetched(handle.team_id, handle.user_id, handle.network,
+                                                  handle.handle, profile.account_id, now):
+            return  # the name leads to another account now, or another member keeps it
         stored = await storage.activity.save_fetch(handle, FetchedAccount(
             profile.account_id, profile.followers, profile.following, profile.posts_count,
             profile.extra, result.posts), now)
@@ -263,10 +266,12 @@ class Refresher:
         previous = await storage.scores.latest_before(team_id, user_ids, now.date())
         results: dict[str, ScoreResult] = {}
         points: list[DayScore] = []
+        unscored: list[str] = []
         for user_id in user_ids:
             counted = {h.network: h for h in handles[user_id] if h.verified or count_unverified}
             accounts = self._score_accounts(counted, snapshots[user_id], posts[user_id], now)
             if not accounts:
+                unscored.append(user_id)
                 continue
             result = combine(accounts)
             before = previous.get(user_id)
@@ -279,7 +284,18 @@ class Refresher:
                 {name: item.score for name, item in result.networks.items()}, now,
             ))
         await storage.scores.save_days(points)
+        await storage.scores.withdraw(team_id, unscored)
         return results
+
+    async def provisional(self, team_id: str, user_id: str) -> ScoreResult | None:
+        """The member's score with every account they registered, verified or not: what
+        the owner is shown as provisional. Never stored, so never ranked."""
+        now = self._clock.now()
+        handles = {h.network: h for h in await self.storage.handles.for_member(team_id, user_id)}
+        snapshots = await self.storage.activity.latest_snapshots_of(team_id, [user_id])
+        posts = await self.storage.activity.posts_of(team_id, [user_id], now - self._window)
+        accounts = self._score_accounts(handles, snapshots[user_id], posts[user_id], now)
+        return combine(accounts) if accounts else None
 
     def _score_accounts(
         self,

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.storage.activity import ActivityRepository
+from chatbot.storage.claims import ClaimRepository
 from chatbot.storage.database import Database
 from chatbot.storage.members import HandleRepository, MemberRepository
+from chatbot.storage.notices import NoticeRepository
 from chatbot.storage.privacy import PrivacyRepository
 from chatbot.storage.schedule import ScheduleRepository
 from chatbot.storage.scores import ScoreRepository
@@ -21,6 +23,8 @@ class Storage:
     teams: TeamRepository
     members: MemberRepository
     handles: HandleRepository
+    claims: ClaimRepository
+    notices: NoticeRepository
     activity: ActivityRepository
     scores: ScoreRepository
     endorsements: EndorsementRepository
@@ -35,6 +39,8 @@ class Storage:
             teams=TeamRepository(db),
             members=MemberRepository(db),
             handles=HandleRepository(db),
+            claims=ClaimRepository(db),
+            notices=NoticeRepository(db),
             activity=ActivityRepository(db),
             scores=ScoreRepository(db),
             endorsements=EndorsementRepository(db),

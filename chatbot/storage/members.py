@@ -8,8 +8,10 @@ from datetime import datetime
 import aiosqlite
 
 from chatbot.clock import from_iso, to_iso
+from chatbot.storage.claims import claim_order, drop_claim, holder_of
 from chatbot.storage.database import Database, chunks, marks
-from chatbot.storage.models import Handle, Member
+from chatbot.storage.models import Handle, Holder, Member
+from chatbot.storage.notices import CLAIM_RESOLVED
 
 
 def _member(row: aiosqlite.Row) -> Member:
@@ -157,22 +159,59 @@ class HandleRepository:
         account_id: str | None,
         verify_code: str,
         now: datetime,
-    ) -> Handle:
-        """Register or replace the member's account on that network (unverified again)."""
+    ) -> Handle | Holder:
+        """Register or replace the member's account on that network, or name the member
+        who holds that account already (nothing is written then).
+
+        Registering the same account again keeps its verification; another account
+        starts unverified, and the old one's posts and snapshots go with it.
+        """
         async with self._db.transaction() as conn:
+            holder = await holder_of(conn, team_id, network, account_id, handle,
+                                     excluding=user_id)
+            if holder is not None:
+                return holder
+            cursor = await conn.execute(
+                "SELECT handle, account_id FROM handles WHERE team_id = ? AND user_id = ?"
+                " AND network = ?",
+                (team_id, user_id, network),
+            )
+            previous = await cursor.fetchone()
+            same = previous is not None and (
+                previous["account_id"] == account_id if account_id is not None
+                else previous["handle"] == handle
+            )
+            if previous is not None and not same:
+                for table in ("posts", "metric_snapshots"):
+                    await conn.execute(
+                        f"DELETE FROM {table} WHERE team_id = ? AND user_id = ? AND network = ?",
+                        (team_id, user_id, network),
+                    )
             await conn.execute(
                 "INSERT INTO handles (team_id, user_id, network, handle, account_id,"
                 " verify_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (team_id, user_id, network) DO UPDATE SET"
                 " handle = excluded.handle, account_id = excluded.account_id,"
-                " verify_code = excluded.verify_code, created_at = excluded.created_at,"
-                " verified_at = NULL, last_fetched_at = NULL, stale_reason = NULL,"
-                " stale_since = NULL",
-                (team_id, user_id, network, handle, account_id, verify_code, to_iso(now)),
+                " verify_code = excluded.verify_code,"
+                " created_at = CASE WHEN ? THEN created_at ELSE excluded.created_at END,"
+                " verified_at = CASE WHEN ? THEN verified_at END, last_fetched_at = NULL,"
+                " stale_reason = NULL, stale_since = NULL",
+                (team_id, user_id, network, handle, account_id, verify_code, to_iso(now),
+                 int(same), int(same)),
+            )
+            await conn.execute(
+                "DELETE FROM claim_challenges WHERE team_id = ? AND user_id = ? AND network = ?",
+                (team_id, user_id, network),
             )
         registered = await self.get(team_id, user_id, network)
         assert registered is not None
         return registered
+
+    async def holder(self, team_id: str, network: str, account_id: str | None, handle: str,
+                     *, excluding: str) -> Holder | None:
+        """Which other member of the team holds this account, if any."""
+        return await holder_of(self._db.connection, team_id, network, account_id, handle,
+                               excluding=excluding)
 
     async def get(self, team_id: str, user_id: str, network: str) -> Handle | None:
         row = await self._db.fetch_one(
@@ -180,13 +219,6 @@ class HandleRepository:
             (team_id, user_id, network),
         )
         return _handle(row) if row else None
-
-    async def owner_of(self, team_id: str, network: str, handle: str) -> str | None:
-        row = await self._db.fetch_one(
-            "SELECT user_id FROM handles WHERE team_id = ? AND network = ? AND handle = ?",
-            (team_id, network, handle),
-        )
-        return row["user_id"] if row else None
 
     async def for_member(self, team_id: str, user_id: str) -> list[Handle]:
         rows = await self._db.fetch_all(
@@ -213,6 +245,14 @@ class HandleRepository:
         )
         return [_handle(row) for row in rows]
 
+    async def members_with_unverified(self, team_id: str) -> list[str]:
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT user_id FROM handles WHERE team_id = ? AND verified_at IS NULL"
+            " ORDER BY user_id",
+            (team_id,),
+        )
+        return [row["user_id"] for row in rows]
+
     async def remove(self, team_id: str, user_id: str, network: str) -> bool:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
@@ -224,10 +264,11 @@ class HandleRepository:
                 "DELETE FROM posts WHERE team_id = ? AND user_id = ? AND network = ?",
                 (team_id, user_id, network),
             )
-            await conn.execute(
-                "DELETE FROM metric_snapshots WHERE team_id = ? AND user_id = ? AND network = ?",
-                (team_id, user_id, network),
-            )
+            for table in ("metric_snapshots", "claim_challenges"):
+                await conn.execute(
+                    f"DELETE FROM {table} WHERE team_id = ? AND user_id = ? AND network = ?",
+                    (team_id, user_id, network),
+                )
         return removed
 
     async def mark_verified(self, team_id: str, user_id: str, network: str, now: datetime) -> None:
@@ -237,6 +278,63 @@ class HandleRepository:
                 " AND network = ?",
                 (to_iso(now), team_id, user_id, network),
             )
+
+    async def mark_fetched(
+        self, team_id: str, user_id: str, network: str, handle: str, account_id: str,
+        now: datetime,
+    ) -> bool:
+        """Record a fetch of `handle`; False when what was fetched must not be stored.
+
+        The claim is the account, not the name: when the name now leads to another
+        account (renamed, then taken by someone else) the claim stays on the old one,
+        labelled stale. A first-seen id another member of the team holds too is
+        settled like any duplicate: verified first, then the older claim; the loser's
+        claim goes and its member is told.
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT handle, account_id, verified_at, created_at FROM handles"
+                " WHERE team_id = ? AND user_id = ? AND network = ?",
+                (team_id, user_id, network),
+            )
+            own = await cursor.fetchone()
+            if own is None or own["handle"] != handle:
+                return False  # unregistered or re-registered while this fetch ran
+            stored = own["account_id"]
+            if network == "mastodon" and stored is not None and not stored.startswith(
+                    ("https://", "http://")):
+                stored = None  # server-local, from before Mastodon ids were account URIs
+            if stored is not None and stored != account_id:
+                await conn.execute(
+                    "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
+                    " WHERE team_id = ? AND user_id = ? AND network = ?",
+                    (f"{handle} now leads to a different account than the one registered; "
+                     "if yours was renamed, register its new name", to_iso(now),
+                     team_id, user_id, network),
+                )
+                return False
+            if stored is None:
+                cursor = await conn.execute(
+                    "SELECT user_id, verified_at, created_at FROM handles WHERE team_id = ?"
+                    " AND network = ? AND account_id = ? AND user_id != ?",
+                    (team_id, network, account_id, user_id),
+                )
+                other = await cursor.fetchone()
+                if other is not None:
+                    mine = claim_order(own["verified_at"], own["created_at"], user_id)
+                    theirs = claim_order(other["verified_at"], other["created_at"],
+                                         other["user_id"])
+                    loser = user_id if theirs < mine else other["user_id"]
+                    await drop_claim(conn, team_id, loser, network, notice=CLAIM_RESOLVED,
+                                     now=now)
+                    if loser == user_id:
+                        return False
+            await conn.execute(
+                "UPDATE handles SET last_fetched_at = ?, account_id = ?, stale_reason = NULL,"
+                " stale_since = NULL WHERE team_id = ? AND user_id = ? AND network = ?",
+                (to_iso(now), account_id, team_id, user_id, network),
+            )
+        return True
 
     async def mark_stale(
         self, team_id: str, user_id: str, network: str, reason: str, now: datetime

@@ -126,3 +126,35 @@ class Snapshot:
     following: int
     posts: int
     extra_json: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Another member's claim on an account the caller tried to register."""
+
+    user_id: str
+    handle: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A claim on an account another member holds unverified; the code decides."""
+
+    team_id: str
+    user_id: str
+    network: str
+    handle: str
+    account_id: str
+    verify_code: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something that happened to a member's data while they were away."""
+
+    kind: str
+    network: str
+    handle: str
+    created_at: datetime

@@ -178,6 +178,20 @@ class ScoreRepository:
                 per_network,
             )
 
+    async def withdraw(self, team_id: str, user_ids: Sequence[str]) -> None:
+        """Take members off the boards until their next point: nothing they have counts
+        now (no account, or only unverified ones in a provisional team), or what counted
+        changed so that their next point must start afresh rather than be smoothed from
+        one that counted more. Their history stays."""
+        if not user_ids:
+            return
+        async with self._db.transaction() as conn:
+            for table in ("latest_scores", "latest_network_scores"):
+                await conn.executemany(
+                    f"DELETE FROM {table} WHERE team_id = ? AND user_id = ?",
+                    [(team_id, user_id) for user_id in user_ids],
+                )
+
     async def latest(self, team_id: str, user_id: str, on_or_before: date | None = None
                      ) -> ScorePoint | None:
         sql = "SELECT * FROM scores WHERE team_id = ? AND user_id = ?"

@@ -46,7 +46,10 @@ class TeamRepository:
     async def ensure(self, team_id: str, platform: str, name: str, now: datetime) -> Team:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO teams (team_id, platform, name, created_at) VALUES (?, ?, ?, ?)"
+                # New teams start provisional: unverified accounts are seen by their
+                # owner only (the column's default predates that rule).
+                "INSERT INTO teams (team_id, platform, name, count_unverified, created_at)"
+                " VALUES (?, ?, ?, 0, ?)"
                 " ON CONFLICT (team_id) DO UPDATE SET name = excluded.name"
                 " WHERE excluded.name != '' AND excluded.name != teams.name",
                 (team_id, platform, name, to_iso(now)),

@@ -72,14 +72,15 @@ async def test_disabled_network_says_which_setting_enables_it(
 
 
 async def test_an_account_belongs_to_one_member(
-    dispatcher: Dispatcher, engine: FakeEngine
+    dispatcher: Dispatcher, engine: FakeEngine, storage: Storage
 ) -> None:
     engine.add("github", "octocat")
     alice = ConsoleSession(dispatcher, "alice", "acme")
     bob = ConsoleSession(dispatcher, "bob", "acme")
     await alice.handle("register github octocat")
     reply = await bob.handle("register github octocat")
-    assert reply.tone is Tone.ERROR and "already registered" in reply.text
+    assert reply.tone is Tone.WARNING and "registered by another member" in reply.text
+    assert await storage.handles.for_member(TEAM, "bob") == []
 
 
 async def test_verify_finds_the_code_in_the_bio(
@@ -277,11 +278,11 @@ async def test_config_is_for_admins_and_validates(dispatcher: Dispatcher) -> Non
     bad = await admin.handle("config timezone Mars/Olympus")
     assert bad.tone is Tone.ERROR and "IANA" in bad.text
     for line in ("config timezone Europe/Berlin", "config weekday thursday",
-                 "config time 9:30", "config channel #general", "config unverified off",
+                 "config time 9:30", "config channel #general", "config unverified count",
                  "config networks mastodon, bluesky"):
         assert (await admin.handle(line)).tone is Tone.SUCCESS, line
     shown = everything(await admin.handle("config"))
-    for expected in ("Thursday 09:30 Europe/Berlin", "#general", "don't count",
+    for expected in ("Thursday 09:30 Europe/Berlin", "#general", "count (labelled)",
                      "Mastodon, Bluesky"):
         assert expected in shown
     switched_off = await admin.handle("register github octocat")

@@ -106,7 +106,7 @@ async def test_a_topic_of_combining_marks_only_is_refused(
 async def test_keys_stored_before_the_skeleton_are_recomputed(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = await Database.open(path, migrate=False)
-    await old.migrate(target=5)
+    await old.migrate(target=6)
     await old.close()
     raw = sqlite3.connect(path)
     raw.executescript(

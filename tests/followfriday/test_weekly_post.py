@@ -89,7 +89,7 @@ async def test_a_preview_on_tuesday_is_what_fridays_post_shows_even_if_scores_mo
     previews = {user: await service.preview(TEAM, user, TUESDAY)
                 for user in ("alice", "bob", "carol", "dave", "erin", "frank")}
     await seed_scores(storage, TEAM, "erin", "Erin", [20, 25, 30, 45, 60],
-                      last_day=FRIDAY.date())
+                      last_day=FRIDAY.date(), networks={"bluesky": 60.0})
     assert await service.run_due(deliveries, FRIDAY) == [TEAM]
     posted = deliveries.sent[0][2]
     for user, preview in previews.items():

@@ -63,11 +63,13 @@ def _account(client: FakeClient, handle: str, now: datetime, reactions: int) -> 
 
 
 async def _register(storage: Storage, clock: FrozenClock, user: str, network: str,
-                    handle: str) -> None:
+                    handle: str, *, verified: bool = True) -> None:
     now = clock.now()
     await storage.teams.ensure(TEAM, "console", "acme", now)
     await storage.members.ensure(TEAM, user, user, now)
     await storage.handles.add(TEAM, user, network, handle, None, "code", now)
+    if verified:
+        await storage.handles.mark_verified(TEAM, user, network, now)
 
 
 async def test_refresh_scores_members_and_keeps_only_the_window(
@@ -155,7 +157,7 @@ async def test_unverified_handles_do_not_count_when_the_team_says_so(
 ) -> None:
     github = FakeClient("github", "GitHub")
     _account(github, "alice", clock.now(), reactions=5)
-    await _register(storage, clock, "alice", "github", "alice")
+    await _register(storage, clock, "alice", "github", "alice", verified=False)
     await storage.teams.update(TEAM, count_unverified=False)
     await Refresher(storage, {"github": github}, clock).refresh_due(timedelta(0))
     assert await storage.scores.latest(TEAM, "alice") is None

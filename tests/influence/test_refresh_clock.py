@@ -55,6 +55,7 @@ async def _register(storage: Storage, clock: FrozenClock, *users: str) -> None:
     for user in users:
         await storage.members.ensure(TEAM, user, user, clock.now())
         await storage.handles.add(TEAM, user, "github", user, None, "code", clock.now())
+        await storage.handles.mark_verified(TEAM, user, "github", clock.now())
 
 
 async def test_after_a_clock_jump_members_are_due_again_and_the_future_scores_go(

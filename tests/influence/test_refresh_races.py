@@ -60,9 +60,12 @@ async def _team(storage: Storage, clock: FrozenClock) -> None:
     for i in range(MEMBERS):
         await storage.members.ensure(TEAM, f"m{i}", f"m{i}", now)
         await storage.handles.add(TEAM, f"m{i}", "github", f"m{i}", None, "code", now)
+        await storage.handles.mark_verified(TEAM, f"m{i}", "github", now)
     await storage.members.ensure(TEAM, "bob", "bob", now)
     await storage.handles.add(TEAM, "bob", "github", "bob-gh", None, "code", now)
+    await storage.handles.mark_verified(TEAM, "bob", "github", now)
     await storage.handles.add(TEAM, "bob", "bluesky", "bob.bsky.social", None, "code", now)
+    await storage.handles.mark_verified(TEAM, "bob", "bluesky", now)
 
 
 async def _rows_about_bob(storage: Storage, network: str | None = None) -> dict[str, int]:

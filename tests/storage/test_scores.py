@@ -99,6 +99,10 @@ async def test_upgrade_fills_the_latest_tables_from_history(tmp_path: Path) -> N
                        (TEAM, "console", NOW.isoformat()))
     await conn.execute("INSERT INTO members (team_id, user_id, joined_at) VALUES (?, ?, ?)",
                        (TEAM, "a", NOW.isoformat()))
+    await conn.execute(
+        "INSERT INTO handles (team_id, user_id, network, handle, account_id, verify_code,"
+        " verified_at, created_at) VALUES (?, 'a', 'github', 'a', '1', 'c', ?, ?)",
+        (TEAM, NOW.isoformat(), NOW.isoformat()))
     for offset, value in ((2, 30.0), (0, 44.0)):
         day = (TODAY - timedelta(days=offset)).isoformat()
         await conn.execute(

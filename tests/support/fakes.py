@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -35,9 +35,16 @@ class FakeEngine:
     codes: list[str] = field(default_factory=lambda: [f"klout-TEST-{i:04d}" for i in range(99)])
     refreshed: list[tuple[str, str]] = field(default_factory=list)
     disabled: dict[str, str] = field(default_factory=dict)
+    provisional: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(team, member) -> the provisional score the owner is shown."""
+    rescored: list[tuple[str, tuple[str, ...] | None]] = field(default_factory=list)
 
-    def add(self, network: str, handle: str, **fields: object) -> Profile:
-        profile = Profile(network=network, handle=handle, account_id=f"id-{handle}",
+    def add(self, network: str, handle: str, account_id: str | None = None,
+            **fields: object) -> Profile:
+        """`account_id` defaults to one per handle; give one to make two spellings one
+        account."""
+        profile = Profile(network=network, handle=handle,
+                          account_id=account_id or f"id-{handle}",
                           **fields)  # type: ignore[arg-type]
         self.accounts[(network, handle)] = profile
         return profile
@@ -69,6 +76,12 @@ class FakeEngine:
 
     def new_code(self) -> str:
         return self.codes.pop(0)
+
+    async def provisional_score(self, team_id: str, user_id: str) -> int | None:
+        return self.provisional.get((team_id, user_id))
+
+    async def rescore(self, team_id: str, user_ids: Sequence[str] | None = None) -> None:
+        self.rescored.append((team_id, tuple(user_ids) if user_ids is not None else None))
 
 
 @dataclass
@@ -108,6 +121,11 @@ async def seed_scores(
     await storage.teams.ensure(team_id, team_id.split(":")[0], "", moment)
     await storage.members.ensure(team_id, user_id, name, moment)
     nets = dict(networks or {"github": values[-1]})
+    for net in nets:  # refresh stores scores only for members with accounts that count
+        if await storage.handles.get(team_id, user_id, net) is None:
+            await storage.handles.add(team_id, user_id, net, f"{user_id}-{net}",
+                                      f"id-{user_id}-{net}", "code", moment)
+            await storage.handles.mark_verified(team_id, user_id, net, moment)
     for offset, value in enumerate(values):
         day = last_day - timedelta(days=len(values) - 1 - offset)
         components = {

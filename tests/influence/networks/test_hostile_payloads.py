@@ -205,6 +205,7 @@ async def _member(storage: Storage, clock: FakeClock, user: str, handle: str) ->
     await storage.teams.ensure("console:acme", "console", "acme", now)
     await storage.members.ensure("console:acme", user, user, now)
     await storage.handles.add("console:acme", user, "mastodon", handle, None, "code", now)
+    await storage.handles.mark_verified("console:acme", user, "mastodon", now)
 
 
 @pytest.mark.parametrize(

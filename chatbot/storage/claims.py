@@ -1,0 +1,171 @@
+"""Who holds which account in a team, and how two claims on one account end.
+
+An account is the network's stable id (`handles.account_id`); the typed
+handle only says how to fetch it. One account belongs to at most one member
+of a team: a verified claim keeps it; between unverified claims the older one
+does, until another member proves the account is theirs with a code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from chatbot.clock import from_iso, to_iso
+from chatbot.storage.database import Database
+from chatbot.storage.models import Challenge, Holder
+from chatbot.storage.notices import CLAIM_TAKEN, leave_notice
+
+
+async def holder_of(
+    conn: aiosqlite.Connection,
+    team_id: str,
+    network: str,
+    account_id: str | None,
+    handle: str | None,
+    *,
+    excluding: str,
+) -> Holder | None:
+    """Another member's claim on the account: by its id, or by its handle while the
+    stored id is unknown (a Mastodon claim from before ids were URIs)."""
+    rows = list(await conn.execute_fetchall(
+        "SELECT user_id, handle, verified_at FROM handles WHERE team_id = ? AND network = ?"
+        " AND user_id != ? AND (account_id = ? OR (account_id IS NULL AND handle = ?))"
+        " ORDER BY verified_at IS NULL, created_at LIMIT 1",
+        (team_id, network, excluding, account_id, handle),
+    ))
+    if not rows:
+        return None
+    row = rows[0]
+    return Holder(row["user_id"], row["handle"], row["verified_at"] is not None)
+
+
+async def drop_claim(
+    conn: aiosqlite.Connection,
+    team_id: str,
+    user_id: str,
+    network: str,
+    *,
+    notice: str | None,
+    now: datetime,
+) -> None:
+    """Remove a member's claim with what was fetched for it, and take the member off
+    the boards until their next refresh scores them without it."""
+    cursor = await conn.execute(
+        "DELETE FROM handles WHERE team_id = ? AND user_id = ? AND network = ? RETURNING handle",
+        (team_id, user_id, network),
+    )
+    removed = await cursor.fetchone()
+    member = (team_id, user_id)
+    for table in ("posts", "metric_snapshots", "latest_network_scores"):
+        await conn.execute(
+            f"DELETE FROM {table} WHERE team_id = ? AND user_id = ? AND network = ?",
+            (*member, network),
+        )
+    await conn.execute("DELETE FROM latest_scores WHERE team_id = ? AND user_id = ?", member)
+    if notice is not None and removed is not None:
+        await leave_notice(conn, team_id, user_id, notice, network, removed["handle"], now)
+
+
+def claim_order(verified_at: str | None, created_at: str, user_id: str
+                ) -> tuple[bool, str, str]:
+    """Sorts the claim that keeps an account first: verified, then oldest."""
+    return (verified_at is None, created_at, user_id)
+
+
+@dataclass(frozen=True)
+class TakeOver:
+    done: bool
+    """The caller's claim is now the verified one."""
+    previous: Holder | None
+    """The unverified claim that was removed (done) or the verified one that stays (not done)."""
+
+
+def _challenge(row: aiosqlite.Row) -> Challenge:
+    return Challenge(
+        team_id=row["team_id"],
+        user_id=row["user_id"],
+        network=row["network"],
+        handle=row["handle"],
+        account_id=row["account_id"],
+        verify_code=row["verify_code"],
+        created_at=from_iso(row["created_at"]),
+    )
+
+
+class ClaimRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def challenge(
+        self,
+        team_id: str,
+        user_id: str,
+        network: str,
+        handle: str,
+        account_id: str,
+        verify_code: str,
+        now: datetime,
+    ) -> Challenge:
+        """The member's pending claim on an account held unverified by someone else;
+        a newer one on the same network replaces it."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR REPLACE INTO claim_challenges (team_id, user_id, network, handle,"
+                " account_id, verify_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (team_id, user_id, network, handle, account_id, verify_code, to_iso(now)),
+            )
+        found = await self.challenge_of(team_id, user_id, network)
+        assert found is not None
+        return found
+
+    async def challenge_of(self, team_id: str, user_id: str, network: str) -> Challenge | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM claim_challenges WHERE team_id = ? AND user_id = ? AND network = ?",
+            (team_id, user_id, network),
+        )
+        return _challenge(row) if row else None
+
+    async def challenges_of(self, team_id: str, user_id: str) -> list[Challenge]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM claim_challenges WHERE team_id = ? AND user_id = ? ORDER BY network",
+            (team_id, user_id),
+        )
+        return [_challenge(row) for row in rows]
+
+    async def take_over(self, team_id: str, user_id: str, network: str, now: datetime
+                        ) -> TakeOver:
+        """The challenger proved the account is theirs: their claim replaces an unverified
+        one, whose member is told. A claim verified meanwhile keeps the account."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT * FROM claim_challenges WHERE team_id = ? AND user_id = ?"
+                " AND network = ?",
+                (team_id, user_id, network),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return TakeOver(done=False, previous=None)
+            challenge = _challenge(row)
+            holder = await holder_of(conn, team_id, network, challenge.account_id,
+                                     challenge.handle, excluding=user_id)
+            if holder is not None and holder.verified:
+                return TakeOver(done=False, previous=holder)
+            if holder is not None:
+                await drop_claim(conn, team_id, holder.user_id, network, notice=CLAIM_TAKEN,
+                                 now=now)
+            # The caller's own earlier account on this network gives way, data and all.
+            await drop_claim(conn, team_id, user_id, network, notice=None, now=now)
+            await conn.execute(
+                "INSERT INTO handles (team_id, user_id, network, handle, account_id,"
+                " verify_code, verified_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (team_id, user_id, network, challenge.handle, challenge.account_id,
+                 challenge.verify_code, to_iso(now), to_iso(now)),
+            )
+            await conn.execute(
+                "DELETE FROM claim_challenges WHERE team_id = ? AND user_id = ? AND network = ?",
+                (team_id, user_id, network),
+            )
+        return TakeOver(done=True, previous=holder)
