@@ -167,22 +167,27 @@ def reaction_value(replies: float, reposts: float, quotes: float, likes: float
 def distinct_people_factor(posts: Iterable[Post], own_ids: Collection[str] = ()) -> float:
     """How much of the reactions come from distinct people, where reactors were sampled.
 
-    Each person's k reactions over the sampled posts count as sqrt(k): one
-    person reacting to five posts counts like 2.2 people, not 5. The factor
-    is that credit over the raw count (1 when everyone reacted once, never
-    above 1) and is applied to every post: the sample stands for the rest.
+    A person who reacted to several of the sampled posts counts as if they had
+    reacted to one: their reactions are divided by the number of posts they
+    reacted to. A like and a repost of one post by one person both count. The
+    factor is that credit over the raw count (1 when nobody came back, never
+    above 1) and is applied to every post of the account: the sample stands
+    for the rest.
     """
-    per_person: Counter[str] = Counter()
+    reactions: Counter[str] = Counter()
+    posts_of: Counter[str] = Counter()
     for post in posts:
         if post.reactors is None or post.is_repost:
             continue
         for person, count in post.reactors:
             if person not in own_ids and count > 0:
-                per_person[person] += count
-    total = sum(per_person.values())
+                reactions[person] += count
+                posts_of[person] += 1
+    total = sum(reactions.values())
     if total == 0:
         return 1.0
-    return min(1.0, sum(math.sqrt(count) for count in per_person.values()) / total)
+    return min(1.0, sum(count / posts_of[person] for person, count in reactions.items())
+               / total)
 
 
 @dataclass(frozen=True)
