@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chatbot.influence.networks.base import AccountSnapshot, Post
+from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 
 SCORE_VERSION = "2.0"
 WINDOW_DAYS_DEFAULT = 90
@@ -598,6 +598,36 @@ def smooth(previous: float | None, current: float, days_elapsed: float) -> float
         return _clamp(previous)
     kept = 0.5 ** (days_elapsed / SMOOTHING_HALF_LIFE_DAYS)
     return _clamp(previous * kept + current * (1.0 - kept))
+
+
+def rescore_result(
+    stored: ScoreResult,
+    posts_by_network: Mapping[str, Sequence[Post]],
+    at: datetime,
+    own_ids: Collection[str] = (),
+) -> ScoreResult:
+    """A stored result recomputed with this formula version, as of `at`.
+
+    The profile counters come from the stored metrics (followers, following,
+    lifetime counters) and the posts from storage, keeping those published by
+    `at`. Posts are pruned once they leave the window, so one scored a few
+    days before the window's edge may be missing; its weight there is close
+    to zero. Counts are today's, which a week on are a little higher.
+    """
+    accounts = []
+    for network, item in stored.networks.items():
+        metrics = item.metrics
+        window = int(metrics.get("window_days", WINDOW_DAYS_DEFAULT)) or WINDOW_DAYS_DEFAULT
+        extra = {key: int(metrics[key]) for key in (*LIFETIME_REACH, "public_repos",
+                                                     "subscribers") if key in metrics}
+        profile = Profile(network=network, handle=network, account_id="",
+                          followers=int(metrics.get("followers", 0)),
+                          following=int(metrics.get("following", 0)),
+                          posts_count=int(metrics.get("posts", 0)), extra=extra)
+        posts = tuple(post for post in posts_by_network.get(network, ())
+                      if _timestamp(post.created_at) <= _timestamp(at))
+        accounts.append(score_account(AccountSnapshot(profile, posts, at), at, window, own_ids))
+    return combine(accounts)
 
 
 def result_to_json(result: ScoreResult) -> dict[str, Any]:
