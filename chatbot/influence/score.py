@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 
@@ -202,10 +202,10 @@ class _Valued:
     reacted: bool
 
 
-@dataclass(frozen=True)
-class _Instant:
+class _Instant(NamedTuple):
     """The influence quantity z and its parts for one moment."""
 
+    z: float
     audience: float
     reactions: float
     consistency: float
@@ -217,9 +217,8 @@ class _Instant:
     consistency_share: float
     covered_days: float
 
-    @property
-    def z(self) -> float:
-        return self.audience + self.reactions + self.consistency
+
+_NOTHING = _Instant(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def score_account(
@@ -301,27 +300,35 @@ def score_account(
     # (100 - 1) / LOOKAHEAD_DAYS points, whatever the posts.
     days = max(1, min(LOOKAHEAD_DAYS, window_days))
     sums = _Sums(valued, window)
-    instants = [_instant(sums, reach_log, float(day)) for day in range(days)]
-    now_instant = instants[0]
-    curves = [_curve(item.z) for item in instants]
-    score = _clamp(sum(curves) / days)
+    # Days on which every post has left the window score the floor: no need to compute them.
+    live = min(days, math.ceil(window - sums.ages[0])) if valued else 0
+    instants = [_instant(sums, reach_log, float(day)) for day in range(live)]
+    now_instant = instants[0] if instants else _NOTHING
+    total_points = float(days - live)  # the floor of 1 on each day with nothing left
+    audience_points = reaction_points = consistency_points = 0.0
+    z_audience = z_reactions = z_consistency = 0.0
+    for item in instants:
+        points = _curve(item.z)
+        total_points += points
+        z_audience += item.audience
+        z_reactions += item.reactions
+        z_consistency += item.consistency
+        if item.z > 0:
+            share = (points - SCORE_MIN) / item.z
+            audience_points += share * item.audience
+            reaction_points += share * item.reactions
+            consistency_points += share * item.consistency
+    score = _clamp(total_points / days)
 
     conversation_sum = now_instant.weighted_conversation
     amplification_sum = now_instant.weighted_amplification
     weighted = conversation_sum + amplification_sum
     amplification_share = amplification_sum / weighted if weighted > 0 else 0.0
-    parts = {name: 0.0 for name in ("audience", "reactions", "consistency")}
-    for item, points in zip(instants, curves, strict=True):
-        if item.z > 0:
-            above = points - SCORE_MIN
-            parts["audience"] += above * item.audience / item.z / days
-            parts["reactions"] += above * item.reactions / item.z / days
-            parts["consistency"] += above * item.consistency / item.z / days
     components = {
-        "audience": parts["audience"],
-        "engagement": parts["reactions"] * (1.0 - amplification_share),
-        "amplification": parts["reactions"] * amplification_share,
-        "consistency": parts["consistency"],
+        "audience": audience_points / days,
+        "engagement": reaction_points / days * (1.0 - amplification_share),
+        "amplification": reaction_points / days * amplification_share,
+        "consistency": consistency_points / days,
     }
 
     posts_in_window = len(in_window)
@@ -350,14 +357,14 @@ def score_account(
         "active_weeks": now_instant.covered_days / 7.0,
         "weeks": window / 7.0,
         "consistency": now_instant.consistency_share,
-        "score_today": curves[0],
+        "score_today": _curve(now_instant.z),
         # The influence quantity and its parts (log10 units, averaged over the
         # look-ahead like the score), so a change between two results can be
         # attributed to the parts that moved.
-        "influence": sum(item.z for item in instants) / days,
-        "influence_audience": sum(item.audience for item in instants) / days,
-        "influence_reactions": sum(item.reactions for item in instants) / days,
-        "influence_consistency": sum(item.consistency for item in instants) / days,
+        "influence": (z_audience + z_reactions + z_consistency) / days,
+        "influence_audience": z_audience / days,
+        "influence_reactions": z_reactions / days,
+        "influence_consistency": z_consistency / days,
         "window_days": window,
     }
     for counter in (*LIFETIME_REACH, "public_repos", "subscribers"):
@@ -452,10 +459,14 @@ def _instant(sums: _Sums, reach_log: float, later: float) -> _Instant:
         consistency += _weight_integral(low, high, window)
         covered_days += high - low
     consistency = min(1.0, consistency / (8.0 * window / 15.0))
+    audience = AUDIENCE_WEIGHT * audience_log
+    reactions = PER_POST_WEIGHT * quality + TOTAL_WEIGHT * math.log10(1.0 + per_post * volume)
+    consistency_part = CONSISTENCY_WEIGHT * consistency
     return _Instant(
-        audience=AUDIENCE_WEIGHT * audience_log,
-        reactions=PER_POST_WEIGHT * quality + TOTAL_WEIGHT * math.log10(1.0 + per_post * volume),
-        consistency=CONSISTENCY_WEIGHT * consistency,
+        z=audience + reactions + consistency_part,
+        audience=audience,
+        reactions=reactions,
+        consistency=consistency_part,
         per_post=per_post,
         weighted_posts=weight_sum,
         weighted_conversation=conversation,
@@ -681,8 +692,7 @@ def curve(z: float) -> float:
 def _curve(z: float) -> float:
     if z <= 0:
         return SCORE_MIN
-    floor = _sigmoid(-CURVE_MIDPOINT / CURVE_SCALE)
-    level = (_sigmoid((z - CURVE_MIDPOINT) / CURVE_SCALE) - floor) / (1.0 - floor)
+    level = (_sigmoid((z - CURVE_MIDPOINT) / CURVE_SCALE) - _CURVE_FLOOR) / (1.0 - _CURVE_FLOOR)
     return _clamp(SCORE_MIN + (SCORE_MAX - SCORE_MIN) * level)
 
 
@@ -691,6 +701,9 @@ def _sigmoid(u: float) -> float:
         return 1.0 / (1.0 + math.exp(-u))
     e = math.exp(u)
     return e / (1.0 + e)
+
+
+_CURVE_FLOOR = _sigmoid(-CURVE_MIDPOINT / CURVE_SCALE)
 
 
 def _contributions(ordered_scores: Sequence[float]) -> list[float]:
