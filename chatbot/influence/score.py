@@ -79,6 +79,7 @@ LIFETIME_REACH: Mapping[str, float] = {"stars": 1.0, "forks": 1.0, "views": 0.01
 # The raw score is the mean of the next LOOKAHEAD_DAYS days' values if nothing
 # new happened, so one day of ageing moves it by at most 99 / 50 < 2 points.
 LOOKAHEAD_DAYS = 50
+LOOKAHEAD_GRID_DAYS = 5.0
 
 # Consistency: the recency-weighted share of the window covered by a week
 # (this many days either side) around a post that drew reactions.
@@ -297,38 +298,64 @@ def score_account(
 
     # The raw score is the mean of the next LOOKAHEAD_DAYS days' values if
     # nothing new happened: a day of ageing then moves it by at most
-    # (100 - 1) / LOOKAHEAD_DAYS points, whatever the posts.
+    # (100 - 1) / LOOKAHEAD_DAYS points, whatever the posts. A day's value is
+    # interpolated between points of a grid fixed in calendar time (every
+    # LOOKAHEAD_GRID_DAYS days since the epoch), so it is the same whichever
+    # day computes it, which is all the bound needs, at a fifth of the cost.
     days = max(1, min(LOOKAHEAD_DAYS, window_days))
     sums = _Sums(valued, window)
-    # Days on which every post has left the window score the floor: no need to compute them.
-    live = min(days, math.ceil(window - sums.ages[0])) if valued else 0
-    instants = [_instant(sums, reach_log, float(day)) for day in range(live)]
-    now_instant = instants[0] if instants else _NOTHING
-    total_points = float(days - live)  # the floor of 1 on each day with nothing left
-    audience_points = reaction_points = consistency_points = 0.0
-    z_audience = z_reactions = z_consistency = 0.0
-    for item in instants:
-        points = _curve(item.z)
-        total_points += points
-        z_audience += item.audience
-        z_reactions += item.reactions
-        z_consistency += item.consistency
-        if item.z > 0:
-            share = (points - SCORE_MIN) / item.z
-            audience_points += share * item.audience
-            reaction_points += share * item.reactions
-            consistency_points += share * item.consistency
-    score = _clamp(total_points / days)
+    now_days = now_ts / _SECONDS_PER_DAY
+    grid: dict[int, tuple[float, ...]] = {}
+
+    def at(step: int) -> tuple[float, ...]:
+        """(points, audience, reaction and consistency points, z parts) at grid point `step`."""
+        found = grid.get(step)
+        if found is None:
+            later = step * LOOKAHEAD_GRID_DAYS - now_days
+            if not valued or later >= window - sums.ages[0]:
+                found = (SCORE_MIN, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+            else:
+                item = _instant(sums, reach_log, later)
+                points = _curve(item.z)
+                share = (points - SCORE_MIN) / item.z if item.z > 0 else 0.0
+                found = (points, share * item.audience, share * item.reactions,
+                         share * item.consistency, item.audience, item.reactions,
+                         item.consistency)
+            grid[step] = found
+        return found
+
+    def weights(first: int, count: int) -> dict[int, float]:
+        """How much of each grid point the days first..first+count-1 take, interpolated."""
+        taken: dict[int, float] = {}
+        for day in range(first, first + count):
+            position = (now_days + day) / LOOKAHEAD_GRID_DAYS
+            step = math.floor(position)
+            frac = position - step
+            taken[step] = taken.get(step, 0.0) + 1.0 - frac
+            taken[step + 1] = taken.get(step + 1, 0.0) + frac
+        return taken
+
+    def mean(taken: Mapping[int, float], count: int) -> list[float]:
+        totals = [0.0] * 7
+        for step, share in taken.items():
+            for index, value in enumerate(at(step)):
+                totals[index] += share * value
+        return [total / count for total in totals]
+
+    (mean_points, audience_points, reaction_points, consistency_points,
+     z_audience, z_reactions, z_consistency) = mean(weights(0, days), days)
+    score = _clamp(mean_points)
+    now_instant = _instant(sums, reach_log, 0.0) if valued else _NOTHING
 
     conversation_sum = now_instant.weighted_conversation
     amplification_sum = now_instant.weighted_amplification
     weighted = conversation_sum + amplification_sum
     amplification_share = amplification_sum / weighted if weighted > 0 else 0.0
     components = {
-        "audience": audience_points / days,
-        "engagement": reaction_points / days * (1.0 - amplification_share),
-        "amplification": reaction_points / days * amplification_share,
-        "consistency": consistency_points / days,
+        "audience": audience_points,
+        "engagement": reaction_points * (1.0 - amplification_share),
+        "amplification": reaction_points * amplification_share,
+        "consistency": consistency_points,
     }
 
     posts_in_window = len(in_window)
@@ -357,14 +384,14 @@ def score_account(
         "active_weeks": now_instant.covered_days / 7.0,
         "weeks": window / 7.0,
         "consistency": now_instant.consistency_share,
-        "score_today": _curve(now_instant.z),
+        "score_today": mean(weights(0, 1), 1)[0],
         # The influence quantity and its parts (log10 units, averaged over the
         # look-ahead like the score), so a change between two results can be
         # attributed to the parts that moved.
-        "influence": (z_audience + z_reactions + z_consistency) / days,
-        "influence_audience": z_audience / days,
-        "influence_reactions": z_reactions / days,
-        "influence_consistency": z_consistency / days,
+        "influence": (z_audience + z_reactions + z_consistency),
+        "influence_audience": z_audience,
+        "influence_reactions": z_reactions,
+        "influence_consistency": z_consistency,
         "window_days": window,
     }
     for counter in (*LIFETIME_REACH, "public_repos", "subscribers"):
