@@ -21,9 +21,12 @@ from chatbot.influence.score import (
     WINDOW_DAYS_DEFAULT,
     NetworkScore,
     ScoreResult,
+    _Sums,
+    _Valued,
     attribute_change,
     combine,
     network_contributions,
+    recency,
     result_from_json,
     result_to_json,
     score_account,
@@ -739,3 +742,35 @@ def test_naive_post_times_are_read_as_utc_not_local_time() -> None:
 def test_a_post_stamped_slightly_in_the_future_counts_like_one_from_now() -> None:
     ahead = score(account(400, [post(-0.01, likes=9, replies=2)]))
     assert ahead == score(account(400, [post(0, likes=9, replies=2)]))
+
+
+@PROPERTY_SETTINGS
+@given(
+    ages=st.lists(st.floats(min_value=0, max_value=89.99), max_size=30),
+    later=st.floats(min_value=-5, max_value=60),
+)
+def test_the_look_ahead_sums_equal_the_recency_weighted_sums(
+    ages: list[float], later: float
+) -> None:
+    """The prefix-sum polynomial the look-ahead reads is recency() summed post by post."""
+    valued = [_Valued(age, 1.0 if i % 2 else 0.5, float(i % 5), float(i), float(i % 3),
+                      bool(i % 4)) for i, age in enumerate(ages)]
+    sums = _Sums(valued, float(WINDOW_DAYS_DEFAULT))
+    expected = [0.0, 0.0, 0.0, 0.0]
+    for item in valued:
+        age = item.age + later
+        if age >= WINDOW_DAYS_DEFAULT:
+            continue
+        weight = recency(abs(age), WINDOW_DAYS_DEFAULT)
+        for index, value in enumerate((item.unit, item.unit * item.log_value,
+                                       item.conversation, item.amplification)):
+            expected[index] += weight * value
+    assert sums.weighted(later) == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def test_recency_fades_from_1_to_0_with_no_step() -> None:
+    weights = [recency(day / 10, WINDOW_DAYS_DEFAULT) for day in range(0, 951)]
+    assert weights[0] == 1.0 and weights[900] == 0.0 and weights[950] == 0.0
+    assert all(later <= earlier for earlier, later in pairwise(weights))
+    assert max(earlier - later for earlier, later in pairwise(weights)) < 0.002
+    assert weights[899] < 1e-5  # zero slope at the edge: 0.1 day before it, ~5e-6
