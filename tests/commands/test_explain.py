@@ -17,6 +17,7 @@ from chatbot.influence.score import (
 )
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
+from chatbot.storage.activity import FetchedAccount
 from commands.reply import Reply
 from tests.support.fakes import FrozenClock
 
@@ -37,6 +38,9 @@ def _result(now: datetime, posts: list[Post]) -> ScoreResult:
 async def _seed(storage: Storage, now: datetime) -> None:
     await storage.teams.ensure(TEAM, "console", "acme", now)
     await storage.members.ensure(TEAM, "alice", "alice", now)
+    await storage.handles.add(TEAM, "alice", "bluesky", "alice.bsky.social", "did:plc:alice",
+                              "code", now)
+    await storage.handles.mark_verified(TEAM, "alice", "bluesky", now)
 
 
 async def _save(storage: Storage, moment: datetime, shown: float, result: ScoreResult) -> None:
@@ -97,7 +101,10 @@ async def test_a_point_of_an_older_formula_is_recomputed_not_called_a_change(
     await _seed(storage, now)
     week_ago = now - timedelta(days=7)
     posts = _posts(week_ago, likes=20)
-    await storage.activity.save_posts(TEAM, "alice", "bluesky", posts)
+    handle = await storage.handles.get(TEAM, "alice", "bluesky")
+    assert handle is not None
+    assert await storage.activity.save_fetch(
+        handle, FetchedAccount("did:plc:alice", 100, 10, len(posts), {}, posts), now)
     old = _result(week_ago, posts)
     v1 = replace(old, version="1.0", score=71, raw=71.0)
     await _save(storage, week_ago, 71.0, v1)

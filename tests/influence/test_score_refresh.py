@@ -47,6 +47,7 @@ async def _register(storage: Storage, clock: FrozenClock, network: str, handle: 
     await storage.teams.ensure(TEAM, "console", "acme", now)
     await storage.members.ensure(TEAM, user, user, now)
     await storage.handles.add(TEAM, user, network, handle, None, "code", now)
+    await storage.handles.mark_verified(TEAM, user, network, now)
 
 
 def _posts(now: datetime, reactors: tuple[tuple[str, int], ...] | None) -> list[Post]:
