@@ -17,15 +17,11 @@ from chatbot.influence.insights import (
     explain_components,
     tips,
 )
-from chatbot.influence.score import (
-    WINDOW_DAYS_DEFAULT,
-    ScoreResult,
-    rescore_result,
-    result_from_json,
-)
+from chatbot.influence.score import WINDOW_DAYS_DEFAULT, ScoreResult, result_from_json
 from chatbot.storage.models import ScorePoint
 from commands.common import TARGET, target_of, whose
 from commands.context import Context
+from commands.formula_versions import recompute
 from commands.reply import Field, Reply
 from commands.spec import Args, CommandSpec
 from commands.summary import summarize
@@ -82,14 +78,12 @@ async def _comparable(
     stored = result_from_json(json.loads(point.components_json))
     if stored.version == after.version or not stored.networks:
         return stored, point.score, []
-    posts = await ctx.storage.activity.posts(
-        ctx.team_id, user_id, point.computed_at - timedelta(days=WINDOW_DAYS_DEFAULT))
-    own_ids = [handle.account_id for handle in
-               await ctx.storage.handles.for_member(ctx.team_id, user_id) if handle.account_id]
-    rescored = rescore_result(stored, posts, point.computed_at, own_ids)
-    note = (f"Last week's score was {point.score} under formula v{stored.version}. Recomputed "
-            f"with v{after.version} from your stored posts it was {rescored.score}, and that is "
-            "what today is compared with.")
+    # The summary shifted this point onto today's formula; the note names the stored one.
+    original = await ctx.storage.scores.latest(ctx.team_id, user_id, point.day) or point
+    rescored = await recompute(ctx, user_id, stored, point.computed_at)
+    note = (f"Last week's score was {original.score} under formula v{stored.version}. "
+            f"Recomputed with v{after.version} from your stored posts it was {rescored.score}, "
+            "and that is what today is compared with.")
     return rescored, rescored.score, [note]
 
 

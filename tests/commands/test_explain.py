@@ -119,3 +119,30 @@ async def test_a_point_of_an_older_formula_is_recomputed_not_called_a_change(
     assert f"it was {old.score}," in changes
     history = await storage.scores.history(TEAM, "alice", week_ago.date())
     assert [point.version for point in history] == ["1.0", SCORE_VERSION]
+
+
+async def test_the_cards_change_does_not_count_a_formula_change_as_a_real_one(
+    console: ConsoleSession, storage: Storage, clock: FrozenClock
+) -> None:
+    """Same posts, same counts: a v1 point a week ago and today's v2 point differ only by
+    formula, so the card's 7-day change and sparkline show no move."""
+    now = clock.now()
+    await _seed(storage, now)
+    week_ago = now - timedelta(days=7)
+    posts = _posts(week_ago, likes=20)
+    handle = await storage.handles.get(TEAM, "alice", "bluesky")
+    assert handle is not None
+    assert await storage.activity.save_fetch(
+        handle, FetchedAccount("did:plc:alice", 100, 10, len(posts), {}, posts), now)
+    old = _result(week_ago, posts)
+    for days in range(7, 0, -1):
+        moment = now - timedelta(days=days)
+        await _save(storage, moment, 71.0, replace(old, version="1.0", score=71, raw=71.0))
+    current = _result(now, posts)  # nothing new happened since
+    assert abs(current.raw - 71.0) > 10  # the formula change alone would read as a big move
+    await _save(storage, now, current.raw, current)
+
+    card = await console.handle("")
+    change = float(_field(card, "7 days").replace("±", "").replace("+", "").replace("−", "-"))
+    # What is left is one day of ageing between the last v1 day and today (< 2 points).
+    assert abs(change) <= 2, change
