@@ -16,8 +16,7 @@ log = logging.getLogger(__name__)
 
 async def purge_uninstalled(storage: Storage, now: datetime, grace_days: int) -> list[str]:
     """Delete every team uninstalled at least `grace_days` ago; returns their ids."""
-    gone = await storage.teams.uninstalled_before(now - timedelta(days=grace_days))
+    gone = await storage.teams.delete_uninstalled_before(now - timedelta(days=grace_days))
     for team_id in gone:
-        await storage.teams.delete(team_id)
-        log.info("deleted team %s: uninstalled more than %d days ago", team_id, grace_days)
+        log.info("deleted team %s: uninstalled %d days ago or more", team_id, grace_days)
     return gone

@@ -86,13 +86,19 @@ class SlackInstallations:
                                                       logger=log)
         self.states = AsyncSQLAlchemyOAuthStateStore(
             expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine, logger=log)
+        self._tables_ready = False
 
     async def create_tables(self) -> None:
         """Idempotent: `CREATE TABLE` only for the tables that are missing."""
-        await self.store.create_tables()
-        await self.states.create_tables()
+        if not self._tables_ready:
+            await self.store.create_tables()
+            await self.states.create_tables()
+            self._tables_ready = True
 
     async def bot_token(self, workspace: str) -> str | None:
+        # `kloutbot followfriday` posts without starting the platform, maybe on a fresh
+        # database: an empty store answers "not installed", not "no such table".
+        await self.create_tables()
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=workspace)
         return bot.bot_token if bot is not None else None
 

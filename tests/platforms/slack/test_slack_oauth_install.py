@@ -262,7 +262,7 @@ async def test_revoking_the_bot_token_removes_the_workspace_like_an_uninstall(
     assert status == 200
     assert host.platform.installations is not None
     assert await host.platform.installations.bot_token("T0ACME") is None
-    assert await host.storage.teams.uninstalled_before(clock.now()) == ["slack:T0ACME"]
+    assert await purge_uninstalled(host.storage, clock.now(), 0) == ["slack:T0ACME"]
 
 
 async def test_team_delete_removes_a_workspaces_data_at_once(
@@ -324,6 +324,16 @@ async def test_a_code_slack_refuses_installs_nothing(host: Host) -> None:
     status, _ = await host.finish_install("not-a-code", state)
     assert status == 401
     assert await host.storage.teams.list_all() == []
+
+
+async def test_slack_can_verify_the_events_url_before_any_install(host: Host) -> None:
+    body = json.dumps({"token": "legacy-unused", "challenge": "chal-123",
+                       "type": "url_verification"})
+    async with host.http.post(f"{host.base}/slack/events", data=body.encode(),
+                              headers={"Content-Type": "application/json",
+                                       **sign(body)}) as response:
+        assert response.status == 200
+        assert "chal-123" in await response.text()
 
 
 async def test_a_signed_event_without_an_event_object_is_refused(host: Host) -> None:

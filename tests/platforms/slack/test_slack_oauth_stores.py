@@ -70,6 +70,16 @@ def _installation(team_id: str, token: str) -> Installation:
                         bot_scopes=",".join(BOT_SCOPES), user_id="U0INSTALLER")
 
 
+async def test_a_fresh_database_has_no_installations_before_the_platform_starts(
+    database_url: str,
+) -> None:
+    fresh = SlackInstallations(CLIENT_ID, async_engine_for(database_url))
+    try:
+        assert await fresh.bot_token("T0ONE") is None
+    finally:
+        await fresh.close()
+
+
 async def test_an_installation_is_kept_found_and_removed_per_workspace(
     installations: SlackInstallations,
 ) -> None:
