@@ -110,7 +110,8 @@ class SlackListeners:
             return False
         return spec.slow
 
-    # Bolt injects listener arguments by parameter name: keep `ack`, `body`, `respond`.
+    # Bolt injects listener arguments by parameter name: keep `ack`, `body`, `respond`,
+    # `action` and `client` (the Web API client with the token of the request's workspace).
     async def _on_command(self, ack: Any, body: dict[str, Any], respond: Respond,
                           client: AsyncWebClient) -> None:
         if not str(body.get("user_id") or "").strip() or \
