@@ -61,10 +61,16 @@ class Admission:
     def in_flight(self) -> int:
         return self._in_flight
 
+    @property
+    def full(self) -> bool:
+        """Whether the next command would be refused: lets a front door answer busy before
+        doing any work on the request."""
+        return self._in_flight >= self.max_in_flight
+
     def admit(self) -> Slot | None:
         """A slot for one command, or None when the process is full. Never awaits: the
         caller decides on the busy answer before anything else can run."""
-        if self._in_flight >= self.max_in_flight:
+        if self.full:
             return None
         self._in_flight += 1
         expires_at = asyncio.get_running_loop().time() + self.deadline_seconds

@@ -42,6 +42,12 @@ WORKING_TEXT = ":hourglass_flowing_sand: Working on it…"
 _FAILED = error("Something went wrong on my side and it was logged. Please try again.")
 
 
+def busy_ack() -> dict[str, Any]:
+    """The ack body that refuses a slash command: only the caller sees it."""
+    busy = render_reply(busy_reply())
+    return {"text": busy.text, "blocks": list(busy.blocks), "response_type": "ephemeral"}
+
+
 def slack_team_id(team_id: str) -> str:
     return f"slack:{team_id}"
 
@@ -113,8 +119,7 @@ class SlackListeners:
         slot = self.dispatcher.admission.admit()
         if slot is None:
             # The refusal travels in the ack itself: no task, no request, no query.
-            busy = render_reply(busy_reply())
-            await ack(text=busy.text, blocks=list(busy.blocks), response_type="ephemeral")
+            await ack(**busy_ack())
             return
         try:
             if self._is_slow(text):

@@ -14,6 +14,7 @@ import pytest
 
 from chatbot.admission import BUSY_TEXT, TOO_LONG_TEXT, Admission
 from chatbot.platforms.slack_adapter import SlackPlatform
+from chatbot.platforms.slack_http import is_slash_command
 from chatbot.storage import Storage
 from commands.context import Services
 from commands.registry import Dispatcher, all_commands
@@ -152,3 +153,15 @@ async def test_over_socket_mode_the_busy_answer_rides_in_the_ack(
     gate.open()
     await fake_slack.wait_until(lambda: bool(answers_to(fake_slack, "held")))
     assert answers_to(fake_slack, "busy") == []
+
+
+def test_only_slash_commands_are_refused_at_the_front_door() -> None:
+    command = slash_body("help", user_id="U0ALICE", response_url="https://hooks.example/1")
+    click = urlencode({"payload": json.dumps(button_payload(
+        [{"type": "actions", "elements": [{"action_id": "klout_button_0",
+                                           "value": "command=help", "text": {}}]}],
+        0, user_id="U0ALICE", response_url="https://hooks.example/2", ephemeral=False))})
+    event = json.dumps({"type": "event_callback", "event": {"text": "command=x"}})
+    assert is_slash_command(command)
+    assert not is_slash_command(click)
+    assert not is_slash_command(event)
