@@ -29,8 +29,10 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import multiprocessing
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +42,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -90,28 +93,25 @@ class Run:
     unknown_answers: int = 0
 
 
-class Receiver:
-    """The Web API and response URLs the servers talk to, recording when answers arrive."""
+class FakeSlackApi:
+    """The Web API and response URLs the servers talk to, in a process of its own so that
+    answering users.info and receiving answers never waits behind the load generator.
+    Each answer's arrival (CLOCK_MONOTONIC, shared by every process) goes back over a pipe.
+    """
 
-    def __init__(self, run: Run) -> None:
-        self.run = run
-        self.port = 0
-        self._runner: web.AppRunner | None = None
-        self.last_answer_at = 0.0
+    def __init__(self, events: Connection) -> None:
+        self.events = events
 
-    async def start(self, port: int = 0) -> None:
+    async def serve(self, port: int) -> None:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{index}", self._respond)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=4096)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        self.events.send(("port", site._server.sockets[0].getsockname()[1]))  # type: ignore[union-attr]
+        await asyncio.Event().wait()
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -119,7 +119,7 @@ class Receiver:
             return web.json_response({"ok": True, "team_id": TEAM_ID, "user_id": "U0BOT",
                                       "team": "Load", "user": "kloutbot", "bot_id": "B0BOT"})
         if method == "users.info":
-            self.run.users_info_calls += 1
+            self.events.send(("users.info",))
             form = await request.post()
             user = str(form.get("user") or request.query.get("user") or "")
             name = member_name(int(user[1:])) if user[1:].isdigit() else user
@@ -131,19 +131,60 @@ class Receiver:
 
     async def _respond(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        now = time.perf_counter()
-        index = request.match_info["index"]
+        at = time.monotonic()
+        text = raw.decode("utf-8", errors="replace")
+        self.events.send(("answer", request.match_info["index"], at, TOO_LONG_TEXT in text,
+                          ":x:" in text))
+        return web.Response(text="ok")
+
+
+def serve_fake_slack(port: int, events: Connection) -> None:
+    asyncio.run(FakeSlackApi(events).serve(port))
+
+
+class Receiver:
+    """Runs FakeSlackApi in a child process and folds its reports into `run`."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.port = 0
+        self.last_answer_at = 0.0
+        self._events, child = multiprocessing.Pipe(duplex=False)
+        self._child_end = child
+        self._process: multiprocessing.process.BaseProcess | None = None
+
+    async def start(self, port: int = 0) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._process = context.Process(target=serve_fake_slack,
+                                        args=(port, self._child_end), daemon=True)
+        self._process.start()
+        if not await asyncio.to_thread(self._events.poll, READY_WITHIN_S):
+            raise RuntimeError("the fake Slack API did not start")
+        _, self.port = self._events.recv()
+        asyncio.get_running_loop().add_reader(self._events.fileno(), self._drain)
+
+    def _drain(self) -> None:
+        while self._events.poll():
+            event = self._events.recv()
+            if event[0] == "users.info":
+                self.run.users_info_calls += 1
+            elif event[0] == "answer":
+                self._answer(*event[1:])
+
+    def _answer(self, index: str, at: float, too_long: bool, error: bool) -> None:
         if not index.isdigit() or int(index) >= len(self.run.requests):
             self.run.unknown_answers += 1
-            return web.Response(text="ok")
+            return
         sent = self.run.requests[int(index)]
         if sent.answered_at is None:
-            sent.answered_at = now
-            text = raw.decode("utf-8", errors="replace")
-            sent.too_long = TOO_LONG_TEXT in text
-            sent.error = ":x:" in text
-            self.last_answer_at = now
-        return web.Response(text="ok")
+            sent.answered_at, sent.too_long, sent.error = at, too_long, error
+            self.last_answer_at = max(self.last_answer_at, at)
+
+    async def stop(self) -> None:
+        asyncio.get_running_loop().remove_reader(self._events.fileno())
+        if self._process is not None:
+            self._process.terminate()
+            await asyncio.to_thread(self._process.join, 10)
 
 
 def signed(body: str, secret: str = SIGNING_SECRET) -> dict[str, str]:
@@ -189,6 +230,7 @@ class Options:
     targets: tuple[str, ...]
     receiver_port: int
     database_url: str | None
+    logs: Path | None = None
     seed: int = 11
 
 
@@ -257,6 +299,15 @@ class Servers:
             return
         raise RuntimeError(f"kloutbot run did not listen on {port} within {READY_WITHIN_S} s")
 
+    def cpu_seconds(self) -> float:
+        """User and system time of every server so far (from /proc/PID/stat)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def rss_mb(self) -> float:
         return sum(_status_kb(process.pid, "VmRSS") for process in self.processes) / 1024
 
@@ -265,8 +316,13 @@ class Servers:
 
     async def sample_memory(self, every: float = 0.25) -> None:
         while True:
-            self.rss_samples.append((time.perf_counter(), self.rss_mb()))
+            self.rss_samples.append((time.monotonic(), self.rss_mb()))
             await asyncio.sleep(every)
+
+    def keep_logs(self, where: Path) -> None:
+        where.mkdir(parents=True, exist_ok=True)
+        for log in self.folder.glob("server-*.log"):
+            shutil.copy(log, where / log.name)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -317,24 +373,24 @@ async def send_load(run: Run, urls: Sequence[str], receiver_port: int, options: 
                     sent.status = response.status
             except aiohttp.ClientError:
                 return
-            sent.acked_at = time.perf_counter()
+            sent.acked_at = time.monotonic()
             sent.busy = BUSY_TEXT in text
 
-        started = time.perf_counter()
+        started = time.monotonic()
         index = 0
         while index < total:
-            due = min(total, int((time.perf_counter() - started) * options.rate) + 1)
+            due = min(total, int((time.monotonic() - started) * options.rate) + 1)
             while index < due:
                 caller = member_id(rng.randrange(options.members))
                 body = slash_body(command_text(rng, options.members), caller,
                                   f"{respond}/{index}")
-                run.requests.append(Sent(sent_at=time.perf_counter()))
+                run.requests.append(Sent(sent_at=time.monotonic()))
                 task = asyncio.create_task(one(index, urls[index % len(urls)], body))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
                 index += 1
             await asyncio.sleep(0.002)
-        ended = time.perf_counter()
+        ended = time.monotonic()
         if pending:
             await asyncio.wait(pending, timeout=30)
     return started, ended
@@ -342,8 +398,8 @@ async def send_load(run: Run, urls: Sequence[str], receiver_port: int, options: 
 
 async def wait_for_answers(run: Run, deadline_s: float) -> None:
     """Until every admitted command has an answer, or `deadline_s` passes."""
-    give_up = time.perf_counter() + deadline_s
-    while time.perf_counter() < give_up:
+    give_up = time.monotonic() + deadline_s
+    while time.monotonic() < give_up:
         if all(s.busy or s.answered_at is not None for s in run.requests if s.acked_at):
             return
         await asyncio.sleep(0.05)
@@ -369,13 +425,16 @@ async def measure(options: Options) -> tuple[Run, dict[str, float]]:
                 await servers.start()
                 urls = servers.urls
                 sampler = asyncio.create_task(servers.sample_memory())
+            cpu_before = servers.cpu_seconds() if servers is not None else 0.0
             started, ended = await send_load(run, urls, receiver.port, options)
+            cpu_during = servers.cpu_seconds() - cpu_before if servers is not None else 0.0
             after_load = ANSWER_BOUND_S * 3 if options.deadline is None \
                 else options.deadline + ANSWER_BOUND_S
             await wait_for_answers(run, after_load)
             extra: dict[str, float] = {"started": started, "ended": ended,
                                        "last_answer": receiver.last_answer_at}
             if servers is not None:
+                extra["cpu_share"] = cpu_during / (ended - started) / len(servers.processes)
                 extra["peak_rss_mb"] = servers.peak_rss_mb()
                 half = started + (ended - started) / 2
                 during = [mb for at, mb in servers.rss_samples if half <= at <= ended]
@@ -386,6 +445,8 @@ async def measure(options: Options) -> tuple[Run, dict[str, float]]:
                 sampler.cancel()
             if servers is not None:
                 servers.stop()
+                if options.logs is not None:
+                    servers.keep_logs(options.logs)
             await receiver.stop()
     return run, extra
 
@@ -438,6 +499,9 @@ def figures(run: Run, extra: dict[str, float], options: Options) -> list[Figure]
         ]
     shown.append(figure("load: last answer after the load stopped", last_after, "s",
                         ANSWER_BOUND_S))
+    if "cpu_share" in extra:
+        shown.append(figure("load: server CPU during the load (share of one core each)",
+                            extra["cpu_share"], "", None))
     if "peak_rss_mb" in extra:
         shown.append(figure("load: server peak RSS", extra["peak_rss_mb"], "MB",
                             RSS_TARGET_MB * options.replicas))
@@ -483,6 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--targets", default="",
                         help="comma-separated /slack/events URLs of servers started elsewhere")
     parser.add_argument("--receiver-port", type=int, default=0)
+    parser.add_argument("--logs", type=Path, help="copy the servers' logs to this folder")
     parser.add_argument("--database-url",
                         help="an already seeded database for the servers (default: a new "
                         "SQLite file seeded here)")
@@ -490,6 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides = {key: value for key, value in {
         "members": args.members, "rate": args.rate, "seconds": args.seconds,
         "cap": args.cap, "deadline": args.deadline, "database_url": args.database_url,
+        "logs": args.logs,
     }.items() if value is not None}
     targets = tuple(url.strip() for url in args.targets.split(",") if url.strip())
     options = _options(args.quick, replicas=args.replicas, targets=targets,
