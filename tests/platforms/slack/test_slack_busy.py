@@ -165,3 +165,27 @@ def test_only_slash_commands_are_refused_at_the_front_door() -> None:
     assert is_slash_command(command)
     assert not is_slash_command(click)
     assert not is_slash_command(event)
+
+
+async def test_in_http_mode_a_refused_command_never_reaches_bolt(
+    start_slack: StartSlack, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slack = await start_slack(cap=1)
+    admission = slack.platform.listeners.dispatcher.admission
+    held = admission.admit()
+    assert held is not None
+    dispatched: list[object] = []
+    real_dispatch = slack.platform.app.async_dispatch
+
+    async def recording_dispatch(request: Any) -> Any:
+        dispatched.append(request)
+        return await real_dispatch(request)
+
+    monkeypatch.setattr(slack.platform.app, "async_dispatch", recording_dispatch)
+    status, ack = await send(slack, "leaderboard", "refused")
+    assert status == 200 and json.loads(ack)["text"] == BUSY_TEXT
+    assert dispatched == []
+    held.release()
+    status, ack = await send(slack, "help", "admitted")
+    assert status == 200 and ack == ""
+    assert len(dispatched) == 1
