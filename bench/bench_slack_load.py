@@ -489,7 +489,8 @@ def figures(run: Run, extra: dict[str, float], options: Options) -> list[Figure]
                note=f"{len(busy) / max(1, len(sent)):.0%} of commands sent"),
         figure("load: too-long answers (cut at the deadline)", len(too_long), "", None),
         figure("load: commands with no answer of any kind", len(unanswered), "", 0,
-               note="every command gets its answer, a busy ack or a too-long answer"),
+               note="every command gets its answer, a busy ack or a too-long answer; "
+               f"posts to unknown response URLs {run.unknown_answers}"),
     ]
     if answer_s:
         shown += [
