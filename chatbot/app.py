@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from chatbot.admission import Admission
 from chatbot.clock import Clock, SystemClock
 from chatbot.followfriday.service import FollowFridayService
 from chatbot.influence.engine import InfluenceEngine
@@ -91,7 +92,8 @@ async def build_app(
             refresher=refresher,
             engine=engine,
             followfriday=followfriday,
-            dispatcher=Dispatcher(services),
+            dispatcher=Dispatcher(services, admission=Admission(
+                settings.klout_max_commands_in_flight, settings.klout_answer_deadline_seconds)),
         )
     finally:
         await mastodon_http.aclose()

@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatbot.admission import DEFAULT_DEADLINE_SECONDS, DEFAULT_MAX_IN_FLIGHT
+
 _PLAIN_WORDS = {
     "greater_than_equal": "must be at least {ge}",
     "greater_than": "must be more than {gt}",
@@ -91,6 +93,9 @@ class Settings(BaseSettings):
     klout_http_timeout_seconds: float = Field(default=10.0, gt=0)
     klout_max_response_bytes: int = Field(default=5_000_000, gt=1024)
     klout_export_dir: Path = Path("exports")
+    klout_max_commands_in_flight: int = Field(default=DEFAULT_MAX_IN_FLIGHT, ge=1, le=10_000)
+    klout_answer_deadline_seconds: float = Field(default=DEFAULT_DEADLINE_SECONDS, gt=0,
+                                                 le=600)
 
     @field_validator("klout_export_dir")
     @classmethod

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from chatbot.admission import Admission
 from chatbot.influence.networks.base import NetworkError
 from commands import (
     config,
@@ -59,8 +60,11 @@ async def _no_name(user_id: str) -> str | None:
 class Dispatcher:
     """Runs a command for a caller; never raises for anything a user can type."""
 
-    def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None):
+    def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None,
+                 *, admission: Admission | None = None):
         self.services = services
+        self.admission = admission or Admission()
+        """Shared by every platform adapter: the process's one cap on commands in flight."""
         self.commands = commands if commands is not None else all_commands()
         self._by_name = {spec.name: spec for spec in self.commands}
         # What was last written for each team and member, so a command writes

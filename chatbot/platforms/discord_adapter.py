@@ -30,6 +30,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import INTERNAL_API_VERSION, Route
 
+from chatbot.admission import busy_reply
 from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.discord_commands import (
     OptionError,
@@ -57,8 +58,6 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_SECONDS = 2.0
 """Discord drops an interaction not answered within 3 s; past this we acknowledge."""
-FOLLOW_UP_WINDOW_SECONDS = 14 * 60
-"""Interaction tokens last 15 minutes; a follow-up after that cannot be delivered."""
 USE_IN_A_SERVER = ("Kloutbot scores members of a server, so /klout works in a server's "
                    "channels, not in direct messages.")
 INVITE_SCOPES = ("bot", "applications.commands")
@@ -192,9 +191,14 @@ class InteractionResponder:
         except OptionError as exc:
             await self._send(interaction, error(str(exc)))
             return
-        work = self._dispatcher.run(caller, spec, arguments.values,
-                                    self.name_lookup(arguments.names))
-        await self._answer(interaction, work, slow=spec.slow, private=spec.private)
+        slot = self._dispatcher.admission.admit()
+        if slot is None:
+            await self._send_busy(interaction)
+            return
+        with slot:
+            work = slot.reply(self._dispatcher.run(caller, spec, arguments.values,
+                                                   self.name_lookup(arguments.names)))
+            await self._answer(interaction, work, slow=spec.slow, private=spec.private)
 
     async def run_button(self, interaction: discord.Interaction, command: str) -> None:
         """A click runs the command as the clicker: a public answer (a leaderboard page)
@@ -203,8 +207,18 @@ class InteractionResponder:
         if caller is None:
             await self._send(interaction, error(USE_IN_A_SERVER))
             return
-        task = asyncio.ensure_future(self._dispatcher.run_text(
-            caller, command, resolve_mention, self.name_lookup({})))
+        slot = self._dispatcher.admission.admit()
+        if slot is None:
+            await self._send_busy(interaction)
+            return
+        with slot:
+            await self._answer_click(interaction, command, slot.reply(
+                self._dispatcher.run_text(caller, command, resolve_mention,
+                                          self.name_lookup({}))))
+
+    async def _answer_click(self, interaction: discord.Interaction, command: str,
+                            work: Coroutine[Any, Any, Reply]) -> None:
+        task = asyncio.ensure_future(work)
         try:
             done, _ = await asyncio.wait({task}, timeout=self._defer_after)
             if done:
@@ -240,13 +254,20 @@ class InteractionResponder:
 
     @staticmethod
     async def _finish(task: asyncio.Future[Reply]) -> Reply:
+        """The work is the admission slot's: it ends by the answer deadline, which the
+        settings keep inside the 15 minutes an interaction token lasts."""
         try:
-            return await asyncio.wait_for(task, FOLLOW_UP_WINDOW_SECONDS)
-        except TimeoutError:
-            return error("That took too long and was stopped. Please try again later.")
+            return await task
         except Exception:
             log.exception("a /klout command failed on Discord")
             return error("Something went wrong on my side and it was logged.")
+
+    @staticmethod
+    async def _send_busy(interaction: discord.Interaction) -> None:
+        try:
+            await InteractionResponder._send(interaction, busy_reply())
+        except discord.HTTPException:
+            log.exception("could not say busy on Discord")
 
     @staticmethod
     async def _send(interaction: discord.Interaction, reply: Reply) -> None:
