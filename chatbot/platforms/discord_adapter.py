@@ -9,6 +9,10 @@ command tree and button handler, syncing commands) is in `setup_hook`, which
 discord.py runs once at login. `on_ready` fires again after every fresh
 IDENTIFY (a refused resume), so it only records readiness; `on_ready_once`
 is guarded to run a single time.
+
+The client is always auto-sharded: DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS pick the
+shards this process runs (see discord_shards), and without them discord.py asks Discord
+for the recommended count and runs every shard here.
 """
 
 from __future__ import annotations
@@ -46,6 +50,12 @@ from chatbot.platforms.discord_render import (
     nonce_for,
     render,
     with_marker,
+)
+from chatbot.platforms.discord_shards import (
+    ShardPlan,
+    ShardSettingError,
+    format_shard_ids,
+    shard_plan,
 )
 from chatbot.settings import Settings
 from commands.context import Caller, NameLookup
@@ -284,7 +294,7 @@ class KloutTree(app_commands.CommandTree[discord.Client]):
             log.exception("could not report an app command error")
 
 
-class KloutClient(discord.Client):
+class KloutClient(discord.AutoShardedClient):
     def __init__(self, platform: DiscordPlatform, *, identify_delay: float,
                  **options: Any) -> None:
         intents = discord.Intents.none()
@@ -310,8 +320,9 @@ class KloutClient(discord.Client):
         await self.platform.ready()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """A fresh IDENTIFY after a refused resume waits (Discord rate-limits identifies);
-        the wait is injected so tests need not sleep."""
+        """Every IDENTIFY but the process's first waits (Discord rate-limits identifies:
+        one per 5 s, for a fresh session after a refused resume and for each further
+        shard alike); the wait is injected so tests need not sleep."""
         if not initial:
             await asyncio.sleep(self._identify_delay)
 
@@ -363,6 +374,26 @@ class DiscordPlatform:
             raise RuntimeError("the Discord platform is not started")
         return self._client
 
+    @property
+    def connected(self) -> bool:
+        """Every shard this process runs has its gateway connection open and is ready."""
+        client = self._client
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        shards = client.shards
+        expected = client.shard_ids or range(client.shard_count or 0)
+        return bool(shards) and all(
+            shard in shards and not shards[shard].is_closed() for shard in expected)
+
+    def shard_plan(self) -> ShardPlan | None:
+        """The configured shards, or None for Discord's recommendation; raises
+        DiscordStartError when the settings cannot work."""
+        try:
+            return shard_plan(self.settings.discord_shard_count,
+                              self.settings.discord_shard_ids)
+        except ShardSettingError as exc:
+            raise DiscordStartError(str(exc)) from None
+
     async def ready(self) -> None:
         """Called on every READY; `on_ready_once` only the first time."""
         self.ready_count += 1
@@ -379,14 +410,22 @@ class DiscordPlatform:
         if self.settings.discord_token is None:
             raise DiscordStartError("DISCORD_TOKEN is not set")
         token = self.settings.discord_token.get_secret_value()
+        plan = self.shard_plan()
         self._endpoints.apply()
         options: dict[str, Any] = {"guild_ready_timeout": self._guild_ready_timeout}
         if self.settings.discord_application_id:
             options["application_id"] = int(self.settings.discord_application_id)
+        ready_timeout = self._ready_timeout
+        if plan is not None:
+            options.update(shard_count=plan.count, shard_ids=list(plan.ids))
+            # READY comes once every shard has identified, each after the identify wait.
+            ready_timeout += self._identify_delay * (len(plan.ids) - 1)
+            log.info("Discord: running shards %s of %d", format_shard_ids(plan.ids),
+                     plan.count)
         self._client = KloutClient(self, identify_delay=self._identify_delay, **options)
         self._task = asyncio.create_task(self._client.start(token), name="discord-gateway")
         waiter = asyncio.create_task(self._first_ready.wait())
-        done, _ = await asyncio.wait({self._task, waiter}, timeout=self._ready_timeout,
+        done, _ = await asyncio.wait({self._task, waiter}, timeout=ready_timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
         if waiter in done:
             self._task.add_done_callback(_log_gateway_end)
