@@ -19,6 +19,7 @@ from chatbot.influence.engine import InfluenceEngine
 from chatbot.influence.networks import build_clients, build_mastodon_http
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.refresh import Refresher
+from chatbot.ops.metrics import Metrics
 from chatbot.platforms.base import ChatPlatform
 from chatbot.settings import Settings
 from chatbot.storage import Storage, open_storage
@@ -52,6 +53,7 @@ class App:
     engine: InfluenceEngine
     followfriday: FollowFridayService
     dispatcher: Dispatcher
+    metrics: Metrics
     platforms: dict[str, ChatPlatform] = field(default_factory=dict)
 
 
@@ -72,9 +74,11 @@ async def build_app(
         headers={"User-Agent": "Kloutbot/0.1 (self-hosted team influence bot)"},
     )
     mastodon_http = build_mastodon_http(settings)
+    metrics = Metrics()
     try:
         clients = build_clients(settings, client, clock=clock, sleep=sleep,
-                                mastodon_http=mastodon_http)
+                                mastodon_http=mastodon_http,
+                                on_rate_limit_wait=metrics.rate_limit_waited)
         refresher = Refresher(storage, clients, clock,
                               window_days=settings.klout_score_window_days)
         engine = InfluenceEngine(clients, refresher, network_availability(settings),
@@ -91,7 +95,8 @@ async def build_app(
             refresher=refresher,
             engine=engine,
             followfriday=followfriday,
-            dispatcher=Dispatcher(services),
+            dispatcher=Dispatcher(services, observe=metrics.command_answered),
+            metrics=metrics,
         )
     finally:
         await mastodon_http.aclose()

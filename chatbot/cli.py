@@ -229,7 +229,8 @@ def _invite_url(settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = load_settings(args.env_file if Path(args.env_file).exists() else None)
-    configure_logging(verbose=args.verbose, secrets=secret_values(settings))
+    configure_logging(verbose=args.verbose, secrets=secret_values(settings),
+                      json_lines=settings.log_format == "json")
     try:
         if args.command == "run":
             return asyncio.run(_run(settings))

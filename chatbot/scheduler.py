@@ -14,15 +14,46 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from chatbot.app import App
 from chatbot.followfriday.service import Delivery
+from chatbot.ops.metrics import Metrics
+from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.storage.models import Team
+from commands.reply import Reply
 
 log = logging.getLogger(__name__)
 
 REFRESH_TICK_MINUTES = 15
 
 
+class CountedDelivery:
+    """A Delivery that counts each weekly post's outcome for /metrics: posted, failed,
+    unconfirmed (it may have gone out), found (an earlier unconfirmed post was there)."""
+
+    def __init__(self, delivery: Delivery, metrics: Metrics) -> None:
+        self._delivery = delivery
+        self._metrics = metrics
+
+    async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
+        try:
+            await self._delivery.post(team, reply, marker)
+        except DeliveryUnconfirmed:
+            self._metrics.weekly_post("unconfirmed")
+            raise
+        except DeliveryError:
+            self._metrics.weekly_post("failed")
+            raise
+        self._metrics.weekly_post("posted")
+
+    async def find(self, team: Team, marker: PostMarker) -> bool:
+        found = await self._delivery.find(team, marker)
+        if found:
+            self._metrics.weekly_post("found")
+        return found
+
+
 def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
     interval = app.settings.klout_refresh_interval_minutes
     scheduler = AsyncIOScheduler(timezone="UTC")
+    delivery = CountedDelivery(delivery, app.metrics)
 
     async def refresh() -> None:
         try:
@@ -30,6 +61,7 @@ def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
         except Exception:
             log.exception("scheduled refresh failed")
             return
+        app.metrics.refreshed(report)
         log.info("refreshed %d members (%d scored; failures: %s)", report.members,
                  report.scored, report.failed or "none")
 
