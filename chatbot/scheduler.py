@@ -6,7 +6,9 @@ event, which fires again on reconnects and would double every job).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -50,7 +52,27 @@ class CountedDelivery:
         return found
 
 
-def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
+def _tracked(job: Callable[[], Awaitable[None]],
+             in_flight: set[asyncio.Task[None]] | None) -> Callable[[], Awaitable[None]]:
+    """The job, registering its task in `in_flight` while it runs, so a stopping
+    process can wait for it or abandon it."""
+    if in_flight is None:
+        return job
+
+    async def run() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            in_flight.add(task)
+        try:
+            await job()
+        finally:
+            in_flight.discard(task)
+
+    return run
+
+
+def build_scheduler(app: App, delivery: Delivery, *,
+                    in_flight: set[asyncio.Task[None]] | None = None) -> AsyncIOScheduler:
     interval = app.settings.klout_refresh_interval_minutes
     scheduler = AsyncIOScheduler(timezone="UTC")
     delivery = CountedDelivery(delivery, app.metrics)
@@ -76,10 +98,11 @@ def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
     # self-hosted bots' calls to the same public APIs; coalescing turns a backlog
     # of missed runs into one.
     tick = min(interval, REFRESH_TICK_MINUTES)
-    scheduler.add_job(refresh, IntervalTrigger(minutes=tick, jitter=min(120, tick * 6)),
-                      id="refresh", coalesce=True, max_instances=1, misfire_grace_time=None,
-                      next_run_time=app.clock.now() + timedelta(minutes=1))
-    scheduler.add_job(followfriday, IntervalTrigger(minutes=1), id="followfriday",
+    scheduler.add_job(_tracked(refresh, in_flight),
+                      IntervalTrigger(minutes=tick, jitter=min(120, tick * 6)), id="refresh",
                       coalesce=True, max_instances=1, misfire_grace_time=None,
+                      next_run_time=app.clock.now() + timedelta(minutes=1))
+    scheduler.add_job(_tracked(followfriday, in_flight), IntervalTrigger(minutes=1),
+                      id="followfriday", coalesce=True, max_instances=1, misfire_grace_time=None,
                       next_run_time=app.clock.now() + timedelta(seconds=5))
     return scheduler

@@ -1,0 +1,115 @@
+"""`kloutbot run` as a service: serve until SIGTERM, then drain and stop in bounded time.
+
+Draining, in order: /readyz turns 503 (a load balancer stops sending), the scheduler
+starts nothing new, the platforms stop accepting and finish the answers they hold,
+scheduled work in flight gets what time is left and is then abandoned (a refresh
+resumes on the next run: members are written one by one), and the ops server stops.
+All of it within `drain_seconds`, so an orchestrator's 10 s grace is never reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Callable, Mapping
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from chatbot.ops.health import Health, OpsServer
+from chatbot.platforms.base import ChatPlatform
+
+log = logging.getLogger(__name__)
+
+DRAIN_SECONDS = 8.0
+"""Under the 10 s most orchestrators (Kubernetes, systemd, Docker) wait after SIGTERM."""
+CANCEL_SECONDS = 0.5
+"""After abandoning work, how long its clean-up (a rollback) may take."""
+
+
+def on_stop_signals(stop: asyncio.Event) -> Callable[[], None]:
+    """SIGTERM and SIGINT set `stop`; returns the undo."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for each in signals:
+        loop.add_signal_handler(each, stop.set)
+
+    def remove() -> None:
+        for each in signals:
+            loop.remove_signal_handler(each)
+
+    return remove
+
+
+class Service:
+    """The running bot's lifetime around its platforms, scheduler and ops server."""
+
+    def __init__(
+        self,
+        platforms: Mapping[str, ChatPlatform],
+        scheduler: AsyncIOScheduler,
+        in_flight: set[asyncio.Task[None]],
+        health: Health,
+        *,
+        ops_server: OpsServer | None = None,
+        drain_seconds: float = DRAIN_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._platforms = platforms
+        self._scheduler = scheduler
+        self._in_flight = in_flight
+        self._health = health
+        self._ops_server = ops_server
+        self._drain_seconds = drain_seconds
+        self._monotonic = monotonic
+
+    async def start_background(self) -> None:
+        """The ops server and the scheduler; the platforms are started by the caller,
+        which reports their configuration errors."""
+        if self._ops_server is not None:
+            await self._ops_server.start()
+        self._scheduler.start()
+
+    async def serve_until(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        log.info("stopping: draining for at most %.0f s", self._drain_seconds)
+        await self.drain()
+
+    async def drain(self) -> None:
+        deadline = self._monotonic() + self._drain_seconds
+
+        def left() -> float:
+            return max(0.0, deadline - self._monotonic())
+
+        self._health.draining = True
+        if self._scheduler.running:
+            self._scheduler.pause()
+        await self._stop_platforms(left())
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=left())
+        abandoned = [task for task in self._in_flight if not task.done()]
+        for task in abandoned:
+            task.cancel()
+        if abandoned:
+            log.warning("stopping: abandoned %d scheduled job(s) in flight", len(abandoned))
+            await asyncio.wait(abandoned, timeout=CANCEL_SECONDS)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._ops_server is not None:
+            await self._ops_server.stop()
+
+    async def _stop_platforms(self, within: float) -> None:
+        stopping = {asyncio.ensure_future(platform.stop()): name
+                    for name, platform in self._platforms.items()}
+        if not stopping:
+            return
+        done, pending = await asyncio.wait(stopping, timeout=within)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("stopping %s failed: %s", stopping[task], task.exception())
+        for task in pending:
+            log.warning("stopping: %s did not stop in time", stopping[task])
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=CANCEL_SECONDS)

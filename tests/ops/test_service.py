@@ -1,0 +1,126 @@
+"""Draining on SIGTERM: readiness goes first, nothing new starts, platforms stop, work in
+flight finishes if it can and is abandoned if it can't, all within the bound."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_STOPPED
+
+from chatbot.ops.health import Health
+from chatbot.ops.service import Service, on_stop_signals
+
+
+async def _ok() -> None:
+    return None
+
+
+@dataclass
+class Platform:
+    """A platform that records what readiness said while it was being stopped."""
+
+    health: Health
+    hang: bool = False
+    readiness_at_stop: list[str | None] = field(default_factory=list)
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    connected: bool = True
+
+    async def stop(self) -> None:
+        self.readiness_at_stop.append(await self.health.not_ready())
+        if self.hang:
+            await asyncio.Event().wait()
+        self.connected = False
+        self.stopped.set()
+
+
+def service(health: Health, platforms: dict[str, Platform], in_flight: set[asyncio.Task[None]],
+            scheduler: AsyncIOScheduler, drain_seconds: float = 5.0) -> Service:
+    return Service(platforms, scheduler, in_flight, health,  # type: ignore[arg-type]
+                   drain_seconds=drain_seconds)
+
+
+async def test_a_stop_signal_drains_in_order_and_lets_work_in_flight_finish() -> None:
+    health = Health(_ok)
+    platform = Platform(health)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    in_flight: set[asyncio.Task[None]] = set()
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def refresh() -> None:
+        await release.wait()
+        finished.append("refresh")
+
+    job = asyncio.ensure_future(refresh())
+    in_flight.add(job)
+    job.add_done_callback(in_flight.discard)
+    runner = service(health, {"discord": platform}, in_flight, scheduler)
+    await runner.start_background()
+    stop = asyncio.Event()
+    serving = asyncio.ensure_future(runner.serve_until(stop))
+
+    stop.set()
+    await asyncio.wait_for(platform.stopped.wait(), 5)
+    assert platform.readiness_at_stop == ["shutting down"]
+    assert not serving.done()  # still waiting for the refresh
+    assert scheduler.state == STATE_PAUSED
+    release.set()
+    await asyncio.wait_for(serving, 5)
+    assert finished == ["refresh"]
+    assert scheduler.state == STATE_STOPPED
+
+
+async def test_work_that_would_not_finish_is_abandoned_within_the_bound() -> None:
+    health = Health(_ok)
+    stuck_platform = Platform(health, hang=True)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    in_flight: set[asyncio.Task[None]] = set()
+    job = asyncio.ensure_future(asyncio.Event().wait())
+    in_flight.add(job)  # type: ignore[arg-type]
+    runner = service(health, {"slack": stuck_platform}, in_flight, scheduler,
+                     drain_seconds=0.2)
+    scheduler.start()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(runner.drain(), 3)
+    assert loop.time() - started < 2
+    assert job.cancelled()
+    assert scheduler.state == STATE_STOPPED
+
+
+async def test_the_scheduler_starts_nothing_new_once_draining() -> None:
+    health = Health(_ok)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    ran: list[int] = []
+
+    async def job() -> None:
+        ran.append(1)
+
+    scheduler.add_job(job, "interval", minutes=1, id="refresh")
+    runner = service(health, {}, set(), scheduler)
+    await runner.start_background()
+    paused: list[bool] = []
+    original = scheduler.pause
+
+    def pause() -> None:
+        original()
+        paused.append(True)
+
+    scheduler.pause = pause  # type: ignore[method-assign]
+    await runner.drain()
+    assert paused == [True] and ran == []
+
+
+async def test_sigterm_sets_the_stop_event() -> None:
+    stop = asyncio.Event()
+    remove = on_stop_signals(stop)
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(stop.wait(), 5)
+    finally:
+        remove()
+    assert stop.is_set()
