@@ -7,6 +7,7 @@ event, which fires again on reconnects and would double every job).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -59,6 +60,7 @@ def _tracked(job: Callable[[], Awaitable[None]],
     if in_flight is None:
         return job
 
+    @functools.wraps(job)
     async def run() -> None:
         task = asyncio.current_task()
         if task is not None:

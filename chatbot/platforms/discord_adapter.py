@@ -80,6 +80,9 @@ INVITE_PERMISSIONS = discord.Permissions(
 see whether the week's post went out): slash-command answers travel on the interaction's
 own webhook and need no channel permission at all."""
 HISTORY_LIMIT = 500
+DRAIN_ANSWERS_SECONDS = 5.0
+"""On stop, how long answers in flight may take before the connection closes under them."""
+STOPPING = "Kloutbot is restarting; please try again in a moment."
 
 _USER_MENTION = re.compile(r"^<@!?(\d{15,22})>$")
 
@@ -157,6 +160,24 @@ class InteractionResponder:
         self._client = client
         self._dispatcher = dispatcher
         self._defer_after = defer_after
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self.accepting = True
+
+    def _accept(self) -> bool:
+        """Whether to take this interaction; while stopping, no. Tracks the ones taken."""
+        if not self.accepting:
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return True
+
+    async def drain(self, within: float) -> None:
+        """Take nothing new; give the answers in flight up to `within` seconds."""
+        self.accepting = False
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=within)
 
     def caller(self, interaction: discord.Interaction) -> Caller | None:
         if interaction.guild_id is None:
@@ -193,6 +214,9 @@ class InteractionResponder:
 
     async def run_command(self, interaction: discord.Interaction, spec: CommandSpec,
                           values: Mapping[str, Any]) -> None:
+        if not self._accept():
+            await self._send(interaction, error(STOPPING))
+            return
         caller = self.caller(interaction)
         if caller is None:
             await self._send(interaction, error(USE_IN_A_SERVER))
@@ -209,6 +233,9 @@ class InteractionResponder:
     async def run_button(self, interaction: discord.Interaction, command: str) -> None:
         """A click runs the command as the clicker: a public answer (a leaderboard page)
         replaces the message, anything private comes back ephemerally."""
+        if not self._accept():
+            await self._send(interaction, error(STOPPING))
+            return
         caller = self.caller(interaction)
         if caller is None:
             await self._send(interaction, error(USE_IN_A_SERVER))
@@ -351,8 +378,10 @@ class DiscordPlatform:
         identify_delay: float = 5.0,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
+        drain_answers: float = DRAIN_ANSWERS_SECONDS,
     ) -> None:
         self.settings = settings
+        self._drain_answers = drain_answers
         self.dispatcher = dispatcher
         self.defer_after = defer_after
         data_dir = Path(settings.database_path).expanduser().resolve().parent
@@ -438,7 +467,9 @@ class DiscordPlatform:
         raise DiscordStartError(f"Discord did not start: {reason}")
 
     async def stop(self) -> None:
+        """Stop taking commands, let answers in flight finish (bounded), then disconnect."""
         if self._client is not None:
+            await self._client.responder.drain(self._drain_answers)
             await self._client.close()
         if self._task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):
