@@ -123,18 +123,23 @@ async def _run(settings: Settings) -> int:
         stop = asyncio.Event()
         remove_signals = on_stop_signals(stop)
         try:
-            await service.start_background()
+            try:
+                await service.start_background()
+            except OSError as exc:
+                print(f"kloutbot run: cannot listen on PORT={settings.port} for health and "
+                      f"metrics: {exc.strerror or exc}", file=sys.stderr)
+                return 2
             for platform in app.platforms.values():
                 try:
                     await platform.start()
                 except RuntimeError as exc:  # configuration problems say what to fix
                     print(f"kloutbot run: {platform.name}: {exc}", file=sys.stderr)
-                    await service.drain()
                     return 2
             log.info("running: %s", ", ".join(app.platforms))
             await service.serve_until(stop)
         finally:
             remove_signals()
+            await service.drain()
     return 0
 
 

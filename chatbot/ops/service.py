@@ -63,6 +63,7 @@ class Service:
         self._ops_server = ops_server
         self._drain_seconds = drain_seconds
         self._monotonic = monotonic
+        self._drained = False
 
     async def start_background(self) -> None:
         """The ops server and the scheduler; the platforms are started by the caller,
@@ -73,10 +74,14 @@ class Service:
 
     async def serve_until(self, stop: asyncio.Event) -> None:
         await stop.wait()
-        log.info("stopping: draining for at most %.0f s", self._drain_seconds)
         await self.drain()
 
     async def drain(self) -> None:
+        """Once; later calls return at once (the runner drains on every way out)."""
+        if self._drained:
+            return
+        self._drained = True
+        log.info("stopping: draining for at most %.0f s", self._drain_seconds)
         deadline = self._monotonic() + self._drain_seconds
 
         def left() -> float:

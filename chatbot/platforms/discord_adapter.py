@@ -82,6 +82,8 @@ own webhook and need no channel permission at all."""
 HISTORY_LIMIT = 500
 DRAIN_ANSWERS_SECONDS = 5.0
 """On stop, how long answers in flight may take before the connection closes under them."""
+CLOSE_SECONDS = 2.0
+"""How long the gateway task may take to end after the client is closed."""
 STOPPING = "Kloutbot is restarting; please try again in a moment."
 
 _USER_MENTION = re.compile(r"^<@!?(\d{15,22})>$")
@@ -472,8 +474,9 @@ class DiscordPlatform:
             await self._client.responder.drain(self._drain_answers)
             await self._client.close()
         if self._task is not None:
+            # A client closed while its shards still launch may not notice; stop it.
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self._task
+                await asyncio.wait_for(self._task, CLOSE_SECONDS)
         self._endpoints.restore()
 
     def _guild(self, team_id: str) -> int:

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -118,3 +119,31 @@ async def test_run_serves_health_and_metrics_and_drains_on_sigterm(
     assert any(entry["message"].startswith("stopping: draining") for entry in bot.lines)
     assert all(set(entry) >= {"time", "level", "logger", "message"} for entry in bot.lines)
     assert BOT_TOKEN not in "".join(bot.raw)
+
+
+async def test_a_port_already_taken_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    """Discord alone: health and metrics need PORT, and it fails before connecting."""
+    taken = socket.socket()
+    taken.bind(("0.0.0.0", 0))
+    taken.listen()
+    try:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(REPO_ROOT),
+            "DISCORD_TOKEN": "MTAzMDExODcyNzQxODY0NjYyOQ.GxYzAb.not-a-real-token",
+            "DISCORD_API_URL": "http://127.0.0.1:9/api",
+            "PORT": str(taken.getsockname()[1]),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'klout.db'}",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "chatbot", "--env-file", str(tmp_path / "none.env"), "run",
+            cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        taken.close()
+    assert process.returncode == 2
+    message = err.decode().strip()
+    assert message.startswith(f"kloutbot run: cannot listen on PORT={env['PORT']}")
+    assert "\n" not in message

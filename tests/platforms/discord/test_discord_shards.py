@@ -4,6 +4,7 @@ only their guilds; settings that can't work fail at start with one line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -108,12 +109,14 @@ async def test_shard_settings_that_cannot_work_stop_the_start_with_one_line(
 ) -> None:
     platform = DiscordPlatform(sharded(discord_settings, discord_shard_count=count,
                                        discord_shard_ids=ids), dispatcher)
-    with pytest.raises(DiscordStartError) as raised:
-        await platform.start()
+    try:
+        with pytest.raises(DiscordStartError) as raised:
+            await asyncio.wait_for(platform.start(), 5)
+    finally:
+        await platform.stop()
     assert says in str(raised.value)
     assert "\n" not in str(raised.value)
     assert fake_discord.calls == [] and fake_discord.sessions == []
-    await platform.stop()
 
 
 @pytest.mark.parametrize(("text", "ids"), [
