@@ -131,7 +131,8 @@ async def _run(settings: Settings) -> int:
                 return 2
             for platform in app.platforms.values():
                 try:
-                    await platform.start()
+                    if not await service.start_platform(platform, stop):
+                        return 0  # SIGTERM while connecting
                 except RuntimeError as exc:  # configuration problems say what to fix
                     print(f"kloutbot run: {platform.name}: {exc}", file=sys.stderr)
                     return 2

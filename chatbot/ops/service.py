@@ -10,6 +10,7 @@ All of it within `drain_seconds`, so an orchestrator's 10 s grace is never reach
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -71,6 +72,22 @@ class Service:
         if self._ops_server is not None:
             await self._ops_server.start()
         self._scheduler.start()
+
+    async def start_platform(self, platform: ChatPlatform, stop: asyncio.Event) -> bool:
+        """Connects the platform, unless a stop signal comes first: then the start is
+        abandoned and False returned. A platform's own start error propagates."""
+        starting = asyncio.ensure_future(platform.start())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if starting.done():
+            starting.result()
+            return True
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await starting
+        log.info("stopping: %s was still starting", platform.name)
+        return False
 
     async def serve_until(self, stop: asyncio.Event) -> None:
         await stop.wait()

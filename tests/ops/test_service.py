@@ -8,6 +8,7 @@ import os
 import signal
 from dataclasses import dataclass, field
 
+import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_STOPPED
 
@@ -124,3 +125,52 @@ async def test_sigterm_sets_the_stop_event() -> None:
     finally:
         remove()
     assert stop.is_set()
+
+
+@dataclass
+class SlowToConnect:
+    name: str = "discord"
+    connected: bool = False
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    abandoned: bool = False
+
+    async def start(self) -> None:
+        self.started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.abandoned = True
+            raise
+
+
+async def test_a_stop_signal_while_a_platform_connects_abandons_the_start() -> None:
+    platform = SlowToConnect()
+    runner = service(Health(_ok), {}, set(), AsyncIOScheduler(timezone="UTC"))
+    stop = asyncio.Event()
+    starting = asyncio.ensure_future(runner.start_platform(platform, stop))  # type: ignore[arg-type]
+    await platform.started.wait()
+    stop.set()
+    assert await asyncio.wait_for(starting, 5) is False
+    assert platform.abandoned
+
+
+async def test_a_platform_that_connects_is_started_and_its_errors_propagate() -> None:
+    runner = service(Health(_ok), {}, set(), AsyncIOScheduler(timezone="UTC"))
+
+    @dataclass
+    class Refused:
+        name: str = "slack"
+
+        async def start(self) -> None:
+            raise RuntimeError("Slack rejected SLACK_BOT_TOKEN")
+
+    @dataclass
+    class Fine:
+        name: str = "slack"
+
+        async def start(self) -> None:
+            return None
+
+    assert await runner.start_platform(Fine(), asyncio.Event()) is True  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="rejected"):
+        await runner.start_platform(Refused(), asyncio.Event())  # type: ignore[arg-type]
