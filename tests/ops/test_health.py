@@ -18,7 +18,7 @@ from chatbot.platforms.slack_adapter import SlackPlatform
 from chatbot.storage import Storage, open_storage
 from commands.registry import Dispatcher
 from tests.platforms.slack.conftest import slack_settings
-from tests.platforms.slack.fake_slack_api import FakeSlack
+from tests.platforms.slack.fake_slack_api import APP_TOKEN, FakeSlack
 
 
 @dataclass
@@ -143,6 +143,24 @@ async def test_slack_http_mode_serves_them_on_its_own_port(
                 assert "kloutbot_command_seconds" in await response.text()
             async with session.post(f"{base}/slack/events", data=b"{}") as response:
                 assert response.status == 401  # the Slack route is still there, still guarded
+        await platform.stop()
+        assert not platform.connected
+    finally:
+        await platform.stop()
+        await fake.stop()
+
+
+async def test_slack_socket_mode_is_connected_while_its_websocket_is_open(
+    dispatcher: Dispatcher,
+) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    settings = slack_settings(fake.api_url, signing_secret=None, app_token=APP_TOKEN)
+    platform = SlackPlatform(settings, dispatcher)
+    try:
+        assert not platform.connected
+        await platform.start()
+        assert platform.connected
         await platform.stop()
         assert not platform.connected
     finally:
