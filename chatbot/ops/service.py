@@ -1,10 +1,11 @@
 """`kloutbot run` as a service: serve until SIGTERM, then drain and stop in bounded time.
 
-Draining, in order: /readyz turns 503 (a load balancer stops sending), the scheduler
-starts nothing new, the platforms stop accepting and finish the answers they hold,
-scheduled work in flight gets what time is left and is then abandoned (a refresh
-resumes on the next run: members are written one by one), and the ops server stops.
-All of it within `drain_seconds`, so an orchestrator's 10 s grace is never reached.
+Draining, in order: /readyz turns 503 (a load balancer stops sending) and the scheduler
+starts nothing new; scheduled work in flight gets what time the platforms don't need and
+is then abandoned (a weekly post still goes out through connected platforms; an
+abandoned refresh leaves its members due for the next run); then the platforms stop
+accepting and finish the answers they hold, and the ops server stops. All of it within
+`drain_seconds`, so with Python's own exit an orchestrator's 10 s grace is never reached.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from chatbot.platforms.base import ChatPlatform
 
 log = logging.getLogger(__name__)
 
-DRAIN_SECONDS = 8.0
-"""Under the 10 s most orchestrators (Kubernetes, systemd, Docker) wait after SIGTERM."""
+DRAIN_SECONDS = 7.0
+"""Under the 10 s most orchestrators (Kubernetes, systemd, Docker) wait after SIGTERM,
+leaving room for the interpreter's exit (about 2 s on a busy small machine)."""
+PLATFORM_SECONDS = 5.0
+"""Of the drain, what is kept for the platforms to finish their answers and disconnect."""
 CANCEL_SECONDS = 0.5
 """After abandoning work, how long its clean-up (a rollback) may take."""
 
@@ -55,6 +59,7 @@ class Service:
         *,
         ops_server: OpsServer | None = None,
         drain_seconds: float = DRAIN_SECONDS,
+        platform_seconds: float = PLATFORM_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._platforms = platforms
@@ -63,6 +68,7 @@ class Service:
         self._health = health
         self._ops_server = ops_server
         self._drain_seconds = drain_seconds
+        self._platform_seconds = platform_seconds
         self._monotonic = monotonic
         self._drained = False
 
@@ -107,9 +113,9 @@ class Service:
         self._health.draining = True
         if self._scheduler.running:
             self._scheduler.pause()
-        await self._stop_platforms(left())
         if self._in_flight:
-            await asyncio.wait(set(self._in_flight), timeout=left())
+            await asyncio.wait(set(self._in_flight),
+                               timeout=max(0.0, left() - self._platform_seconds))
         abandoned = [task for task in self._in_flight if not task.done()]
         for task in abandoned:
             task.cancel()
@@ -118,6 +124,7 @@ class Service:
             await asyncio.wait(abandoned, timeout=CANCEL_SECONDS)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        await self._stop_platforms(left())
         if self._ops_server is not None:
             await self._ops_server.stop()
 

@@ -80,9 +80,9 @@ INVITE_PERMISSIONS = discord.Permissions(
 see whether the week's post went out): slash-command answers travel on the interaction's
 own webhook and need no channel permission at all."""
 HISTORY_LIMIT = 500
-DRAIN_ANSWERS_SECONDS = 5.0
+DRAIN_ANSWERS_SECONDS = 3.0
 """On stop, how long answers in flight may take before the connection closes under them."""
-CLOSE_SECONDS = 2.0
+CLOSE_SECONDS = 1.5
 """How long the gateway task may take to end after the client is closed."""
 STOPPING = "Kloutbot is restarting; please try again in a moment."
 

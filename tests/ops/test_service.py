@@ -41,22 +41,25 @@ class Platform:
 def service(health: Health, platforms: dict[str, Platform], in_flight: set[asyncio.Task[None]],
             scheduler: AsyncIOScheduler, drain_seconds: float = 5.0) -> Service:
     return Service(platforms, scheduler, in_flight, health,  # type: ignore[arg-type]
-                   drain_seconds=drain_seconds)
+                   drain_seconds=drain_seconds, platform_seconds=drain_seconds / 2)
 
 
 async def test_a_stop_signal_drains_in_order_and_lets_work_in_flight_finish() -> None:
+    """A weekly post in flight still goes out through a connected platform; only then do
+    the platforms stop, with readiness already saying why."""
     health = Health(_ok)
     platform = Platform(health)
     scheduler = AsyncIOScheduler(timezone="UTC")
     in_flight: set[asyncio.Task[None]] = set()
     release = asyncio.Event()
-    finished: list[str] = []
+    seen_by_the_job: list[tuple[bool, int, str | None]] = []
 
-    async def refresh() -> None:
+    async def weekly_post() -> None:
         await release.wait()
-        finished.append("refresh")
+        seen_by_the_job.append((platform.connected, scheduler.state,
+                                await health.not_ready()))
 
-    job = asyncio.ensure_future(refresh())
+    job = asyncio.ensure_future(weekly_post())
     in_flight.add(job)
     job.add_done_callback(in_flight.discard)
     runner = service(health, {"discord": platform}, in_flight, scheduler)
@@ -64,14 +67,21 @@ async def test_a_stop_signal_drains_in_order_and_lets_work_in_flight_finish() ->
     stop = asyncio.Event()
     serving = asyncio.ensure_future(runner.serve_until(stop))
 
+    paused = asyncio.Event()
+    pause = scheduler.pause
+
+    def pause_and_tell() -> None:
+        pause()
+        paused.set()
+
+    scheduler.pause = pause_and_tell  # type: ignore[method-assign]
     stop.set()
-    await asyncio.wait_for(platform.stopped.wait(), 5)
-    assert platform.readiness_at_stop == ["shutting down"]
-    assert not serving.done()  # still waiting for the refresh
-    assert scheduler.state == STATE_PAUSED
+    await asyncio.wait_for(paused.wait(), 5)
     release.set()
     await asyncio.wait_for(serving, 5)
-    assert finished == ["refresh"]
+    assert seen_by_the_job == [(True, STATE_PAUSED, "shutting down")]
+    assert platform.readiness_at_stop == ["shutting down"]
+    assert not platform.connected
     assert scheduler.state == STATE_STOPPED
 
 
