@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
+    discord_shard_count: int | None = None
+    discord_shard_ids: str | None = None
+    """`0-3`, `4,5` or `0-1,4`: this process's shards out of DISCORD_SHARD_COUNT."""
+
+    # Operating
+    log_format: Literal["text", "json"] = "text"
 
     # Networks
     bluesky_appview_url: str = "https://public.api.bsky.app"

@@ -172,8 +172,11 @@ class SlackPlatform:
         web_client: AsyncWebClient | None = None,
         directory: SlackDirectory | None = None,
         host: str = "0.0.0.0",
+        http_routes: Callable[[web.Application], None] | None = None,
     ) -> None:
+        """`http_routes` adds routes to HTTP mode's server on PORT (health and metrics)."""
         self.settings = settings
+        self._http_routes = http_routes
         self.client = web_client or make_web_client(settings)
         self.installations: SlackInstallations | None = None
         workspaces = None
@@ -195,6 +198,16 @@ class SlackPlatform:
     @property
     def socket_mode(self) -> bool:
         return self.settings.slack_app_token is not None
+
+    @property
+    def connected(self) -> bool:
+        """HTTP mode: listening. Socket Mode: the websocket to Slack is open."""
+        if self.socket_mode:
+            client = self._socket.client if self._socket is not None else None
+            session = getattr(client, "current_session", None)
+            return client is not None and not client.closed and not client.stale and \
+                session is not None and not session.closed
+        return self._runner is not None
 
     @property
     def port(self) -> int | None:
@@ -240,9 +253,10 @@ class SlackPlatform:
     async def _start_http(self) -> None:
         secret = _signing_secret(self.settings)
         assert secret is not None  # build_listeners refuses HTTP mode without one
-        runner = web.AppRunner(build_http_app(self.app, secret,
-                                              admission=self.listeners.dispatcher.admission),
-                               access_log=None)
+        http = build_http_app(self.app, secret, admission=self.listeners.dispatcher.admission)
+        if self._http_routes is not None:
+            self._http_routes(http)
+        runner = web.AppRunner(http, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self.settings.port)
         await site.start()

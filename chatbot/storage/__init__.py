@@ -52,6 +52,10 @@ class Storage:
     async def close(self) -> None:
         await self.db.close()
 
+    async def ping(self) -> None:
+        """A trivial query; raises when the database can't answer (for /readyz)."""
+        await self.db.fetch_one("SELECT 1")
+
 
 async def open_storage(path: str | Path) -> Storage:
     return Storage.over(await Database.open(path))
