@@ -19,10 +19,10 @@ from chatbot.influence.insights import (
 )
 from chatbot.influence.score import WINDOW_DAYS_DEFAULT, ScoreResult, result_from_json
 from chatbot.storage.models import ScorePoint
+from chatbot.values.reply import Field, Reply
 from commands.common import TARGET, target_of, whose
 from commands.context import Context
 from commands.formula_versions import recompute
-from commands.reply import Field, Reply
 from commands.spec import Args, CommandSpec
 from commands.summary import summarize
 

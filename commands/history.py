@@ -6,9 +6,9 @@ import asyncio
 from datetime import timedelta
 
 from chatbot.render.text import signed, sparkline
+from chatbot.values.reply import Image, Reply, Table, Visibility
 from commands.common import TARGET, label, target_of
 from commands.context import Context
-from commands.reply import Image, Reply, Table, Visibility
 from commands.spec import Args, CommandSpec
 from commands.summary import summarize
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.influence.networks import get_network_name
-from chatbot.influence.networks.base import NetworkError
+from chatbot.values.network_errors import NetworkError
 from commands.spec import CommandSpec, Kind, Param, parse_date
 
 MAX_INPUT_CHARS = 1000

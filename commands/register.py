@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chatbot.influence.networks.base import (
+from chatbot.storage.models import Challenge, Holder
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import (
     AccountNotFound,
     InvalidHandle,
     NetworkError,
     NetworkUnavailable,
-    Profile,
 )
-from chatbot.storage.models import Challenge, Holder
+from chatbot.values.reply import Field, Reply, Tone, error
 from commands.common import label
 from commands.context import Context
-from commands.reply import Field, Reply, Tone, error
 from commands.spec import Args, CommandSpec, Kind, Param
 
 NETWORK = Param("network", Kind.NETWORK, "mastodon, bluesky, github, x or youtube", required=True)

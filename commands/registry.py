@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatbot.admission import Admission
-from chatbot.influence.networks.base import NetworkError
+from chatbot.values.network_errors import NetworkError
+from chatbot.values.reply import Reply, error
 from commands import (
     config,
     endorse,
@@ -25,7 +26,6 @@ from commands.context import Caller, Context, NameLookup, Services
 from commands.help import build_help_spec
 from commands.notices import with_notices
 from commands.parser import MentionResolver, Parser, UsageError
-from commands.reply import Reply, error
 from commands.spec import CommandSpec
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ import asyncio
 from dataclasses import replace
 
 from chatbot.render.text import ago, signed, sparkline
+from chatbot.values.reply import Field, Image, Reply, Tone, Visibility
 from commands.common import TARGET, label, target_of, whose
 from commands.context import Context
 from commands.goal import goal_progress_line
-from commands.reply import Field, Image, Reply, Tone, Visibility
 from commands.spec import Args, CommandSpec
 from commands.summary import MemberSummary, summarize
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from chatbot.followfriday.planner import Pick
 from chatbot.storage.schedule import PlannedSuggestion
-from commands.ports import MemberSuggestions, Suggestion
-from commands.reply import Field, Reply, Visibility
+from chatbot.values.outcomes import MemberSuggestions, Suggestion
+from chatbot.values.reply import Field, Reply, Visibility
 
 HandleFormatter = Callable[[str, str], str]
 """(network, stored handle) -> the handle as people type it in a post there."""

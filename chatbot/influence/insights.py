@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from chatbot.influence.networks.base import Post
 from chatbot.influence.score import (
     COMPONENTS,
     SMOOTHING_HALF_LIFE_DAYS,
@@ -21,6 +20,7 @@ from chatbot.influence.score import (
     attribute_change,
     network_contributions,
 )
+from chatbot.values.accounts import Post
 
 NOT_A_HIRING_METRIC = (
     "This score measures how people react to public posts. It is not a measure of "

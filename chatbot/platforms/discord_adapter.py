@@ -35,7 +35,6 @@ from discord.gateway import DiscordWebSocket
 from discord.http import INTERNAL_API_VERSION, Route
 
 from chatbot.admission import busy_reply
-from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.discord_commands import (
     OptionError,
     SyncState,
@@ -59,9 +58,10 @@ from chatbot.platforms.discord_shards import (
     shard_plan,
 )
 from chatbot.settings import Settings
+from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.reply import Reply, Visibility, error
 from commands.context import Caller, NameLookup
 from commands.registry import Dispatcher
-from commands.reply import Reply, Visibility, error
 from commands.spec import CommandSpec
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ import discord
 from discord import app_commands
 
 from chatbot.influence.networks import NETWORK_NAMES, get_network_name
-from chatbot.influence.networks.base import NetworkError
+from chatbot.values.network_errors import NetworkError
 from commands.common import label
 from commands.registry import Dispatcher
 from commands.spec import CommandSpec, Kind, Param, parse_date

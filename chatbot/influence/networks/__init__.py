@@ -18,7 +18,8 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chatbot.influence.networks.base import NetworkClient, UnknownNetwork
+from chatbot.influence.networks.base import NetworkClient
+from chatbot.values.network_errors import UnknownNetwork
 
 if TYPE_CHECKING:
     import httpx

@@ -23,13 +23,6 @@ from datetime import datetime
 from typing import Any
 
 from chatbot.influence.http import HttpFetcher
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    Post,
-    Profile,
-)
 from chatbot.influence.networks.handle_rules import clean_handle_input, is_domain_name
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -46,6 +39,8 @@ from chatbot.influence.networks.reactor_sampling import (
     with_sampled_reactors,
 )
 from chatbot.influence.networks.text import looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import AccountNotFound, InvalidHandle, NetworkError
 
 NAME = "bluesky"
 LABEL = "Bluesky"

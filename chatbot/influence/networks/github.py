@@ -53,14 +53,6 @@ from urllib.parse import quote
 import httpx
 
 from chatbot.influence.http import HttpFetcher, JsonReply
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkUnavailable,
-    Post,
-    Profile,
-)
 from chatbot.influence.networks.handle_rules import clean_handle_input
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -73,6 +65,13 @@ from chatbot.influence.networks.payload import (
 )
 from chatbot.influence.networks.reactor_sampling import tally
 from chatbot.influence.networks.text import join_bio, looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkUnavailable,
+)
 
 NAME = "github"
 LABEL = "GitHub"

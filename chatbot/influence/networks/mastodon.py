@@ -31,14 +31,6 @@ import httpx
 
 from chatbot.influence.http import AccessRefused, HttpFetcher, JsonReply
 from chatbot.influence.netguard import check_url
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkUnavailable,
-    Post,
-    Profile,
-)
 from chatbot.influence.networks.handle_rules import (
     clean_handle_input,
     is_domain_name,
@@ -62,6 +54,13 @@ from chatbot.influence.networks.reactor_sampling import (
 )
 from chatbot.influence.networks.text import html_to_text, join_bio, looks_like_question
 from chatbot.influence.ratelimit import RateLimiter
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkUnavailable,
+)
 
 NAME = "mastodon"
 LABEL = "Mastodon"

@@ -20,14 +20,6 @@ from typing import Any
 from urllib.parse import quote
 
 from chatbot.influence.http import HttpFetcher
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkNotConfigured,
-    Post,
-    Profile,
-)
 from chatbot.influence.networks.handle_rules import clean_handle_input
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -39,6 +31,13 @@ from chatbot.influence.networks.payload import (
     safe_id,
 )
 from chatbot.influence.networks.text import join_bio, looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkNotConfigured,
+)
 
 NAME = "x"
 LABEL = "X"

@@ -16,14 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from chatbot.influence.http import HttpFetcher
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkNotConfigured,
-    Post,
-    Profile,
-)
 from chatbot.influence.networks.handle_rules import clean_handle_input
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -35,6 +27,13 @@ from chatbot.influence.networks.payload import (
     safe_id,
 )
 from chatbot.influence.networks.text import looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkNotConfigured,
+)
 
 NAME = "youtube"
 LABEL = "YouTube"

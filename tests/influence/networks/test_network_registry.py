@@ -12,14 +12,10 @@ from chatbot.influence.networks import (
     handle_for_humans,
     parse_handle,
 )
-from chatbot.influence.networks.base import (
-    InvalidHandle,
-    NetworkClient,
-    NetworkNotConfigured,
-    Profile,
-    UnknownNetwork,
-)
+from chatbot.influence.networks.base import NetworkClient
 from chatbot.settings import Settings
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import InvalidHandle, NetworkNotConfigured, UnknownNetwork
 from tests.influence.networks.network_fakes import FakeClock
 
 EXAMPLES = {
