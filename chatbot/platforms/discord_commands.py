@@ -30,7 +30,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from chatbot.influence.networks import NETWORK_NAMES, get_network_name
+from chatbot.influence.networks import get_network_name, network_names
 from chatbot.values.network_errors import NetworkError
 from commands.common import label
 from commands.registry import Dispatcher
@@ -190,7 +190,7 @@ def _callback(spec: CommandSpec, run: CommandRunner, networks: tuple[str, ...],
 def build_klout_group(dispatcher: Dispatcher, run: CommandRunner) -> app_commands.Group:
     """`/klout <name> ...` for every spec; guild-only because a team is a server."""
     suggestions = Suggestions(dispatcher)
-    networks = NETWORK_NAMES
+    networks = network_names()
     group = app_commands.Group(name=GROUP_NAME, description="Kloutbot: transparent influence "
                                "scores, leaderboards and #FollowFriday", guild_only=True)
     for spec in dispatcher.commands:
