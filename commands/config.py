@@ -11,7 +11,7 @@ from chatbot.values.network_errors import NetworkError
 from chatbot.values.reply import Field, Reply, Tone, error
 from commands.common import label
 from commands.context import Context
-from commands.parser import shown
+from commands.param_values import shown
 from commands.spec import Args, CommandSpec, Kind, Param
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
