@@ -117,7 +117,7 @@ async def _run(settings: Settings) -> int:
             app.platforms["slack"] = SlackPlatform(settings, app.dispatcher,
                                                    http_routes=ops_routes)
         if settings.discord_enabled:
-            from chatbot.platforms.discord_adapter import DiscordPlatform
+            from chatbot.platforms.discord_platform import DiscordPlatform
 
             app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
         in_flight: set[asyncio.Task[None]] = set()
@@ -215,7 +215,7 @@ async def _followfriday(settings: Settings, team: str | None, dry_run: bool, for
 
             app.platforms["slack"] = SlackPlatform(settings, app.dispatcher)
         if settings.discord_enabled:
-            from chatbot.platforms.discord_adapter import DiscordPlatform
+            from chatbot.platforms.discord_platform import DiscordPlatform
 
             app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
         teams = await app.storage.teams.list_all()
@@ -268,7 +268,7 @@ async def _team_delete(settings: Settings, wanted: str, confirmed: bool) -> int:
 
 
 def _invite_url(settings: Settings) -> int:
-    from chatbot.platforms.discord_adapter import application_id_from, invite_url
+    from chatbot.platforms.discord_invite import application_id_from, invite_url
 
     app_id = settings.discord_application_id or (
         application_id_from(settings.discord_token.get_secret_value())

@@ -23,7 +23,7 @@ from discord_payloads import (
     user,
 )
 
-from chatbot.platforms.discord_adapter import DiscordPlatform
+from chatbot.platforms.discord_platform import DiscordPlatform
 from chatbot.storage import Storage
 from chatbot.values.reply import Reply, Visibility
 from commands.context import Context, Services

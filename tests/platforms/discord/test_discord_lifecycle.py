@@ -14,7 +14,7 @@ from discord_fake_server import APP_ID, FakeDiscord, GatewaySession
 from discord_harness import ReadyOnce, StartPlatform
 from discord_payloads import GUILD_ID, slash
 
-from chatbot.platforms.discord_adapter import DiscordPlatform, DiscordStartError
+from chatbot.platforms.discord_platform import DiscordPlatform, DiscordStartError
 from chatbot.settings import Settings
 from chatbot.values.delivery import DeliveryError
 from chatbot.values.reply import Field, Reply, Visibility

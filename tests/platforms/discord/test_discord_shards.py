@@ -15,7 +15,7 @@ from discord_payloads import GUILD_ID, slash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbot.platforms.discord_adapter import DiscordPlatform, DiscordStartError
+from chatbot.platforms.discord_platform import DiscordPlatform, DiscordStartError
 from chatbot.platforms.discord_shards import (
     ShardSettingError,
     format_shard_ids,

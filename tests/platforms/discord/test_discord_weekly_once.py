@@ -19,7 +19,7 @@ from discord_payloads import GUILD_ID
 
 from chatbot.delivery import PlatformDelivery
 from chatbot.followfriday.schedule import KIND
-from chatbot.platforms.discord_adapter import DiscordPlatform
+from chatbot.platforms.discord_platform import DiscordPlatform
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
 from chatbot.values.delivery import PostMarker
