@@ -103,16 +103,6 @@ class Plan:
     picks: Mapping[str, tuple[Pick, ...]]
     """member -> suggestions, best first; members with nobody to suggest are absent."""
 
-    def pairs(self) -> list[tuple[str, str, str]]:
-        return [
-            (user, pick.user_id, pick.network)
-            for user in sorted(self.picks)
-            for pick in self.picks[user]
-        ]
-
-    def times_suggested(self) -> Counter[str]:
-        return Counter(pick.user_id for picks in self.picks.values() for pick in picks)
-
 
 def eligible_accounts(
     members: tuple[Candidate, ...], count_unverified: bool
