@@ -74,7 +74,7 @@ async def build_app(
                                  allow_private=settings.klout_allow_private_networks)
         followfriday = FollowFridayService(storage, clients, clock)
         services = Services(storage=storage, engine=engine, followfriday=followfriday,
-                            clock=clock)
+                            clock=clock, score_window_days=settings.klout_score_window_days)
         yield App(
             settings=settings,
             clock=clock,

@@ -39,7 +39,8 @@ async def score_card(ctx: Context, args: Args) -> Reply:
     fields.extend(_network_fields(summary))
     history = [point.raw for point in summary.history]
     if len(history) >= 2:
-        fields.append(Field("Last 90 days", sparkline(history), inline=False))
+        fields.append(Field(f"Last {ctx.services.score_window_days} days", sparkline(history),
+                            inline=False))
     if summary.goal is not None:
         fields.append(Field("Goal", goal_progress_line(summary), inline=False))
     stale = summary.stale_handles(now)
