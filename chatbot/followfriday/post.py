@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from chatbot.followfriday.planner import Pick
-from chatbot.influence.networks.registry import network_label
+from chatbot.influence.networks.registry import POSTING_NETWORKS, network_label
 from chatbot.storage.schedule import PlannedSuggestion
 from chatbot.values.outcomes import MemberSuggestions, Suggestion
 from chatbot.values.reply import Field, Reply, Visibility
@@ -18,9 +18,6 @@ from chatbot.values.reply import Field, Reply, Visibility
 HandleFormatter = Callable[[str, str], str]
 """(network, stored handle) -> the handle as people type it in a post there."""
 
-POSTING_NETWORKS: tuple[str, ...] = ("mastodon", "bluesky", "x")
-"""Networks where people write #FollowFriday posts; GitHub and YouTube get suggestions
-to follow but no line to paste, since nobody posts text there."""
 
 _RISING_SHOWN = 1.0
 

@@ -40,6 +40,11 @@ class Network:
     for_humans: Callable[[str], str]
     """Canonical handle -> the handle as people write it in a post."""
     build: Callable[[ClientKit], NetworkClient]
+    code_place: str
+    """Where a member puts the one-time verification code, as the bot tells them."""
+    followfriday_posts: bool
+    """People write #FollowFriday posts there, so the weekly post offers a line to paste
+    (nobody posts text on GitHub or YouTube: they get suggestions to follow only)."""
 
     def unavailable_reason(self, settings: Settings) -> str | None:
         """None when the network is on, else what the admin must set to turn it on."""
@@ -101,26 +106,30 @@ NETWORKS: tuple[Network, ...] = (
         required_setting=None,
         parse=lambda raw, allow_private: mastodon.parse_handle(raw, allow_private=allow_private),
         for_humans=mastodon.handle_for_humans, build=mastodon.build_client,
+        code_place="your profile bio or one of its profile fields", followfriday_posts=True,
     ),
     Network(
         name=bluesky.NAME, label=bluesky.LABEL, aliases=("bsky",), required_setting=None,
         parse=_public_only(bluesky.parse_handle), for_humans=bluesky.handle_for_humans,
-        build=bluesky.build_client,
+        build=bluesky.build_client, code_place="your profile description",
+        followfriday_posts=True,
     ),
     Network(
         name=github.NAME, label=github.LABEL, aliases=("gh",), required_setting=None,
         parse=_public_only(github.parse_handle), for_humans=github.handle_for_humans,
-        build=github.build_client,
+        build=github.build_client, code_place="your profile bio (or the website field)",
+        followfriday_posts=False,
     ),
     Network(
         name=x.NAME, label=x.LABEL, aliases=("twitter",), required_setting=x.SETTING,
         parse=_public_only(x.parse_handle), for_humans=x.handle_for_humans,
-        build=x.build_client,
+        build=x.build_client, code_place="your profile bio", followfriday_posts=True,
     ),
     Network(
         name=youtube.NAME, label=youtube.LABEL, aliases=("yt",), required_setting=youtube.SETTING,
         parse=_public_only(youtube.parse_handle), for_humans=youtube.handle_for_humans,
-        build=youtube.build_client,
+        build=youtube.build_client, code_place="your channel description",
+        followfriday_posts=False,
     ),
 )
 
@@ -131,6 +140,17 @@ def network_label(name: str) -> str:
     """The human name of a network; an unknown (e.g. since removed) one is capitalised."""
     known = BY_NAME.get(name)
     return known.label if known is not None else name.capitalize()
+
+
+def code_place(name: str) -> str:
+    """Where a member puts the verification code on that network."""
+    known = BY_NAME.get(name)
+    return known.code_place if known is not None else "your public profile"
+
+
+POSTING_NETWORKS: tuple[str, ...] = tuple(
+    network.name for network in NETWORKS if network.followfriday_posts)
+"""Networks where people write #FollowFriday posts, in registry order."""
 
 
 def network_availability(settings: Settings) -> dict[str, str | None]:

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chatbot.followfriday.planner import NETWORK_ORDER
 from chatbot.influence.networks import (
     build_clients,
     get_network_name,
@@ -16,6 +17,8 @@ from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.networks.registry import (
     BY_NAME,
     NETWORKS,
+    POSTING_NETWORKS,
+    code_place,
     network_availability,
     network_label,
 )
@@ -210,3 +213,10 @@ def test_every_registry_entry_agrees_with_the_client_it_builds() -> None:
         for alias in network.aliases:
             assert get_network_name(alias.upper()) == network.name
     assert network_label("myspace") == "Myspace"
+
+
+def test_the_weekly_post_and_the_planner_order_networks_from_the_registry() -> None:
+    assert POSTING_NETWORKS == ("mastodon", "bluesky", "x")
+    assert NETWORK_ORDER == ("mastodon", "bluesky", "x", "github", "youtube")
+    assert code_place("youtube") == "your channel description"
+    assert code_place("myspace") == "your public profile"
