@@ -26,10 +26,11 @@ from pathlib import Path
 
 from bench import Figure, figure, latency_figures, percentile
 from bench.seed import NETWORKS, member_id, member_name, noon, seed_team
-from chatbot.influence.networks.base import NetworkError, Post, Profile
 from chatbot.influence.refresh import Refresher
 from chatbot.platforms.console import console_team_id, resolve_mention
 from chatbot.storage import Storage, open_storage
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError
 from commands.context import Caller, Services
 from commands.registry import Dispatcher
 from tests.support.fakes import FakeEngine, FakeFollowFriday, FrozenClock

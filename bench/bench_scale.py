@@ -31,11 +31,11 @@ from pathlib import Path
 
 from bench import Figure, figure, latency_figures
 from bench.seed import NETWORKS, member_id, member_name, noon, seed_activity, seed_team
-from chatbot.influence.networks.base import AccountSnapshot, Profile
 from chatbot.influence.refresh import Refresher
 from chatbot.influence.score import combine, result_to_json, score_account, smooth
 from chatbot.platforms.console import console_team_id, resolve_mention
 from chatbot.storage import Storage, open_storage
+from chatbot.values.accounts import AccountSnapshot, Profile
 from commands.context import Caller
 from tests.support.fakes import FrozenClock
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from chatbot.clock import to_iso
-from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 from chatbot.influence.score import combine, result_to_json, score_account
 from chatbot.storage import Storage
 from chatbot.storage.models import Member
+from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
 CHUNK = 2_000
 NETWORKS: tuple[str, ...] = ("mastodon", "github")

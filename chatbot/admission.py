@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from commands.reply import Reply, Tone, Visibility
+from chatbot.values.reply import Reply, Tone, Visibility
 
 log = logging.getLogger(__name__)
 

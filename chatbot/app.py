@@ -19,6 +19,7 @@ from chatbot.followfriday.service import FollowFridayService
 from chatbot.influence.engine import InfluenceEngine
 from chatbot.influence.networks import build_clients, build_mastodon_http
 from chatbot.influence.networks.base import NetworkClient
+from chatbot.influence.networks.registry import network_availability
 from chatbot.influence.refresh import Refresher
 from chatbot.ops.metrics import Metrics
 from chatbot.platforms.base import ChatPlatform
@@ -28,19 +29,6 @@ from commands.context import Services
 from commands.registry import Dispatcher
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def network_availability(settings: Settings) -> dict[str, str | None]:
-    """Keyless networks are always on; keyed ones say which setting enables them."""
-    return {
-        "mastodon": None,
-        "bluesky": None,
-        "github": None,
-        "x": None if settings.x_bearer_token else
-        "X is not enabled on this bot: the admin must set X_BEARER_TOKEN.",
-        "youtube": None if settings.youtube_api_key else
-        "YouTube is not enabled on this bot: the admin must set YOUTUBE_API_KEY.",
-    }
 
 
 @dataclass
@@ -86,7 +74,7 @@ async def build_app(
                                  allow_private=settings.klout_allow_private_networks)
         followfriday = FollowFridayService(storage, clients, clock)
         services = Services(storage=storage, engine=engine, followfriday=followfriday,
-                            clock=clock)
+                            clock=clock, score_window_days=settings.klout_score_window_days)
         yield App(
             settings=settings,
             clock=clock,

@@ -10,9 +10,10 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -20,6 +21,11 @@ from chatbot.redacted_logging import configure_logging, secret_values
 from chatbot.settings import Settings, SettingsError, load_settings
 from chatbot.storage.database import DatabaseUnusable
 from chatbot.team_choice import TeamChoiceError, choose_team
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from chatbot.app import App
 
 log = logging.getLogger("kloutbot")
 
@@ -94,6 +100,20 @@ async def _console(
                 scheduler.shutdown(wait=False)
 
 
+def _add_chat_platforms(app: App, settings: Settings,
+                        http_routes: Callable[[web.Application], None] | None = None) -> None:
+    """Slack and Discord as the settings enable them, built the same way for every command
+    that talks to them; `http_routes` adds the ops routes to Slack's own HTTP server."""
+    if settings.slack_enabled:
+        from chatbot.platforms.slack_adapter import SlackPlatform
+
+        app.platforms["slack"] = SlackPlatform(settings, app.dispatcher, http_routes=http_routes)
+    if settings.discord_enabled:
+        from chatbot.platforms.discord_platform import DiscordPlatform
+
+        app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
+
+
 async def _run(settings: Settings) -> int:
     if not settings.slack_enabled and not settings.discord_enabled:
         print("No Slack or Discord tokens set: starting the console chat "
@@ -111,15 +131,7 @@ async def _run(settings: Settings) -> int:
         health = Health(app.storage.ping, app.platforms)
         ops_routes = partial(add_ops_routes, health=health, metrics=app.metrics)
         slack_serves_port = settings.slack_enabled and settings.slack_app_token is None
-        if settings.slack_enabled:
-            from chatbot.platforms.slack_adapter import SlackPlatform
-
-            app.platforms["slack"] = SlackPlatform(settings, app.dispatcher,
-                                                   http_routes=ops_routes)
-        if settings.discord_enabled:
-            from chatbot.platforms.discord_adapter import DiscordPlatform
-
-            app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
+        _add_chat_platforms(app, settings, http_routes=ops_routes)
         in_flight: set[asyncio.Task[None]] = set()
         scheduler = build_scheduler(app, deliver_with(app.platforms), in_flight=in_flight)
         ops_server = None if slack_serves_port else OpsServer(
@@ -210,14 +222,7 @@ async def _followfriday(settings: Settings, team: str | None, dry_run: bool, for
     out = Console(highlight=False)
     async with build_app(settings) as app:
         app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir)
-        if settings.slack_enabled:
-            from chatbot.platforms.slack_adapter import SlackPlatform
-
-            app.platforms["slack"] = SlackPlatform(settings, app.dispatcher)
-        if settings.discord_enabled:
-            from chatbot.platforms.discord_adapter import DiscordPlatform
-
-            app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
+        _add_chat_platforms(app, settings)
         teams = await app.storage.teams.list_all()
         if team is not None:
             teams = [choose_team(teams, team)]
@@ -268,16 +273,13 @@ async def _team_delete(settings: Settings, wanted: str, confirmed: bool) -> int:
 
 
 def _invite_url(settings: Settings) -> int:
-    from chatbot.platforms.discord_adapter import application_id_from, invite_url
+    from chatbot.platforms.discord_invite import application_id, invite_url
 
-    app_id = settings.discord_application_id or (
-        application_id_from(settings.discord_token.get_secret_value())
-        if settings.discord_token else None
-    )
-    if not app_id:
-        print("Set DISCORD_APPLICATION_ID or DISCORD_TOKEN first.", file=sys.stderr)
+    try:
+        print(invite_url(application_id(settings)))
+    except ValueError as exc:
+        print(f"{exc}.", file=sys.stderr)
         return 2
-    print(invite_url(app_id))
     return 0
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chatbot.platforms.base import ChatPlatform, DeliveryError, PostMarker
+from chatbot.platforms.base import ChatPlatform
 from chatbot.storage.models import Team
-from commands.reply import Reply
+from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.reply import Reply
 
 
 class PlatformDelivery:

@@ -18,10 +18,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from chatbot.app import App
 from chatbot.followfriday.service import Delivery
 from chatbot.ops.metrics import Metrics
-from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.storage.models import Team
 from chatbot.team_removal import purge_uninstalled
-from commands.reply import Reply
+from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.reply import Reply
 
 log = logging.getLogger(__name__)
 

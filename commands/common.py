@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatbot.influence.networks import LABELS
+from chatbot.influence.networks.registry import network_label
 from commands.context import Context
 from commands.spec import Args, Kind, Param
 
@@ -19,4 +19,4 @@ def whose(ctx: Context, user_id: str, name: str) -> str:
 
 
 def label(network: str) -> str:
-    return LABELS.get(network, network)
+    return network_label(network)

@@ -6,12 +6,12 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.influence.networks import get_network_name
-from chatbot.influence.networks.base import NetworkError
 from chatbot.storage.models import Team
+from chatbot.values.network_errors import NetworkError
+from chatbot.values.reply import Field, Reply, Tone, error
 from commands.common import label
 from commands.context import Context
-from commands.parser import shown
-from commands.reply import Field, Reply, Tone, error
+from commands.param_values import shown
 from commands.spec import Args, CommandSpec, Kind, Param
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from chatbot.storage.social import EndorsementLimits
 from chatbot.storage.topics import topic_key
+from chatbot.values.reply import Field, Reply, Tone, Visibility, error
 from commands.common import TARGET, target_of, whose
 from commands.context import Context
-from commands.reply import Field, Reply, Tone, Visibility, error
 from commands.spec import Args, CommandSpec, Kind, Param
 
 DAILY_CAP = 5

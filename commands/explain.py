@@ -17,12 +17,12 @@ from chatbot.influence.insights import (
     explain_components,
     tips,
 )
-from chatbot.influence.score import WINDOW_DAYS_DEFAULT, ScoreResult, result_from_json
+from chatbot.influence.score import ScoreResult, result_from_json
 from chatbot.storage.models import ScorePoint
+from chatbot.values.reply import Field, Reply
 from commands.common import TARGET, target_of, whose
 from commands.context import Context
 from commands.formula_versions import recompute
-from commands.reply import Field, Reply
 from commands.spec import Args, CommandSpec
 from commands.summary import summarize
 
@@ -38,7 +38,7 @@ async def explain(ctx: Context, args: Args) -> Reply:
     after = result_from_json(json.loads(current.components_json))
     now = ctx.services.clock.now()
     posts = await ctx.storage.activity.posts(ctx.team_id, user_id,
-                                             now - timedelta(days=WINDOW_DAYS_DEFAULT))
+                                             now - timedelta(days=ctx.services.score_window_days))
     changes: list[str] = []
     before = None
     shown_before = None

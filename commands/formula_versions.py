@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from chatbot.influence.score import (
     SCORE_MAX,
     SCORE_MIN,
-    WINDOW_DAYS_DEFAULT,
     ScoreResult,
     rescore_result,
     result_from_json,
@@ -33,7 +32,7 @@ async def recompute(ctx: Context, user_id: str, stored: ScoreResult, at: datetim
                     ) -> ScoreResult:
     """A stored result recomputed with today's formula from the stored posts."""
     posts = await ctx.storage.activity.posts(
-        ctx.team_id, user_id, at - timedelta(days=WINDOW_DAYS_DEFAULT))
+        ctx.team_id, user_id, at - timedelta(days=ctx.services.score_window_days))
     own_ids = [handle.account_id for handle in
                await ctx.storage.handles.for_member(ctx.team_id, user_id) if handle.account_id]
     return rescore_result(stored, posts, at, own_ids)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from chatbot.render.text import progress_bar
+from chatbot.values.reply import Field, Reply, Tone, error
 from commands.context import Context
-from commands.reply import Field, Reply, Tone, error
 from commands.spec import Args, CommandSpec, Kind, Param
 from commands.summary import MemberSummary, summarize, trend_per_day
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from chatbot.values.reply import Field, Reply
 from commands.context import Context
 from commands.parser import UsageError
-from commands.reply import Field, Reply
 from commands.spec import Args, CommandSpec, Kind, Param
 
 

@@ -6,9 +6,9 @@ import asyncio
 from datetime import timedelta
 
 from chatbot.render.text import signed, sparkline
+from chatbot.values.reply import Image, Reply, Table, Visibility
 from commands.common import TARGET, label, target_of
 from commands.context import Context
-from commands.reply import Image, Reply, Table, Visibility
 from commands.spec import Args, CommandSpec
 from commands.summary import summarize
 
@@ -25,7 +25,7 @@ async def history(ctx: Context, args: Args) -> Reply:
                           "refresh after registering.")
     today = summary.today
     per_network_raw = await ctx.storage.scores.network_history(
-        ctx.team_id, user_id, today - timedelta(days=90)
+        ctx.team_id, user_id, today - timedelta(days=ctx.services.score_window_days)
     )
     per_network = {
         label(net): [HistoryPoint(day, value) for day, value in series]
@@ -56,14 +56,16 @@ async def history(ctx: Context, args: Args) -> Reply:
              f"{first.score} → {last.score} ({signed(last.raw - first.raw)})",
         table=Table(columns=("Week of", "Score"), rows=tuple(weekly), align=("l", "r")),
         image=Image(png, "klout-history.png",
-                    f"Line chart of {summary.name}'s score over the last 90 days"),
+                    f"Line chart of {summary.name}'s score over the last "
+                    f"{ctx.services.score_window_days} days"),
         visibility=Visibility.CHANNEL,
     )
 
 
 SPEC = CommandSpec(
     name="history",
-    summary="A chart of the score over the last 90 days",
+    summary="A chart of the score over the score window (90 days unless the admin "
+            "changed it)",
     handler=history,
     params=(TARGET,),
     private=False,

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from chatbot.render.text import rank_arrow, signed
 from chatbot.storage.models import Standing
+from chatbot.values.reply import Button, Image, Reply, Table, Visibility
 from commands.common import label
 from commands.context import Context
-from commands.reply import Button, Image, Reply, Table, Visibility
 from commands.spec import Args, CommandSpec, Kind, Param
 
 PAGE_SIZE = 10

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from chatbot.storage.models import Notice
 from chatbot.storage.notices import CLAIM_RESOLVED, CLAIM_TAKEN
+from chatbot.values.reply import Reply, Visibility, lines
 from commands.common import label
-from commands.reply import Reply, Visibility, lines
 
 
 def notice_text(notice: Notice) -> str:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.influence.networks import get_network_name
-from chatbot.influence.networks.base import NetworkError
-from commands.spec import CommandSpec, Kind, Param, parse_date
+from chatbot.values.network_errors import NetworkError
+from commands.param_values import InvalidValue, param_value, shown
+from commands.spec import CommandSpec, Kind, Param
 
 MAX_INPUT_CHARS = 1000
 COMMAND_NAME = "/klout"
@@ -33,12 +34,6 @@ class UsageError(Exception):
 class Invocation:
     spec: CommandSpec
     args: dict[str, Any]
-
-
-def shown(token: str, limit: int = 40) -> str:
-    """A user's token made safe to echo back: printable, short."""
-    clean = "".join(ch for ch in token if unicodedata.category(ch)[0] != "C")
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 def _check_text(text: str) -> None:
@@ -143,38 +138,7 @@ class Parser:
                     f"“{shown(token)}” is not a member I can find. Mention someone with @.", spec
                 )
             return member
-        if param.kind is Kind.NETWORK:
-            try:
-                return get_network_name(token)
-            except NetworkError as exc:
-                raise UsageError(str(exc), spec) from exc
-        if param.kind is Kind.CHOICE:
-            value = token.casefold()
-            if value not in param.choices:
-                raise UsageError(
-                    f"“{shown(token)}” is not one of: {', '.join(param.choices)}.", spec
-                )
-            return value
-        if param.kind is Kind.INT:
-            try:
-                number = int(token)
-            except ValueError:
-                raise UsageError(f"{param.name.upper()} must be a whole number, not "
-                                 f"“{shown(token)}”.", spec) from None
-            low, high = param.min_value, param.max_value
-            if (low is not None and number < low) or (high is not None and number > high):
-                raise UsageError(f"{param.name.upper()} must be between {low} and {high}.", spec)
-            return number
-        if param.kind is Kind.DATE:
-            try:
-                return parse_date(token)
-            except ValueError:
-                raise UsageError(f"“{shown(token)}” is not a date; write it as YYYY-MM-DD.",
-                                 spec) from None
-        if len(token) > param.max_length:
-            raise UsageError(
-                f"{param.name.capitalize()} is too long ({len(token):,} characters; at most "
-                f"{param.max_length}).",
-                spec,
-            )
-        return token
+        try:
+            return param_value(param, token)
+        except InvalidValue as exc:
+            raise UsageError(str(exc), spec) from None

@@ -7,19 +7,11 @@ be tested against stored data and the engine can evolve on its own.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from chatbot.influence.networks.base import Profile
-
-
-@dataclass(frozen=True)
-class RefreshOutcome:
-    score: int | None
-    """The member's score after the refresh, None if nothing could be fetched."""
-    errors: Mapping[str, str]
-    """network -> reason, for networks that failed this time (their old data is kept)."""
+from chatbot.values.accounts import Profile
+from chatbot.values.outcomes import MemberSuggestions, RefreshOutcome
 
 
 class Engine(Protocol):
@@ -54,24 +46,6 @@ class Engine(Protocol):
         ...
 
     def new_code(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    user_id: str
-    display_name: str
-    network: str
-    handle: str
-    """As people type it in a post on that network."""
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MemberSuggestions:
-    user_id: str
-    suggestions: Sequence[Suggestion]
-    copy_lines: Mapping[str, str]
-    """network -> a ready-to-copy `#FollowFriday @a @b` line."""
 
 
 class FollowFriday(Protocol):

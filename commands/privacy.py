@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from chatbot.values.reply import Button, Reply, Tone
 from commands.context import Context
-from commands.reply import Button, Reply, Tone
 from commands.spec import Args, CommandSpec, Kind, Param
 
 

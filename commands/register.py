@@ -4,30 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chatbot.influence.networks.base import (
+from chatbot.influence.networks.registry import code_place
+from chatbot.storage.models import Challenge, Holder
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import (
     AccountNotFound,
     InvalidHandle,
     NetworkError,
     NetworkUnavailable,
-    Profile,
 )
-from chatbot.storage.models import Challenge, Holder
+from chatbot.values.reply import Field, Reply, Tone, error
 from commands.common import label
 from commands.context import Context
-from commands.reply import Field, Reply, Tone, error
 from commands.spec import Args, CommandSpec, Kind, Param
 
 NETWORK = Param("network", Kind.NETWORK, "mastodon, bluesky, github, x or youtube", required=True)
 OWN_NETWORK = Param("network", Kind.NETWORK, "one of your registered networks", required=True,
                     autocomplete="own_networks")
-
-WHERE_TO_PUT_CODE = {
-    "mastodon": "your profile bio or one of its profile fields",
-    "bluesky": "your profile description",
-    "github": "your profile bio (or the website field)",
-    "x": "your profile bio",
-    "youtube": "your channel description",
-}
 
 
 async def _network_refusal(ctx: Context, network: str) -> str | None:
@@ -98,7 +91,7 @@ async def register(ctx: Context, args: Args) -> Reply:
         text=(
             f"{score_line}\n"
             f"To prove the account is yours, put this code in "
-            f"{WHERE_TO_PUT_CODE.get(network, 'your public profile')}:\n"
+            f"{code_place(network)}:\n"
             f"{code}\n"
             f"then type /klout verify {network}. You can remove the code afterwards."
         ),
@@ -128,7 +121,7 @@ async def _challenge(
         text=(
             f"{profile.handle} on {label(network)} is registered by another member of this "
             "team, who has not verified it. An account belongs to one member: if it is yours, "
-            f"put this code in {WHERE_TO_PUT_CODE.get(network, 'your public profile')}:\n"
+            f"put this code in {code_place(network)}:\n"
             f"{code}\n"
             f"then type /klout verify {network}. The verified claim takes the account over "
             "and the other member is told."
@@ -187,7 +180,7 @@ async def _code_found(ctx: Context, network: str, handle: str, code: str) -> Rep
         return None
     return error(
         f"I don't see the code {code} in "
-        f"{WHERE_TO_PUT_CODE.get(network, 'your public profile')} of {handle} "
+        f"{code_place(network)} of {handle} "
         "yet. Save your profile, then try /klout verify again.",
         title="Not verified yet",
     )

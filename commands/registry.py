@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatbot.admission import Admission
-from chatbot.influence.networks.base import NetworkError
+from chatbot.values.network_errors import NetworkError
+from chatbot.values.reply import Reply, error
 from commands import (
     config,
     endorse,
@@ -25,7 +26,7 @@ from commands.context import Caller, Context, NameLookup, Services
 from commands.help import build_help_spec
 from commands.notices import with_notices
 from commands.parser import MentionResolver, Parser, UsageError
-from commands.reply import Reply, error
+from commands.recent_names import NAMES_REMEMBERED, RecentNames
 from commands.spec import CommandSpec
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,8 @@ class Dispatcher:
     def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None,
                  *, admission: Admission | None = None,
                  observe: CommandObserver | None = None,
-                 timer: Callable[[], float] = time.perf_counter):
+                 timer: Callable[[], float] = time.perf_counter,
+                 names_remembered: int = NAMES_REMEMBERED):
         self.services = services
         self.admission = admission or Admission()
         """Shared by every platform adapter: the process's one cap on commands in flight."""
@@ -79,8 +81,8 @@ class Dispatcher:
         # What was last written for each team and member, so a command writes
         # only when a name changed: two write transactions per command would
         # queue every answer behind refresh writes.
-        self._team_names: dict[str, str] = {}
-        self._member_names: dict[tuple[str, str], str] = {}
+        self._team_names: RecentNames[str] = RecentNames(names_remembered)
+        self._member_names: RecentNames[tuple[str, str]] = RecentNames(names_remembered)
 
     def spec(self, name: str) -> CommandSpec:
         return self._by_name[name]
@@ -129,14 +131,14 @@ class Dispatcher:
                          f"{'workspace' if caller.platform == 'slack' else 'server'}.")
         storage = self.services.storage
         now = self.services.clock.now()
-        if self._team_names.get(caller.team_id) != caller.team_name:
+        if self._team_names.changed(caller.team_id, caller.team_name):
             await storage.teams.ensure(caller.team_id, caller.platform, caller.team_name, now)
-            self._team_names[caller.team_id] = caller.team_name
+            self._team_names.remember(caller.team_id, caller.team_name)
         member = (caller.team_id, caller.user_id)
-        if self._member_names.get(member) != caller.display_name:
+        if self._member_names.changed(member, caller.display_name):
             await storage.members.follow_rename(caller.team_id, caller.user_id,
                                                 caller.display_name)
-            self._member_names[member] = caller.display_name
+            self._member_names.remember(member, caller.display_name)
         ctx = Context(caller=caller, services=self.services, commands=self.commands,
                       lookup_name=lookup_name)
         try:

@@ -6,10 +6,10 @@ import asyncio
 from dataclasses import replace
 
 from chatbot.render.text import ago, signed, sparkline
+from chatbot.values.reply import Field, Image, Reply, Tone, Visibility
 from commands.common import TARGET, label, target_of, whose
 from commands.context import Context
 from commands.goal import goal_progress_line
-from commands.reply import Field, Image, Reply, Tone, Visibility
 from commands.spec import Args, CommandSpec
 from commands.summary import MemberSummary, summarize
 
@@ -39,7 +39,8 @@ async def score_card(ctx: Context, args: Args) -> Reply:
     fields.extend(_network_fields(summary))
     history = [point.raw for point in summary.history]
     if len(history) >= 2:
-        fields.append(Field("Last 90 days", sparkline(history), inline=False))
+        fields.append(Field(f"Last {ctx.services.score_window_days} days", sparkline(history),
+                            inline=False))
     if summary.goal is not None:
         fields.append(Field("Goal", goal_progress_line(summary), inline=False))
     stale = summary.stale_handles(now)

@@ -10,8 +10,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from chatbot.values.reply import Reply
     from commands.context import Context
-    from commands.reply import Reply
 
 
 class Kind(Enum):

@@ -50,7 +50,10 @@ class MemberSummary:
         ]
 
 
-async def summarize(ctx: Context, user_id: str, *, history_days: int = 90) -> MemberSummary:
+async def summarize(ctx: Context, user_id: str) -> MemberSummary:
+    """Everything the score, history, goal and explain answers show about one member; the
+    history covers the score window."""
+    history_days = ctx.services.score_window_days
     storage = ctx.storage
     now = ctx.services.clock.now()
     today = now.date()

@@ -24,9 +24,9 @@ from chatbot.app import build_app
 from chatbot.platforms.console import ConsoleSession
 from chatbot.settings import Settings, SettingsError, load_settings
 from chatbot.storage import Storage
+from chatbot.values.reply import Reply, Tone, Visibility
 from commands.context import Services
 from commands.registry import Dispatcher, all_commands
-from commands.reply import Reply, Tone, Visibility
 from tests.support.gate import THROUGH, Gate
 
 

@@ -18,7 +18,7 @@ import pytest
 from chatbot.app import App, build_app
 from chatbot.platforms.console import ConsoleSession
 from chatbot.settings import Settings
-from commands.reply import Tone, Visibility
+from chatbot.values.reply import Tone, Visibility
 from tests.support.fakes import FrozenClock
 
 BIO = {"code": ""}

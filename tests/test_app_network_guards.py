@@ -22,7 +22,7 @@ from chatbot.app import build_app
 from chatbot.influence.one_account import score_one
 from chatbot.platforms.console import ConsoleSession
 from chatbot.settings import Settings
-from commands.reply import Tone
+from chatbot.values.reply import Tone
 from tests.influence.networks.network_fakes import FakeApi
 from tests.support.fakes import FrozenClock
 

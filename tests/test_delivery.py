@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from chatbot.delivery import PlatformDelivery, deliver_with
-from chatbot.platforms.base import DeliveryError, PostMarker
 from chatbot.storage.models import Team
-from commands.reply import Reply
+from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.reply import Reply
 
 MARKER = PostMarker("followfriday", "slack:T1", "2026-W48", datetime(2026, 11, 23, tzinfo=UTC))
 TEAM = Team(team_id="slack:T1", platform="slack", name="Acme", post_channel="C0FF",

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chatbot.influence.networks.base import NetworkClient, Profile
+from chatbot.influence.networks.base import NetworkClient
+from chatbot.values.accounts import Profile
 
 log = logging.getLogger(__name__)
 

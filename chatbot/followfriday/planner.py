@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from chatbot.followfriday.min_cost_flow import MinCostFlow
+from chatbot.influence.networks import network_names
+from chatbot.influence.networks.registry import POSTING_NETWORKS
 
 PER_MEMBER = 3
 """Teammates suggested to each member per week."""
@@ -33,7 +35,8 @@ PER_MEMBER = 3
 CANDIDATES_PER_MEMBER = 16
 """Large teams keep this many candidates per member so planning stays fast."""
 
-NETWORK_ORDER: tuple[str, ...] = ("mastodon", "bluesky", "x", "github", "youtube")
+NETWORK_ORDER: tuple[str, ...] = POSTING_NETWORKS + tuple(
+    name for name in network_names() if name not in POSTING_NETWORKS)
 """When a pair shares several networks and nothing else decides, the earlier wins:
 networks where a #FollowFriday post makes sense come first."""
 
@@ -102,16 +105,6 @@ class Plan:
     week: str
     picks: Mapping[str, tuple[Pick, ...]]
     """member -> suggestions, best first; members with nobody to suggest are absent."""
-
-    def pairs(self) -> list[tuple[str, str, str]]:
-        return [
-            (user, pick.user_id, pick.network)
-            for user in sorted(self.picks)
-            for pick in self.picks[user]
-        ]
-
-    def times_suggested(self) -> Counter[str]:
-        return Counter(pick.user_id for picks in self.picks.values() for pick in picks)
 
 
 def eligible_accounts(

@@ -10,30 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from chatbot.followfriday.planner import Pick
+from chatbot.influence.networks.registry import POSTING_NETWORKS, network_label
 from chatbot.storage.schedule import PlannedSuggestion
-from commands.ports import MemberSuggestions, Suggestion
-from commands.reply import Field, Reply, Visibility
+from chatbot.values.outcomes import MemberSuggestions, Suggestion
+from chatbot.values.reply import Field, Reply, Visibility
 
 HandleFormatter = Callable[[str, str], str]
 """(network, stored handle) -> the handle as people type it in a post there."""
 
-POSTING_NETWORKS: tuple[str, ...] = ("mastodon", "bluesky", "x")
-"""Networks where people write #FollowFriday posts; GitHub and YouTube get suggestions
-to follow but no line to paste, since nobody posts text there."""
-
-LABELS: Mapping[str, str] = {
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "github": "GitHub",
-    "x": "X",
-    "youtube": "YouTube",
-}
 
 _RISING_SHOWN = 1.0
-
-
-def network_label(network: str) -> str:
-    return LABELS.get(network, network.capitalize())
 
 
 def plain(name: str) -> str:

@@ -52,13 +52,14 @@ from chatbot.followfriday.schedule import (
     team_zone,
 )
 from chatbot.influence.networks import handle_for_humans
-from chatbot.influence.networks.base import NetworkClient, NetworkError
-from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.influence.networks.base import NetworkClient
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
 from chatbot.storage.schedule import FROZEN_STATUSES, PlannedSuggestion
-from commands.ports import MemberSuggestions
-from commands.reply import Reply, Tone, error
+from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.network_errors import NetworkError
+from chatbot.values.outcomes import MemberSuggestions
+from chatbot.values.reply import Reply, Tone, error
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 
 from chatbot.influence import verification
 from chatbot.influence.networks import handle_for_humans, parse_handle
-from chatbot.influence.networks.base import NetworkClient, Profile, fetch_profile
+from chatbot.influence.networks.base import NetworkClient, fetch_profile
 from chatbot.influence.refresh import Refresher
-from commands.ports import RefreshOutcome
+from chatbot.values.accounts import Profile
+from chatbot.values.outcomes import RefreshOutcome
 
 
 class InfluenceEngine:

@@ -22,12 +22,6 @@ from typing import Any
 import httpx
 
 from chatbot.influence import untrusted_json
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    NetworkError,
-    NetworkUnavailable,
-    RateLimited,
-)
 from chatbot.influence.numbers import ascii_int
 from chatbot.influence.ratelimit import (
     Clock,
@@ -36,6 +30,12 @@ from chatbot.influence.ratelimit import (
     describe_wait,
     parse_rate_limit_headers,
     parse_retry_after,
+)
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    NetworkError,
+    NetworkUnavailable,
+    RateLimited,
 )
 
 QueryParams = Mapping[str, str | int | list[str]]

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from chatbot.influence.networks.base import Post
+from chatbot.influence.networks.registry import network_label
 from chatbot.influence.score import (
     COMPONENTS,
     SMOOTHING_HALF_LIFE_DAYS,
@@ -21,19 +21,12 @@ from chatbot.influence.score import (
     attribute_change,
     network_contributions,
 )
+from chatbot.values.accounts import Post
 
 NOT_A_HIRING_METRIC = (
     "This score measures how people react to public posts. It is not a measure of "
     "anyone's worth or work, and it is not a hiring metric."
 )
-
-NETWORK_LABELS: Mapping[str, str] = {
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "github": "GitHub",
-    "x": "X",
-    "youtube": "YouTube",
-}
 
 # A comparison needs this many posts on each side before it becomes a tip:
 # with fewer, one lucky post decides the average. As a second guard, the gap
@@ -60,10 +53,6 @@ GENERIC_TIP = (
 DAILY_SHARE = 1.0 - 0.5 ** (1.0 / SMOOTHING_HALF_LIFE_DAYS)
 # A gap smaller than this between the shown and the computed score is "there".
 AT_REST_POINTS = 0.5
-
-def network_label(network: str) -> str:
-    return NETWORK_LABELS.get(network, network.capitalize())
-
 
 def explain_components(result: ScoreResult, shown: int | None = None) -> list[str]:
     """What drives the score: each network's share, then its components, ranked.

@@ -27,8 +27,8 @@ import httpcore
 import httpx
 
 from chatbot.influence.http import ResponseTooLarge
-from chatbot.influence.networks.base import NetworkError
 from chatbot.influence.numbers import ascii_int
+from chatbot.values.network_errors import NetworkError
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Turns (host, port) into IP address strings. Injected so tests can fake DNS."""

@@ -16,9 +16,11 @@ from chatbot.influence.networks import (
     get_network_name,
     parse_handle,
 )
-from chatbot.influence.networks.base import AccountSnapshot, NetworkError, fetch_profile
+from chatbot.influence.networks.base import fetch_profile
 from chatbot.influence.score import SCORE_VERSION, score_account
 from chatbot.settings import Settings
+from chatbot.values.accounts import AccountSnapshot
+from chatbot.values.network_errors import NetworkError
 
 
 async def score_one(

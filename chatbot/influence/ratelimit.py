@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from chatbot.clock import Clock
-from chatbot.influence.networks.base import RateLimited
+from chatbot.values.network_errors import RateLimited
 
 Sleep = Callable[[float], Awaitable[None]]
 """Waits the given number of seconds. Injected so tests never really wait."""

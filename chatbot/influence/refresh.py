@@ -20,14 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chatbot.clock import Clock
-from chatbot.influence.networks.base import (
-    AccountSnapshot,
-    NetworkClient,
-    NetworkError,
-    Post,
-    Profile,
-    RateLimited,
-)
+from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.score import (
     NetworkScore,
     ScoreResult,
@@ -40,6 +33,8 @@ from chatbot.storage import Storage
 from chatbot.storage.activity import FetchedAccount
 from chatbot.storage.models import Handle, Member, Snapshot
 from chatbot.storage.scores import DayScore
+from chatbot.values.accounts import AccountSnapshot, Post, Profile
+from chatbot.values.network_errors import NetworkError, RateLimited
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
+from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
 SCORE_VERSION = "2.0"
 WINDOW_DAYS_DEFAULT = 90

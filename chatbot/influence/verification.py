@@ -14,8 +14,9 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
-from chatbot.influence.networks.base import NetworkClient, Profile, fetch_profile
+from chatbot.influence.networks.base import NetworkClient, fetch_profile
 from chatbot.influence.networks.text import html_to_text
+from chatbot.values.accounts import Profile
 
 CODE_PREFIX = "klout"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

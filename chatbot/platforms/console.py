@@ -17,12 +17,12 @@ from typing import TextIO
 from rich.console import Console
 
 from chatbot.admission import busy_reply
-from chatbot.platforms.base import PostMarker
 from chatbot.platforms.console_render import render
+from chatbot.values.delivery import PostMarker
+from chatbot.values.reply import Reply, Tone, error
 from commands.context import Caller
 from commands.parser import UsageError
 from commands.registry import Dispatcher
-from commands.reply import Reply, Tone, error
 
 CONSOLE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PROMPT = "klout> "

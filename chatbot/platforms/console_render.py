@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from commands.reply import Reply, Tone
+from chatbot.values.reply import Reply, Tone
 
 _TONE_STYLE = {Tone.INFO: "bold", Tone.SUCCESS: "bold green", Tone.WARNING: "bold yellow",
                Tone.ERROR: "bold red"}

@@ -30,11 +30,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from chatbot.influence.networks import NETWORK_NAMES, get_network_name
-from chatbot.influence.networks.base import NetworkError
+from chatbot.influence.networks import network_names
 from commands.common import label
+from commands.param_values import InvalidValue, param_value
 from commands.registry import Dispatcher
-from commands.spec import CommandSpec, Kind, Param, parse_date
+from commands.spec import CommandSpec, Kind, Param
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def _callback(spec: CommandSpec, run: CommandRunner, networks: tuple[str, ...],
 def build_klout_group(dispatcher: Dispatcher, run: CommandRunner) -> app_commands.Group:
     """`/klout <name> ...` for every spec; guild-only because a team is a server."""
     suggestions = Suggestions(dispatcher)
-    networks = NETWORK_NAMES
+    networks = network_names()
     group = app_commands.Group(name=GROUP_NAME, description="Kloutbot: transparent influence "
                                "scores, leaderboards and #FollowFriday", guild_only=True)
     for spec in dispatcher.commands:
@@ -226,27 +226,11 @@ def convert_options(spec: CommandSpec, values: Mapping[str, Any]) -> Arguments:
         if param.kind is Kind.USER:
             args[param.name] = str(value.id)
             names[str(value.id)] = value.display_name
-        elif param.kind is Kind.NETWORK:
-            try:
-                args[param.name] = get_network_name(str(value))
-            except NetworkError as exc:
-                raise OptionError(str(exc)) from None
-        elif param.kind is Kind.DATE:
-            try:
-                args[param.name] = parse_date(str(value).strip())
-            except ValueError:
-                raise OptionError(f"“{str(value)[:20]}” is not a date; write {param.name} "
-                                  "as YYYY-MM-DD, e.g. 2026-12-31.") from None
-        elif param.kind is Kind.CHOICE:
-            choice = str(value).casefold()
-            if choice not in param.choices:
-                raise OptionError(f"“{str(value)[:40]}” is not one of: "
-                                  f"{', '.join(param.choices)}.")
-            args[param.name] = choice
-        elif param.kind is Kind.INT:
-            args[param.name] = int(value)
         else:
-            args[param.name] = str(value)
+            try:
+                args[param.name] = param_value(param, value)
+            except InvalidValue as exc:
+                raise OptionError(str(exc)) from None
     return Arguments(args, names)
 
 

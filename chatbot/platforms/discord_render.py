@@ -19,8 +19,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
-from chatbot.platforms.base import PostMarker
-from commands.reply import Button, Reply, Table, Tone
+from chatbot.values.delivery import PostMarker
+from chatbot.values.reply import Button, Reply, Table, Tone
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

@@ -74,8 +74,3 @@ def shard_plan(count: int | None, ids: str | None) -> ShardPlan | None:
             f"DISCORD_SHARD_IDS names shard {outside[0]}, but with DISCORD_SHARD_COUNT=1 "
             "the only shard is 0.")
     return ShardPlan(count, chosen)
-
-
-def shard_of(guild_id: int, count: int) -> int:
-    """The shard Discord sends a guild's events to."""
-    return (guild_id >> 22) % count

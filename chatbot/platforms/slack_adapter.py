@@ -23,7 +23,6 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.admission import Admission
-from chatbot.platforms.base import DeliveryError, PostMarker
 from chatbot.platforms.slack_delivery import (
     SLACK_FAILURES,
     describe_failure,
@@ -41,8 +40,9 @@ from chatbot.platforms.slack_oauth import (
     build_oauth_app,
 )
 from chatbot.settings import Settings
+from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.reply import Reply
 from commands.registry import Dispatcher
-from commands.reply import Reply
 
 log = logging.getLogger(__name__)
 

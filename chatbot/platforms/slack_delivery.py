@@ -16,9 +16,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.slack_render import render_reply
-from commands.reply import Reply, Visibility
+from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.reply import Reply, Visibility
 
 log = logging.getLogger(__name__)
 

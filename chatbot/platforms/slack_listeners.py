@@ -27,10 +27,10 @@ from chatbot.admission import Slot, busy_reply
 from chatbot.platforms.slack_delivery import Respond, answer
 from chatbot.platforms.slack_identity import SlackDirectory, command_text, resolve_mention
 from chatbot.platforms.slack_render import BUTTON_ACTION_PREFIX, render_reply
+from chatbot.values.reply import Reply, Visibility, error
 from commands.context import Caller
 from commands.parser import UsageError
 from commands.registry import Dispatcher
-from commands.reply import Reply, Visibility, error
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from commands.reply import Button, Field, Reply, Table, Tone
+from chatbot.values.reply import Button, Field, Reply, Table, Tone
 
 MAX_BLOCKS = 50
 SECTION_TEXT_LIMIT = 3000

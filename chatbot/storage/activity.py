@@ -10,9 +10,9 @@ from datetime import date, datetime
 import aiosqlite
 
 from chatbot.clock import from_iso, to_iso
-from chatbot.influence.networks.base import Post
 from chatbot.storage.database import Database, chunks, marks
 from chatbot.storage.models import Handle, Snapshot
+from chatbot.values.accounts import Post
 
 _POST_COLUMNS = (
     "team_id, user_id, network, post_id, created_at, replies, reposts, quotes, likes,"

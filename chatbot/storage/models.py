@@ -83,14 +83,6 @@ class BoardPage:
 
 
 @dataclass(frozen=True)
-class Endorsement:
-    giver_id: str
-    receiver_id: str
-    topic: str
-    given_at: datetime
-
-
-@dataclass(frozen=True)
 class TopicCount:
     topic: str
     count: int

@@ -155,29 +155,6 @@ class ScheduleRepository:
         )
         return _post(row) if row else None
 
-    async def save_suggestions(
-        self, team_id: str, period: str, pairs: list[tuple[str, str, str]]
-    ) -> None:
-        """(member, suggested member, network) for this period; replaces earlier ones."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM followfriday_suggestions WHERE team_id = ? AND period = ?",
-                (team_id, period),
-            )
-            await conn.executemany(
-                "INSERT OR IGNORE INTO followfriday_suggestions (team_id, period, user_id,"
-                " suggested_id, network) VALUES (?, ?, ?, ?, ?)",
-                [(team_id, period, user, other, network) for user, other, network in pairs],
-            )
-
-    async def suggestions(self, team_id: str, period: str) -> list[tuple[str, str, str]]:
-        rows = await self._db.fetch_all(
-            "SELECT user_id, suggested_id, network FROM followfriday_suggestions"
-            " WHERE team_id = ? AND period = ? ORDER BY user_id, suggested_id",
-            (team_id, period),
-        )
-        return [(row["user_id"], row["suggested_id"], row["network"]) for row in rows]
-
     async def plan(self, team_id: str, period: str) -> StoredPlan | None:
         row = await self._db.fetch_one(
             "SELECT roster, computed_at FROM followfriday_plans WHERE team_id = ? AND period = ?",

@@ -13,13 +13,14 @@ import pytest
 
 from chatbot.followfriday.service import FollowFridayService
 from chatbot.influence.engine import InfluenceEngine
-from chatbot.influence.networks.base import NetworkError, Post, Profile
 from chatbot.influence.refresh import Refresher
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError
+from chatbot.values.reply import Reply, Tone, Visibility
 from commands.context import Services
 from commands.registry import Dispatcher
-from commands.reply import Reply, Tone, Visibility
 from tests.support.fakes import FakeEngine, FrozenClock
 
 TEAM = "console:acme"

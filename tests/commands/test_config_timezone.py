@@ -6,7 +6,7 @@ import pytest
 
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
-from commands.reply import Tone
+from chatbot.values.reply import Tone
 
 
 @pytest.mark.parametrize("value", ["Europe", "America", "Etc", "Europe/Berlin/x", "..",

@@ -9,8 +9,8 @@ import pytest
 
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
+from chatbot.values.reply import Tone, Visibility
 from commands.registry import Dispatcher
-from commands.reply import Tone, Visibility
 from tests.support.fakes import FakeEngine, FrozenClock, seed_scores
 
 TEAM = "console:acme"

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Database, Storage
 from chatbot.storage.topics import topic_key
+from chatbot.values.reply import Tone
 from commands.context import Services
 from commands.endorse import DAILY_CAP
 from commands.registry import Dispatcher
-from commands.reply import Tone
 from tests.support.fakes import FakeEngine, FakeFollowFriday, FrozenClock
 
 TEAM = "console:acme"

@@ -7,7 +7,6 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 from chatbot.influence.score import (
     SCORE_VERSION,
     ScoreResult,
@@ -18,7 +17,8 @@ from chatbot.influence.score import (
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
 from chatbot.storage.activity import FetchedAccount
-from commands.reply import Reply
+from chatbot.values.accounts import AccountSnapshot, Post, Profile
+from chatbot.values.reply import Reply
 from tests.support.fakes import FrozenClock
 
 TEAM = "console:acme"

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatbot.platforms.console import ConsoleSession, command_text, resolve_mention
+from chatbot.values.reply import Tone
 from commands.parser import Parser, UsageError
 from commands.registry import all_commands
-from commands.reply import Tone
 
 PARSER = Parser(all_commands(), resolve_mention)
 

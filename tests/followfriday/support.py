@@ -8,17 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chatbot.followfriday.service import FollowFridayService
-from chatbot.influence.networks.base import (
-    NetworkClient,
-    NetworkError,
-    NetworkUnavailable,
-    Post,
-    Profile,
-)
-from chatbot.platforms.base import DeliveryError, PostMarker
+from chatbot.influence.networks.base import NetworkClient
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
-from commands.reply import Reply
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.network_errors import NetworkError, NetworkUnavailable
+from chatbot.values.reply import Reply
 from tests.support.fakes import FrozenClock
 
 TEAM = "console:acme"

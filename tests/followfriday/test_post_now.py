@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chatbot.followfriday.schedule import KIND
-from chatbot.platforms.base import DeliveryError
 from chatbot.storage import Storage
-from commands.reply import Tone
+from chatbot.values.delivery import DeliveryError
+from chatbot.values.reply import Tone
 from tests.followfriday.support import TEAM, Deliveries, at, make_service, make_team
 from tests.support.fakes import FrozenClock
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from chatbot.followfriday.schedule import KIND
 from chatbot.followfriday.service import FollowFridayService
-from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage, open_storage
 from chatbot.storage.models import Team
+from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.reply import Reply
 from commands.context import Services
 from commands.registry import Dispatcher
-from commands.reply import Reply
 from tests.followfriday.support import TEAM, Deliveries, at, make_service, make_team
 from tests.support.fakes import FakeEngine, FrozenClock
 

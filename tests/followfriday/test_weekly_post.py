@@ -7,11 +7,11 @@ import re
 from chatbot.followfriday.schedule import KIND
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
+from chatbot.values.outcomes import MemberSuggestions
+from chatbot.values.reply import Reply, Visibility
 from commands.context import Services
 from commands.endorse import LIMITS
-from commands.ports import MemberSuggestions
 from commands.registry import Dispatcher
-from commands.reply import Reply, Visibility
 from tests.followfriday.support import (
     TEAM,
     Deliveries,

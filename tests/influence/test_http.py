@@ -15,8 +15,8 @@ from chatbot.influence.http import (
     ResponseTooLarge,
     RetryPolicy,
 )
-from chatbot.influence.networks.base import AccountNotFound, NetworkUnavailable, RateLimited
 from chatbot.influence.ratelimit import RateLimit, RateLimiter
+from chatbot.values.network_errors import AccountNotFound, NetworkUnavailable, RateLimited
 from tests.influence.networks.network_fakes import FakeClock
 
 URL = "https://api.example.test/thing"

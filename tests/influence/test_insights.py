@@ -15,7 +15,6 @@ from chatbot.influence.insights import (
     explain_components,
     tips,
 )
-from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 from chatbot.influence.score import (
     COMPONENTS,
     SCORE_VERSION,
@@ -25,6 +24,7 @@ from chatbot.influence.score import (
     combine,
     score_account,
 )
+from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 

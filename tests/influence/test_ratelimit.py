@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbot.influence.networks.base import RateLimited
 from chatbot.influence.networks.limits import GITHUB_KEYLESS
 from chatbot.influence.ratelimit import (
     MAX_SERVER_WAIT,
@@ -20,6 +19,7 @@ from chatbot.influence.ratelimit import (
     parse_reset,
     parse_retry_after,
 )
+from chatbot.values.network_errors import RateLimited
 from tests.influence.networks.network_fakes import FakeClock
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC).timestamp()

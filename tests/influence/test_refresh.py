@@ -8,15 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from chatbot.influence.networks.base import (
-    NetworkError,
-    NetworkUnavailable,
-    Post,
-    Profile,
-    RateLimited,
-)
 from chatbot.influence.refresh import Refresher
 from chatbot.storage import Storage
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError, NetworkUnavailable, RateLimited
 from tests.support.fakes import FrozenClock
 
 TEAM = "console:acme"

@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from chatbot.influence.networks.base import NetworkError, Post, Profile
 from chatbot.influence.refresh import Refresher
 from chatbot.storage import Storage
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError
 from tests.support.fakes import FrozenClock
 
 TEAM = "console:acme"

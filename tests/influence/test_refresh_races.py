@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from chatbot.influence.networks.base import NetworkError, Post, Profile
 from chatbot.influence.refresh import Refresher
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
 from chatbot.storage.scores import DayScore
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError
+from chatbot.values.reply import Tone
 from commands.registry import Dispatcher
-from commands.reply import Tone
 from tests.support.fakes import FrozenClock
 
 TEAM = "console:acme"

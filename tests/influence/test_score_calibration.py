@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 from chatbot.influence.score import combine, curve, score_account
+from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 WINDOW = 90

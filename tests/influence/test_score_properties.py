@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 from chatbot.influence.score import (
     COMPONENTS,
     LOOKAHEAD_DAYS,
@@ -32,6 +31,7 @@ from chatbot.influence.score import (
     score_account,
     smooth,
 )
+from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 PROPERTY_SETTINGS = settings(

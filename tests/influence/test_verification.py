@@ -7,13 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from chatbot.influence.networks.base import (
-    NetworkError,
-    NetworkUnavailable,
-    Post,
-    Profile,
-)
 from chatbot.influence.verification import CODE_ALPHABET, code_in_bio, new_code, verify
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError, NetworkUnavailable
 
 CODE = "klout-7Q4M-2XKD"
 

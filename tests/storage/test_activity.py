@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from chatbot.influence.networks.base import Post
 from chatbot.storage import Storage
 from chatbot.storage.activity import FetchedAccount
+from chatbot.values.accounts import Post
 from tests.support.fakes import FrozenClock
 
 TEAM = "console:acme"

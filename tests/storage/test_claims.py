@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from chatbot.influence.networks.base import Post
 from chatbot.storage import Database, Storage
 from chatbot.storage.activity import FetchedAccount
 from chatbot.storage.models import Handle, Holder
 from chatbot.storage.notices import CLAIM_RESOLVED, CLAIM_TAKEN
+from chatbot.values.accounts import Post
 
 TEAM = "console:acme"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from chatbot.influence.networks import handle_for_humans, parse_handle
-from chatbot.influence.networks.base import AccountNotFound, NetworkUnavailable, Profile
 from chatbot.storage import Storage
-from commands.ports import MemberSuggestions, RefreshOutcome, Suggestion
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import AccountNotFound, NetworkUnavailable
+from chatbot.values.outcomes import MemberSuggestions, RefreshOutcome, Suggestion
 
 
 class FrozenClock:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from chatbot.values.reply import Reply, Visibility
 from commands.context import Context
-from commands.reply import Reply, Visibility
 from commands.spec import Args, CommandSpec
 
 THROUGH = "through the gate"

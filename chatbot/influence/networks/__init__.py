@@ -5,11 +5,12 @@ stored or fetched, without settings or I/O: `get_network_name` and
 `parse_handle` do that. `build_clients` wires every client to the shared
 httpx client, a rate limiter per network and the injected clock and sleep;
 X and YouTube are built even without their keys, so they are listed, and
-answer NetworkNotConfigured until an admin sets the key.
+answer NetworkNotConfigured until an admin sets the key. What each network is
+lives in `registry.NETWORKS`.
 
-The client modules are imported inside the functions: they depend on
-`influence.http`, which depends on `networks.base`, and importing this
-package must not drag them in half-initialised.
+The registry is imported inside the functions: the client modules it lists
+import this package's submodules, and importing the package must not drag
+them in half-initialised.
 """
 
 from __future__ import annotations
@@ -18,58 +19,35 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chatbot.influence.networks.base import NetworkClient, UnknownNetwork
+from chatbot.influence.networks.base import NetworkClient
+from chatbot.values.network_errors import UnknownNetwork
 
 if TYPE_CHECKING:
     import httpx
 
-    from chatbot.influence.http import HttpFetcher
-    from chatbot.influence.ratelimit import Clock, RateLimit, Sleep
+    from chatbot.influence.ratelimit import Clock, Sleep
     from chatbot.settings import Settings
 
-NETWORK_NAMES: tuple[str, ...] = ("mastodon", "bluesky", "github", "x", "youtube")
 
-LABELS: dict[str, str] = {
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "github": "GitHub",
-    "x": "X",
-    "youtube": "YouTube",
-}
+def network_names() -> tuple[str, ...]:
+    """Every network's name, in the order lists show them."""
+    from chatbot.influence.networks.registry import NETWORKS
 
-_ALIASES: dict[str, str] = {
-    "masto": "mastodon",
-    "fediverse": "mastodon",
-    "bsky": "bluesky",
-    "gh": "github",
-    "twitter": "x",
-    "yt": "youtube",
-}
+    return tuple(network.name for network in NETWORKS)
 
 
 def get_network_name(raw: str) -> str:
     """The canonical network name for what a member typed ("Twitter" -> "x")."""
+    from chatbot.influence.networks.registry import NETWORKS
+
     key = raw.strip().lower() if isinstance(raw, str) else ""
-    key = _ALIASES.get(key, key)
-    if key not in NETWORK_NAMES:
-        shown = raw.strip()[:40] if isinstance(raw, str) else ""
-        raise UnknownNetwork(
-            f"Unknown network {shown!r}. Use one of: {', '.join(NETWORK_NAMES)}."
-        )
-    return key
-
-
-def _parser(name: str, *, allow_private: bool) -> Callable[[str], str]:
-    from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
-
-    if name == mastodon.NAME:
-        return lambda raw: mastodon.parse_handle(raw, allow_private=allow_private)
-    return {
-        bluesky.NAME: bluesky.parse_handle,
-        github.NAME: github.parse_handle,
-        x.NAME: x.parse_handle,
-        youtube.NAME: youtube.parse_handle,
-    }[name]
+    for network in NETWORKS:
+        if key == network.name or key in network.aliases:
+            return network.name
+    shown = raw.strip()[:40] if isinstance(raw, str) else ""
+    raise UnknownNetwork(
+        f"Unknown network {shown!r}. Use one of: {', '.join(network_names())}."
+    )
 
 
 def parse_handle(network: str, raw: str, *, allow_private: bool = False) -> str:
@@ -78,16 +56,16 @@ def parse_handle(network: str, raw: str, *, allow_private: bool = False) -> str:
     `allow_private` (KLOUT_ALLOW_PRIVATE_NETWORKS) lets a Mastodon handle name
     a lab server by IP address or with a port.
     """
-    return _parser(get_network_name(network), allow_private=allow_private)(raw)
+    from chatbot.influence.networks.registry import BY_NAME
+
+    return BY_NAME[get_network_name(network)].parse(raw, allow_private)
 
 
 def handle_for_humans(network: str, handle: str) -> str:
     """The handle as people write it in a post (`@user@host`, `@name.bsky.social`)."""
-    from chatbot.influence.networks import bluesky
+    from chatbot.influence.networks.registry import BY_NAME
 
-    if get_network_name(network) == bluesky.NAME:
-        return bluesky.handle_for_humans(handle)
-    return f"@{handle}"
+    return BY_NAME[get_network_name(network)].for_humans(handle)
 
 
 def build_mastodon_http(settings: Settings) -> httpx.AsyncClient:
@@ -111,88 +89,26 @@ def build_clients(
     mastodon_http: httpx.AsyncClient,
     on_rate_limit_wait: Callable[[str, float], None] | None = None,
 ) -> dict[str, NetworkClient]:
-    """One client per network, keyed by name, in NETWORK_NAMES order.
+    """One client per network, keyed by name, in registry order.
 
     `http` serves the fixed API hosts. Mastodon hosts come from members, so
     Mastodon uses `mastodon_http`, which must be SSRF-guarded: the one from
     `build_mastodon_http`, closed by the caller with `http`.
     """
-    from chatbot.influence.http import HttpFetcher
-    from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
-    from chatbot.influence.networks import limits as published
-    from chatbot.influence.ratelimit import RateLimiter
+    from chatbot.influence.networks.registry import NETWORKS, ClientKit
 
-    source = rng if rng is not None else random.Random()
-
-    network_of = {label: name for name, label in LABELS.items()}
-
-    def limiter(network: str, limit: RateLimit) -> RateLimiter:
-        observe = on_rate_limit_wait
-        return RateLimiter(limit, clock=clock, sleep=sleep, on_wait=None if observe is None
-                           else lambda seconds: observe(network, seconds))
-
-    def fetcher(
-        client: httpx.AsyncClient, label: str, limit: RateLimit, setting: str | None = None
-    ) -> HttpFetcher:
-        return HttpFetcher(
-            client,
-            label=label,
-            limiter=limiter(network_of[label], limit),
-            clock=clock,
-            sleep=sleep,
-            rng=random.Random(source.random()),
-            timeout=settings.klout_http_timeout_seconds,
-            max_bytes=settings.klout_max_response_bytes,
-            credential_setting=setting,
-        )
-
-    allow_private = settings.klout_allow_private_networks
-    github_token = _secret(settings.github_token)
-    clients: list[NetworkClient] = [
-        mastodon.MastodonClient(
-            fetcher(mastodon_http, mastodon.LABEL, published.MASTODON),
-            paging_limiter=limiter(mastodon.NAME, published.MASTODON_PAGING),
-            allow_private=allow_private,
-        ),
-        bluesky.BlueskyClient(
-            fetcher(http, bluesky.LABEL, published.BLUESKY),
-            base_url=settings.bluesky_appview_url,
-        ),
-        github.GitHubClient(
-            fetcher(
-                http,
-                github.LABEL,
-                published.GITHUB_WITH_TOKEN if github_token else published.GITHUB_KEYLESS,
-                "GITHUB_TOKEN" if github_token else None,
-            ),
-            base_url=settings.github_api_url,
-            token=github_token,
-        ),
-        x.XClient(
-            fetcher(http, x.LABEL, published.X, x.SETTING),
-            base_url=settings.x_api_url,
-            token=_secret(settings.x_bearer_token),
-        ),
-        youtube.YouTubeClient(
-            fetcher(http, youtube.LABEL, published.YOUTUBE, youtube.SETTING),
-            base_url=settings.youtube_api_url,
-            api_key=_secret(settings.youtube_api_key),
-        ),
-    ]
-    return {client.name: client for client in clients}
-
-
-def _secret(value: object) -> str | None:
-    getter = getattr(value, "get_secret_value", None)
-    secret = getter() if callable(getter) else None
-    return secret if isinstance(secret, str) and secret.strip() else None
+    kit = ClientKit(
+        settings=settings, http=http, mastodon_http=mastodon_http, clock=clock, sleep=sleep,
+        rng=rng if rng is not None else random.Random(), on_rate_limit_wait=on_rate_limit_wait,
+    )
+    return {network.name: network.build(kit) for network in NETWORKS}
 
 
 __all__ = [
-    "LABELS",
-    "NETWORK_NAMES",
     "build_clients",
+    "build_mastodon_http",
     "get_network_name",
     "handle_for_humans",
+    "network_names",
     "parse_handle",
 ]

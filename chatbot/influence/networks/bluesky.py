@@ -20,16 +20,10 @@ import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatbot.influence.http import HttpFetcher
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    Post,
-    Profile,
-)
+from chatbot.influence.networks import limits as published
 from chatbot.influence.networks.handle_rules import clean_handle_input, is_domain_name
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -46,6 +40,11 @@ from chatbot.influence.networks.reactor_sampling import (
     with_sampled_reactors,
 )
 from chatbot.influence.networks.text import looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import AccountNotFound, InvalidHandle, NetworkError
+
+if TYPE_CHECKING:
+    from chatbot.influence.networks.registry import ClientKit
 
 NAME = "bluesky"
 LABEL = "Bluesky"
@@ -316,3 +315,10 @@ class BlueskyClient:
             if not page or cursor is None:
                 break
         return frozenset(follows)
+
+
+def build_client(kit: ClientKit) -> BlueskyClient:
+    return BlueskyClient(
+        kit.fetcher(NAME, kit.http, published.BLUESKY),
+        base_url=kit.settings.bluesky_appview_url,
+    )

@@ -47,20 +47,13 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
 from chatbot.influence.http import HttpFetcher, JsonReply
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkUnavailable,
-    Post,
-    Profile,
-)
+from chatbot.influence.networks import limits as published
 from chatbot.influence.networks.handle_rules import clean_handle_input
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -73,6 +66,16 @@ from chatbot.influence.networks.payload import (
 )
 from chatbot.influence.networks.reactor_sampling import tally
 from chatbot.influence.networks.text import join_bio, looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkUnavailable,
+)
+
+if TYPE_CHECKING:
+    from chatbot.influence.networks.registry import ClientKit
 
 NAME = "github"
 LABEL = "GitHub"
@@ -464,3 +467,18 @@ class GitHubClient:
         return frozenset(
             login.lower() for login in (as_str(as_dict(p).get("login")) for p in people) if login
         )
+
+
+def build_client(kit: ClientKit) -> GitHubClient:
+    """A token is optional on GitHub: it raises the published limits."""
+    token = kit.secret(kit.settings.github_token)
+    return GitHubClient(
+        kit.fetcher(
+            NAME,
+            kit.http,
+            published.GITHUB_WITH_TOKEN if token else published.GITHUB_KEYLESS,
+            "GITHUB_TOKEN" if token else None,
+        ),
+        base_url=kit.settings.github_api_url,
+        token=token,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from chatbot.influence.networks.base import InvalidHandle
+from chatbot.values.network_errors import InvalidHandle
 
 MAX_HANDLE_INPUT = 256
 

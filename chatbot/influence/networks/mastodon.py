@@ -24,21 +24,14 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
 from chatbot.influence.http import AccessRefused, HttpFetcher, JsonReply
 from chatbot.influence.netguard import check_url
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkUnavailable,
-    Post,
-    Profile,
-)
+from chatbot.influence.networks import limits as published
 from chatbot.influence.networks.handle_rules import (
     clean_handle_input,
     is_domain_name,
@@ -62,6 +55,16 @@ from chatbot.influence.networks.reactor_sampling import (
 )
 from chatbot.influence.networks.text import html_to_text, join_bio, looks_like_question
 from chatbot.influence.ratelimit import RateLimiter
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkUnavailable,
+)
+
+if TYPE_CHECKING:
+    from chatbot.influence.networks.registry import ClientKit
 
 NAME = "mastodon"
 LABEL = "Mastodon"
@@ -427,3 +430,12 @@ class MastodonClient:
         if not follows and profile.following > 0:
             return None  # the owner hides who they follow: the server answers with nobody
         return frozenset(follows)
+
+
+def build_client(kit: ClientKit) -> MastodonClient:
+    """Mastodon hosts come from members, so its fetcher uses the SSRF-guarded client."""
+    return MastodonClient(
+        kit.fetcher(NAME, kit.mastodon_http, published.MASTODON),
+        paging_limiter=kit.limiter(NAME, published.MASTODON_PAGING),
+        allow_private=kit.settings.klout_allow_private_networks,
+    )

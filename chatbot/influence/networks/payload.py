@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from chatbot.influence.networks.base import NetworkUnavailable
 from chatbot.influence.numbers import as_count
+from chatbot.values.network_errors import NetworkUnavailable
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 

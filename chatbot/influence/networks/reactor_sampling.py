@@ -19,7 +19,8 @@ import dataclasses
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from chatbot.influence.networks.base import NetworkError, Post
+from chatbot.values.accounts import Post
+from chatbot.values.network_errors import NetworkError
 
 SAMPLED_POSTS = 3
 """Top posts per member whose reactors are read: at most 3 requests each (likes,

@@ -16,18 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chatbot.influence.http import HttpFetcher
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkNotConfigured,
-    Post,
-    Profile,
-)
+from chatbot.influence.networks import limits as published
 from chatbot.influence.networks.handle_rules import clean_handle_input
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -39,6 +32,16 @@ from chatbot.influence.networks.payload import (
     safe_id,
 )
 from chatbot.influence.networks.text import join_bio, looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkNotConfigured,
+)
+
+if TYPE_CHECKING:
+    from chatbot.influence.networks.registry import ClientKit
 
 NAME = "x"
 LABEL = "X"
@@ -271,3 +274,12 @@ class XClient:
             if token is None:
                 break
         return frozenset(follows)
+
+
+def build_client(kit: ClientKit) -> XClient:
+    """Built even without a token: it answers NetworkNotConfigured until one is set."""
+    return XClient(
+        kit.fetcher(NAME, kit.http, published.X, SETTING),
+        base_url=kit.settings.x_api_url,
+        token=kit.secret(kit.settings.x_bearer_token),
+    )

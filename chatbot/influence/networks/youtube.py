@@ -13,17 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatbot.influence.http import HttpFetcher
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkError,
-    NetworkNotConfigured,
-    Post,
-    Profile,
-)
+from chatbot.influence.networks import limits as published
 from chatbot.influence.networks.handle_rules import clean_handle_input
 from chatbot.influence.networks.payload import (
     as_dict,
@@ -35,6 +28,16 @@ from chatbot.influence.networks.payload import (
     safe_id,
 )
 from chatbot.influence.networks.text import looks_like_question
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import (
+    AccountNotFound,
+    InvalidHandle,
+    NetworkError,
+    NetworkNotConfigured,
+)
+
+if TYPE_CHECKING:
+    from chatbot.influence.networks.registry import ClientKit
 
 NAME = "youtube"
 LABEL = "YouTube"
@@ -212,3 +215,12 @@ class YouTubeClient:
         if not self._key:
             raise NetworkNotConfigured(LABEL, SETTING)
         return None
+
+
+def build_client(kit: ClientKit) -> YouTubeClient:
+    """Built even without a key: it answers NetworkNotConfigured until one is set."""
+    return YouTubeClient(
+        kit.fetcher(NAME, kit.http, published.YOUTUBE, SETTING),
+        base_url=kit.settings.youtube_api_url,
+        api_key=kit.secret(kit.settings.youtube_api_key),
+    )

@@ -8,8 +8,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from chatbot.influence.networks.base import AccountNotFound, InvalidHandle, Profile
 from chatbot.influence.networks.bluesky import BlueskyClient, handle_for_humans, parse_handle
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import AccountNotFound, InvalidHandle
 from tests.influence.networks.network_fakes import (
     FakeApi,
     MakeFetcher,

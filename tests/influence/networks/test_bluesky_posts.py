@@ -10,8 +10,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from chatbot.influence.networks.base import Profile
 from chatbot.influence.networks.bluesky import BlueskyClient
+from chatbot.values.accounts import Profile
 from tests.influence.networks.network_fakes import (
     FakeApi,
     MakeFetcher,

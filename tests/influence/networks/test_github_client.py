@@ -9,13 +9,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    Profile,
-    RateLimited,
-)
 from chatbot.influence.networks.github import GitHubClient, event_to_post, parse_handle
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import AccountNotFound, InvalidHandle, RateLimited
 from tests.influence.networks.network_fakes import (
     FakeApi,
     FakeClock,

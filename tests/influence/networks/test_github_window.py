@@ -9,8 +9,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from chatbot.influence.networks.base import Profile
 from chatbot.influence.networks.github import GitHubClient
+from chatbot.values.accounts import Profile
 from tests.influence.networks.network_fakes import FakeApi, MakeFetcher, json_response, shared_json
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)

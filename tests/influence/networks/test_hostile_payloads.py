@@ -18,7 +18,6 @@ import pytest
 from aiohttp import web
 
 from chatbot.influence.netguard import build_guarded_client
-from chatbot.influence.networks.base import NetworkError, NetworkUnavailable, Post, Profile
 from chatbot.influence.networks.bluesky import BlueskyClient
 from chatbot.influence.networks.github import GitHubClient
 from chatbot.influence.networks.mastodon import MastodonClient
@@ -26,6 +25,8 @@ from chatbot.influence.numbers import MAX_COUNT
 from chatbot.influence.ratelimit import RateLimit, RateLimiter
 from chatbot.influence.refresh import Refresher
 from chatbot.storage import Storage
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError, NetworkUnavailable
 from tests.influence.networks.network_fakes import FakeApi, FakeClock, MakeFetcher, json_response
 
 MARK = "__HOSTILE__"

@@ -9,13 +9,14 @@ from aiohttp import web
 
 from chatbot.influence.http import ResponseTooLarge
 from chatbot.influence.netguard import BlockedHost, build_guarded_client
-from chatbot.influence.networks.base import AccountNotFound, InvalidHandle, Profile
 from chatbot.influence.networks.mastodon import (
     MastodonClient,
     default_base_url,
     parse_handle,
 )
 from chatbot.influence.ratelimit import RateLimit, RateLimiter
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import AccountNotFound, InvalidHandle
 from tests.influence.networks.network_fakes import (
     FakeApi,
     FakeClock,

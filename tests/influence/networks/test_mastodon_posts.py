@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatbot.influence.netguard import build_guarded_client
-from chatbot.influence.networks.base import InvalidHandle, Post, Profile
 from chatbot.influence.networks.mastodon import MastodonClient, parse_handle
 from chatbot.influence.ratelimit import RateLimit, RateLimiter
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import InvalidHandle
 from tests.influence.networks.network_fakes import (
     FakeApi,
     FakeClock,

@@ -5,21 +5,26 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chatbot.followfriday.planner import NETWORK_ORDER
 from chatbot.influence.networks import (
-    NETWORK_NAMES,
     build_clients,
     get_network_name,
     handle_for_humans,
+    network_names,
     parse_handle,
 )
-from chatbot.influence.networks.base import (
-    InvalidHandle,
-    NetworkClient,
-    NetworkNotConfigured,
-    Profile,
-    UnknownNetwork,
+from chatbot.influence.networks.base import NetworkClient
+from chatbot.influence.networks.registry import (
+    BY_NAME,
+    NETWORKS,
+    POSTING_NETWORKS,
+    code_place,
+    network_availability,
+    network_label,
 )
 from chatbot.settings import Settings
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import InvalidHandle, NetworkNotConfigured, UnknownNetwork
 from tests.influence.networks.network_fakes import FakeClock
 
 EXAMPLES = {
@@ -51,7 +56,7 @@ def test_an_unknown_network_lists_the_known_ones() -> None:
         get_network_name("myspace")
     message = str(raised.value)
     assert "myspace" in message
-    assert all(name in message for name in NETWORK_NAMES)
+    assert all(name in message for name in network_names())
 
 
 def test_each_network_parses_its_own_handles_without_settings_or_io() -> None:
@@ -77,13 +82,13 @@ def test_a_malformed_mastodon_handle_explains_the_expected_shape() -> None:
         parse_handle("mastodon", "alice")
 
 
-@pytest.mark.parametrize("network", NETWORK_NAMES)
+@pytest.mark.parametrize("network", network_names())
 def test_overlong_handles_are_refused(network: str) -> None:
     with pytest.raises(InvalidHandle, match="too long"):
         parse_handle(network, "a" * 257)
 
 
-@pytest.mark.parametrize("network", NETWORK_NAMES)
+@pytest.mark.parametrize("network", network_names())
 @pytest.mark.parametrize("poison", ["\x00", "\u200b", "\u202e", "\x1b", " ", "\u00a0"])
 def test_control_invisible_and_space_characters_are_refused(network: str, poison: str) -> None:
     valid = EXAMPLES[network]
@@ -92,7 +97,7 @@ def test_control_invisible_and_space_characters_are_refused(network: str, poison
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(network=st.sampled_from(NETWORK_NAMES), raw=st.text(max_size=80))
+@given(network=st.sampled_from(network_names()), raw=st.text(max_size=80))
 def test_any_text_is_either_refused_cleanly_or_gives_a_stable_handle(
     network: str, raw: str
 ) -> None:
@@ -151,7 +156,7 @@ async def test_every_network_is_built_and_keyed_ones_say_what_they_need() -> Non
         clients = build_clients(settings_, http, clock=clock, sleep=clock.sleep,
                                 mastodon_http=http)
 
-        assert tuple(clients) == NETWORK_NAMES
+        assert tuple(clients) == network_names()
         assert all(isinstance(client, NetworkClient) for client in clients.values())
         assert {name: client.label for name, client in clients.items()} == {
             "mastodon": "Mastodon",
@@ -186,3 +191,32 @@ async def test_built_clients_use_the_configured_base_urls() -> None:
     assert asked == [
         "https://appview.test/xrpc/app.bsky.actor.getProfiles?actors=alice.bsky.social"
     ]
+
+
+def test_availability_comes_from_each_networks_required_setting() -> None:
+    keyless = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert network_availability(keyless) == {
+        "mastodon": None,
+        "bluesky": None,
+        "github": None,
+        "x": "X is not enabled on this bot: the admin must set X_BEARER_TOKEN.",
+        "youtube": "YouTube is not enabled on this bot: the admin must set YOUTUBE_API_KEY.",
+    }
+    keyed = Settings(_env_file=None, x_bearer_token="t", youtube_api_key="k")  # type: ignore[call-arg]
+    assert set(network_availability(keyed).values()) == {None}
+
+
+def test_every_registry_entry_agrees_with_the_client_it_builds() -> None:
+    assert len(BY_NAME) == len(NETWORKS)
+    for network in NETWORKS:
+        assert network_label(network.name) == network.label
+        for alias in network.aliases:
+            assert get_network_name(alias.upper()) == network.name
+    assert network_label("myspace") == "Myspace"
+
+
+def test_the_weekly_post_and_the_planner_order_networks_from_the_registry() -> None:
+    assert POSTING_NETWORKS == ("mastodon", "bluesky", "x")
+    assert NETWORK_ORDER == ("mastodon", "bluesky", "x", "github", "youtube")
+    assert code_place("youtube") == "your channel description"
+    assert code_place("myspace") == "your public profile"

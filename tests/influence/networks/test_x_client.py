@@ -7,13 +7,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkNotConfigured,
-    Profile,
-)
 from chatbot.influence.networks.x import XClient, parse_handle, snowflake_time
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import AccountNotFound, InvalidHandle, NetworkNotConfigured
 from tests.influence.networks.network_fakes import (
     FakeApi,
     MakeFetcher,

@@ -7,13 +7,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from chatbot.influence.networks.base import (
-    AccountNotFound,
-    InvalidHandle,
-    NetworkNotConfigured,
-    Profile,
-)
 from chatbot.influence.networks.youtube import YouTubeClient, parse_handle
+from chatbot.values.accounts import Profile
+from chatbot.values.network_errors import AccountNotFound, InvalidHandle, NetworkNotConfigured
 from tests.influence.networks.network_fakes import FakeApi, MakeFetcher, json_response
 
 CHANNEL_ID = "UC_x5XG1OV2P6uZZ5FSM9Ttw"

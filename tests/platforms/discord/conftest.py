@@ -9,7 +9,7 @@ from discord_fake_server import FakeDiscord
 from discord_harness import TOKEN, ReadyOnce, StartPlatform
 from pydantic import SecretStr
 
-from chatbot.platforms.discord_adapter import DiscordPlatform
+from chatbot.platforms.discord_platform import DiscordPlatform
 from chatbot.settings import Settings
 from commands.registry import Dispatcher
 

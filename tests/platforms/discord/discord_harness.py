@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from discord_fake_server import APP_ID
 
-from chatbot.platforms.discord_adapter import DiscordPlatform
+from chatbot.platforms.discord_platform import DiscordPlatform
 
 TOKEN = base64.b64encode(APP_ID.encode()).decode().rstrip("=") + ".GxYzAb.fake-signature-part"
 

@@ -17,9 +17,9 @@ from chatbot.platforms.discord_commands import (
     build_klout_group,
     convert_options,
 )
+from chatbot.values.reply import Reply
 from commands.context import Context, Services
 from commands.registry import Dispatcher, all_commands
-from commands.reply import Reply
 from commands.spec import Args, CommandSpec, Kind, Param
 
 USER, STRING, INTEGER = 6, 3, 4

@@ -23,12 +23,12 @@ from discord_payloads import (
     user,
 )
 
-from chatbot.platforms.discord_adapter import DiscordPlatform
+from chatbot.platforms.discord_platform import DiscordPlatform
 from chatbot.storage import Storage
+from chatbot.values.reply import Reply, Visibility
 from commands.context import Context, Services
 from commands.endorse import LIMITS
 from commands.registry import Dispatcher, all_commands
-from commands.reply import Reply, Visibility
 from commands.spec import Args, CommandSpec
 from tests.conftest import shared_fixture
 from tests.support.fakes import FakeEngine, FrozenClock, seed_scores

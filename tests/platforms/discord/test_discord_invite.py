@@ -9,12 +9,8 @@ import discord
 import pytest
 from pydantic import SecretStr
 
-from chatbot.platforms.discord_adapter import (
-    api_base,
-    application_id,
-    application_id_from,
-    invite_url,
-)
+from chatbot.platforms.discord_invite import application_id, application_id_from, invite_url
+from chatbot.platforms.discord_platform import api_base
 from chatbot.settings import Settings
 
 APP = "1030118727418646629"

@@ -14,10 +14,10 @@ from discord_fake_server import APP_ID, FakeDiscord, GatewaySession
 from discord_harness import ReadyOnce, StartPlatform
 from discord_payloads import GUILD_ID, slash
 
-from chatbot.platforms.base import DeliveryError
-from chatbot.platforms.discord_adapter import DiscordPlatform, DiscordStartError
+from chatbot.platforms.discord_platform import DiscordPlatform, DiscordStartError
 from chatbot.settings import Settings
-from commands.reply import Field, Reply, Visibility
+from chatbot.values.delivery import DeliveryError
+from chatbot.values.reply import Field, Reply, Visibility
 from tests.conftest import shared_fixture
 
 TEAM = f"discord:{GUILD_ID}"

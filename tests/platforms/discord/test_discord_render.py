@@ -21,7 +21,7 @@ from chatbot.platforms.discord_render import (
     render,
     table_lines,
 )
-from commands.reply import Button, Field, Image, Reply, Table, Tone
+from chatbot.values.reply import Button, Field, Image, Reply, Table, Tone
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
 

@@ -10,9 +10,9 @@ from discord_fake_server import FakeDiscord
 from discord_harness import StartPlatform
 from discord_payloads import slash
 
+from chatbot.values.reply import Reply, Visibility
 from commands.context import Context, Services
 from commands.registry import Dispatcher, all_commands
-from commands.reply import Reply, Visibility
 from commands.spec import Args, CommandSpec
 
 

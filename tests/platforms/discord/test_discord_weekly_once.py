@@ -19,11 +19,11 @@ from discord_payloads import GUILD_ID
 
 from chatbot.delivery import PlatformDelivery
 from chatbot.followfriday.schedule import KIND
-from chatbot.platforms.base import PostMarker
-from chatbot.platforms.discord_adapter import DiscordPlatform
+from chatbot.platforms.discord_platform import DiscordPlatform
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
-from commands.reply import Reply
+from chatbot.values.delivery import PostMarker
+from chatbot.values.reply import Reply
 from tests.followfriday.support import at, make_service, make_team
 from tests.support.fakes import FrozenClock
 

@@ -21,15 +21,15 @@ import time_machine
 from pydantic import SecretStr
 
 from chatbot.cli import main
-from chatbot.platforms.base import DeliveryError
 from chatbot.platforms.slack_adapter import SlackPlatform
 from chatbot.platforms.slack_oauth import BOT_SCOPES, NOT_INSTALLED
 from chatbot.redacted_logging import REDACT, install_redaction, secret_values
 from chatbot.settings import Settings
 from chatbot.storage import Storage
 from chatbot.team_removal import purge_uninstalled
+from chatbot.values.delivery import DeliveryError
+from chatbot.values.reply import Reply, Visibility
 from commands.registry import Dispatcher
-from commands.reply import Reply, Visibility
 from tests.platforms.slack.fake_slack_api import (
     CHANNEL_ID,
     CLIENT_ID,

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed
 from chatbot.platforms.slack_adapter import SlackConfigError, SlackPlatform
+from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed
+from chatbot.values.reply import Field, Image, Reply, Visibility
 from commands.registry import Dispatcher
-from commands.reply import Field, Image, Reply, Visibility
 from tests.platforms.slack.conftest import slack_settings
 from tests.platforms.slack.fake_slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
 

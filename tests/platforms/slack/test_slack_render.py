@@ -20,7 +20,7 @@ from chatbot.platforms.slack_render import (
     render_reply,
     table_lines,
 )
-from commands.reply import Button, Field, Image, Reply, Table, Tone, Visibility
+from chatbot.values.reply import Button, Field, Image, Reply, Table, Tone, Visibility
 
 HOSTILE = ["<!channel>", "<!here>", "<!everyone>", "<!subteam^S0123|@devs>", "<@U123>",
            "@everyone", "*bold*", "<https://evil.example|click me>", "a & b", "x" * 10_000]

@@ -13,12 +13,12 @@ import pytest
 
 from chatbot.delivery import PlatformDelivery
 from chatbot.followfriday.schedule import KIND
-from chatbot.platforms.base import PostMarker
 from chatbot.platforms.slack_adapter import SlackPlatform
 from chatbot.platforms.slack_delivery import METADATA_EVENT_TYPE
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
-from commands.reply import Reply
+from chatbot.values.delivery import PostMarker
+from chatbot.values.reply import Reply
 from tests.followfriday.support import at, make_service, make_team
 from tests.platforms.slack.fake_slack_api import CHANNEL_ID, TEAM_ID, FakeSlack
 from tests.support.fakes import FrozenClock

@@ -13,8 +13,8 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-from chatbot.influence.networks.base import Post
 from chatbot.storage import open_storage
+from chatbot.values.accounts import Post
 
 TEAM = "slack:T0FIXTURE"
 OTHER_TEAM = "discord:4242"
