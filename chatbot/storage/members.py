@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.claims import claim_order, drop_claim, holder_of
-from chatbot.storage.database import Database, chunks, marks
+from chatbot.storage.database import Connection, Database, Row, chunks, marks
 from chatbot.storage.models import Handle, Holder, Member
 from chatbot.storage.notices import CLAIM_RESOLVED
 
 
-def _member(row: aiosqlite.Row) -> Member:
+def _member(row: Row) -> Member:
     refreshed = row["last_refreshed_at"]
     return Member(
         team_id=row["team_id"],
@@ -29,7 +27,7 @@ def _optional_time(value: str | None) -> datetime | None:
     return from_iso(value) if value else None
 
 
-def _handle(row: aiosqlite.Row) -> Handle:
+def _handle(row: Row) -> Handle:
     return Handle(
         team_id=row["team_id"],
         user_id=row["user_id"],
@@ -45,14 +43,14 @@ def _handle(row: aiosqlite.Row) -> Handle:
     )
 
 
-async def ensure_member(conn: aiosqlite.Connection, team_id: str, user_id: str,
+async def ensure_member(conn: Connection, team_id: str, user_id: str,
                         display_name: str, now: datetime) -> None:
     """Inside the caller's transaction: create the member or follow a rename."""
     await conn.execute(
         "INSERT INTO members (team_id, user_id, display_name, joined_at)"
         " VALUES (?, ?, ?, ?)"
         " ON CONFLICT (team_id, user_id) DO UPDATE SET display_name = excluded.display_name"
-        " WHERE excluded.display_name != '' AND excluded.display_name != display_name",
+        " WHERE excluded.display_name != '' AND excluded.display_name != members.display_name",
         (team_id, user_id, display_name, to_iso(now)),
     )
 
@@ -210,8 +208,9 @@ class HandleRepository:
     async def holder(self, team_id: str, network: str, account_id: str | None, handle: str,
                      *, excluding: str) -> Holder | None:
         """Which other member of the team holds this account, if any."""
-        return await holder_of(self._db.connection, team_id, network, account_id, handle,
-                               excluding=excluding)
+        async with self._db.reading() as conn:
+            return await holder_of(conn, team_id, network, account_id, handle,
+                                   excluding=excluding)
 
     async def get(self, team_id: str, user_id: str, network: str) -> Handle | None:
         row = await self._db.fetch_one(
