@@ -191,8 +191,10 @@ class HandleRepository:
                 " ON CONFLICT (team_id, user_id, network) DO UPDATE SET"
                 " handle = excluded.handle, account_id = excluded.account_id,"
                 " verify_code = excluded.verify_code,"
-                " created_at = CASE WHEN ? THEN created_at ELSE excluded.created_at END,"
-                " verified_at = CASE WHEN ? THEN verified_at END, last_fetched_at = NULL,"
+                " created_at = CASE WHEN ? = 1 THEN handles.created_at"
+                " ELSE excluded.created_at END,"
+                " verified_at = CASE WHEN ? = 1 THEN handles.verified_at END,"
+                " last_fetched_at = NULL,"
                 " stale_reason = NULL, stale_since = NULL",
                 (team_id, user_id, network, handle, account_id, verify_code, to_iso(now),
                  int(same), int(same)),

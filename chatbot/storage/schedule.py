@@ -248,7 +248,7 @@ class ScheduleRepository:
                         f"DELETE FROM {table} WHERE team_id = ? AND period < ?",
                         (team_id, forget_before),
                     )
-            stored = await self.plan(team_id, period)
+        stored = await self.plan(team_id, period)
         assert stored is not None
         return stored
 

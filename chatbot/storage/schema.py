@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,6 +39,13 @@ def head() -> str:
     found = scripts().get_current_head()
     assert found is not None
     return found
+
+
+def known(revision: str) -> bool:
+    try:
+        return scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ def refusal(state: SchemaState, where: str) -> str | None:
         return (f"the database {where} was written by a newer Kloutbot (schema "
                 f"{state.user_version}; this version knows up to {LATEST_VERSION}); "
                 "upgrade Kloutbot or use another database")
-    if state.revision is not None and scripts().get_revision(state.revision) is None:
+    if state.revision is not None and not known(state.revision):
         return (f"the database {where} was written by a newer Kloutbot (revision "
                 f"{state.revision}; this version knows up to {head()}); "
                 "upgrade Kloutbot or use another database")
