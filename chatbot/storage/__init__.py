@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.storage.activity import ActivityRepository
+from chatbot.storage.budgets import RateBudgetRepository
 from chatbot.storage.claims import ClaimRepository
 from chatbot.storage.database import Database
+from chatbot.storage.leases import LeaseRepository
 from chatbot.storage.members import HandleRepository, MemberRepository
 from chatbot.storage.notices import NoticeRepository
 from chatbot.storage.privacy import PrivacyRepository
@@ -31,6 +33,8 @@ class Storage:
     goals: GoalRepository
     schedule: ScheduleRepository
     privacy: PrivacyRepository
+    leases: LeaseRepository
+    budgets: RateBudgetRepository
 
     @classmethod
     def over(cls, db: Database) -> Storage:
@@ -47,14 +51,17 @@ class Storage:
             goals=GoalRepository(db),
             schedule=ScheduleRepository(db),
             privacy=PrivacyRepository(db),
+            leases=LeaseRepository(db),
+            budgets=RateBudgetRepository(db),
         )
 
     async def close(self) -> None:
         await self.db.close()
 
 
-async def open_storage(path: str | Path) -> Storage:
-    return Storage.over(await Database.open(path))
+async def open_storage(url: str | Path) -> Storage:
+    """`url` is a DATABASE_URL (sqlite:///file.db, postgresql://...) or a SQLite file path."""
+    return Storage.over(await Database.open(url))
 
 
 __all__ = ["Database", "Storage", "open_storage"]

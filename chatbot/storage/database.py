@@ -260,10 +260,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction that is exclusive across processes: what is read inside
-        stays true until commit, so a limit checked here holds."""
+        stays true until commit, so a limit checked here holds. Read caches everywhere
+        see the store's version move when it changed rows."""
         async with self.write_lock, self.connect() as raw:
             conn = Connection(raw, self.dialect)
-            await self._begin(raw)
+            await self._begin(raw, exclusive=True)
             try:
                 yield conn
                 if conn.changed:
@@ -273,9 +274,35 @@ class Database:
                 await _quietly(raw.rollback)
                 raise
 
-    async def _begin(self, raw: AsyncConnection) -> None:
+    @asynccontextmanager
+    async def bookkeeping(self) -> AsyncIterator[Connection]:
+        """A write transaction for coordination rows (leases, rate budgets) that no read
+        cache shows. On PostgreSQL it takes only the row locks it needs, so replicas
+        claiming work do not queue behind each other; SQLite has one writer anyway."""
         if self.dialect == "postgresql":
-            await raw.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY})")
+            async with self.connect() as raw:
+                conn = Connection(raw, self.dialect)
+                try:
+                    yield conn
+                    await raw.commit()
+                except BaseException:
+                    await _quietly(raw.rollback)
+                    raise
+            return
+        async with self.write_lock, self.connect() as raw:
+            conn = Connection(raw, self.dialect)
+            await self._begin(raw, exclusive=True)
+            try:
+                yield conn
+                await raw.commit()
+            except BaseException:
+                await _quietly(raw.rollback)
+                raise
+
+    async def _begin(self, raw: AsyncConnection, *, exclusive: bool) -> None:
+        if self.dialect == "postgresql":
+            if exclusive:
+                await raw.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY})")
             return
         await begin_immediate(raw)
 

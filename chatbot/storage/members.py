@@ -12,7 +12,7 @@ from chatbot.storage.models import Handle, Holder, Member
 from chatbot.storage.notices import CLAIM_RESOLVED
 
 
-def _member(row: Row) -> Member:
+def member_from_row(row: Row) -> Member:
     refreshed = row["last_refreshed_at"]
     return Member(
         team_id=row["team_id"],
@@ -79,13 +79,13 @@ class MemberRepository:
         row = await self._db.fetch_one(
             "SELECT * FROM members WHERE team_id = ? AND user_id = ?", (team_id, user_id)
         )
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
     async def all(self, team_id: str) -> list[Member]:
         rows = await self._db.fetch_all(
             "SELECT * FROM members WHERE team_id = ? ORDER BY user_id", (team_id,)
         )
-        return [_member(row) for row in rows]
+        return [member_from_row(row) for row in rows]
 
     async def names(self, team_id: str) -> dict[str, str]:
         rows = await self._db.fetch_all(
@@ -128,7 +128,7 @@ class MemberRepository:
                 " m.last_refreshed_at LIMIT ?")
         params.extend([future, limit])
         rows = await self._db.fetch_all(sql, tuple(params))
-        return [_member(row) for row in rows]
+        return [member_from_row(row) for row in rows]
 
     async def mark_refreshed(self, team_id: str, user_id: str, now: datetime) -> None:
         await self.mark_refreshed_many([(team_id, user_id)], now)
