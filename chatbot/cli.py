@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     ff.add_argument("--team", default=None, help="only this team (its id or name)")
     ff.add_argument("--dry-run", action="store_true", help="print, don't post or record")
     ff.add_argument("--force", action="store_true", help="post even if already posted this week")
+    db = sub.add_parser("db", help="the database schema (every process also upgrades at start)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="bring the database to this version's schema")
+    db_sub.add_parser("status", help="current and latest revision; exit 3 if an upgrade "
+                                     "is pending")
     discord = sub.add_parser("discord", help="Discord helpers")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)
     discord_sub.add_parser("invite-url", help="print the OAuth2 URL that adds the bot")
@@ -180,6 +185,31 @@ async def _refresh(settings: Settings, team: str | None, everyone: bool) -> int:
     return 0
 
 
+UPGRADE_PENDING = 3
+"""`kloutbot db status` exit code: the database is older than this program."""
+
+
+async def _db(settings: Settings, command: str) -> int:
+    """`status` reads only; `upgrade` takes the same lock as a starting process."""
+    from chatbot.storage import Database
+    from chatbot.storage.schema import head
+
+    db = await Database.open(settings.database_path, migrate=command == "upgrade")
+    try:
+        state = await db.schema()
+    finally:
+        await db.close()
+    print(f"database: {db.where}")
+    print(f"current revision: {state.current or 'none (empty database)'}")
+    print(f"latest revision: {head()}")
+    if command == "upgrade":
+        print("up to date")
+        return 0
+    print("upgrade pending: run `kloutbot db upgrade` (or start any kloutbot process)"
+          if state.pending else "up to date")
+    return UPGRADE_PENDING if state.pending else 0
+
+
 async def _followfriday(settings: Settings, team: str | None, dry_run: bool, force: bool) -> int:
     from chatbot.app import build_app
     from chatbot.delivery import deliver_with
@@ -265,6 +295,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_refresh(settings, args.team, args.all))
         if args.command == "followfriday":
             return asyncio.run(_followfriday(settings, args.team, args.dry_run, args.force))
+        if args.command == "db":
+            return asyncio.run(_db(settings, args.db_command))
         if args.command == "discord":
             return _invite_url(settings)
     except KeyboardInterrupt:
