@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chatbot.influence.networks.base import NetworkError
+from chatbot.storage.database import DatabaseUnavailable
 from commands import (
     config,
     endorse,
@@ -27,6 +28,9 @@ from commands.reply import Reply, error
 from commands.spec import CommandSpec
 
 log = logging.getLogger(__name__)
+
+UNAVAILABLE = ("Kloutbot's database is temporarily unavailable, so I can't answer that right "
+               "now. Please try again in a minute.")
 
 _COMMANDS: tuple[CommandSpec, ...] = (
     score.SPEC,
@@ -97,6 +101,20 @@ class Dispatcher:
         args: Mapping[str, Any],
         lookup_name: NameLookup = _no_name,
     ) -> Reply:
+        try:
+            return await self._run(caller, spec, args, lookup_name)
+        except DatabaseUnavailable:
+            # The pool reconnects by itself on a later command; nothing to log per command.
+            log.warning("command %s: the database is unreachable", spec.name)
+            return error(UNAVAILABLE)
+
+    async def _run(
+        self,
+        caller: Caller,
+        spec: CommandSpec,
+        args: Mapping[str, Any],
+        lookup_name: NameLookup,
+    ) -> Reply:
         if spec.admin_only and not caller.is_admin:
             return error(f"/klout {spec.name} is for admins of this "
                          f"{'workspace' if caller.platform == 'slack' else 'server'}.")
@@ -118,6 +136,8 @@ class Dispatcher:
             reply = error(str(exc))
         except NetworkError as exc:
             reply = error(str(exc))
+        except DatabaseUnavailable:
+            raise
         except Exception:
             log.exception("command %s failed", spec.name)
             reply = error("Something went wrong on my side and it was logged. "

@@ -53,12 +53,16 @@ def target_of(url: str | Path, *, search_path: str | None = None) -> DatabaseTar
             parsed = make_url("postgresql+asyncpg://" + raw.split("://", 1)[1])
         except ArgumentError as exc:
             raise ValueError("DATABASE_URL is not a valid postgresql:// URL") from exc
-        args: dict[str, Any] = {}
-        schema = search_path or parsed.query.get("search_path")
-        if schema:
-            parsed = parsed.difference_update_query(["search_path"])
-            args["server_settings"] = {"search_path": str(schema)}
-        return DatabaseTarget("postgresql", parsed, connect_args=args)
+        settings = {"application_name": "kloutbot"}
+        for name in ("search_path", "application_name"):
+            value = parsed.query.get(name)
+            if value:
+                settings[name] = str(value)
+        if search_path:
+            settings["search_path"] = search_path
+        parsed = parsed.difference_update_query(["search_path", "application_name"])
+        return DatabaseTarget("postgresql", parsed,
+                              connect_args={"server_settings": settings})
     raise ValueError(f"unsupported scheme {scheme}; use sqlite:///FILE or postgresql://...")
 
 

@@ -32,7 +32,7 @@ async def postgres_schema() -> AsyncIterator[str]:
     try:
         await admin.execute(f"CREATE SCHEMA {schema}")
         separator = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{separator}search_path={schema}"
+        yield f"{POSTGRES_URL}{separator}search_path={schema}&application_name={schema}"
     finally:
         await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await admin.close()
