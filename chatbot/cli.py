@@ -1,4 +1,5 @@
-"""`kloutbot run | console | score | refresh | followfriday | discord invite-url`."""
+"""`kloutbot run | console | score | refresh | followfriday | team delete |
+discord invite-url`."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="bring the database to this version's schema")
     db_sub.add_parser("status", help="current and latest revision; exit 3 if an upgrade "
                                      "is pending")
+    _add_team_parser(sub)
     discord = sub.add_parser("discord", help="Discord helpers")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)
     discord_sub.add_parser("invite-url", help="print the OAuth2 URL that adds the bot")
@@ -250,6 +252,32 @@ async def _followfriday(settings: Settings, team: str | None, dry_run: bool, for
     return 0
 
 
+def _add_team_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    team = sub.add_parser("team", help="manage teams")
+    team_sub = team.add_subparsers(dest="team_command", required=True)
+    delete = team_sub.add_parser("delete", help="delete a team and everything about its "
+                                                "members, now")
+    delete.add_argument("team", help="the team's id or name")
+    delete.add_argument("--yes", action="store_true", help="really delete (no question asked)")
+
+
+async def _team_delete(settings: Settings, wanted: str, confirmed: bool) -> int:
+    """Deletion at once, for a workspace that asks for it before its grace period ends."""
+    from chatbot.app import build_app
+
+    async with build_app(settings) as app:
+        team = choose_team(await app.storage.teams.list_all(), wanted)
+        members = await app.storage.members.all(team.team_id)
+        label = f"{team.name or '(no name)'} ({team.team_id})"
+        if not confirmed:
+            print(f"This deletes {label} and everything about its {len(members)} members. "
+                  f"Run again with --yes to do it.", file=sys.stderr)
+            return 1
+        await app.storage.teams.delete(team.team_id)
+    print(f"Deleted {label} and everything about its {len(members)} members.")
+    return 0
+
+
 def _invite_url(settings: Settings) -> int:
     from chatbot.platforms.discord_adapter import application_id_from, invite_url
 
@@ -297,6 +325,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_followfriday(settings, args.team, args.dry_run, args.force))
         if args.command == "db":
             return asyncio.run(_db(settings, args.db_command))
+        if args.command == "team":
+            return asyncio.run(_team_delete(settings, args.team, args.yes))
         if args.command == "discord":
             return _invite_url(settings)
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from chatbot.app import App
 from chatbot.followfriday.service import Delivery
+from chatbot.team_removal import purge_uninstalled
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,13 @@ def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
         except Exception:
             log.exception("weekly #FollowFriday tick failed")
 
+    async def purge() -> None:
+        try:
+            await purge_uninstalled(app.storage, app.clock.now(),
+                                    app.settings.klout_uninstall_grace_days)
+        except Exception:
+            log.exception("deleting uninstalled teams failed")
+
     # The job looks for due members more often than the interval, so members a
     # spent rate limit held back go as soon as budget returns. Jitter spreads many
     # self-hosted bots' calls to the same public APIs; coalescing turns a backlog
@@ -50,4 +58,7 @@ def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
     scheduler.add_job(followfriday, IntervalTrigger(minutes=1), id="followfriday",
                       coalesce=True, max_instances=1, misfire_grace_time=None,
                       next_run_time=app.clock.now() + timedelta(seconds=5))
+    scheduler.add_job(purge, IntervalTrigger(hours=1), id="purge_uninstalled", coalesce=True,
+                      max_instances=1, misfire_grace_time=None,
+                      next_run_time=app.clock.now() + timedelta(minutes=2))
     return scheduler

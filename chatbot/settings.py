@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Many workspaces: installed through Slack's OAuth flow instead of one SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    klout_uninstall_grace_days: int = Field(default=30, ge=0, le=365)
     port: int = 3000
 
     # Discord
@@ -111,10 +115,17 @@ class Settings(BaseSettings):
         return target.path if target.dialect == "sqlite" else self.database_url
 
     @property
+    def slack_oauth_enabled(self) -> bool:
+        """Installable in many workspaces: an app's credentials and no single bot token."""
+        return (self.slack_bot_token is None and self.slack_client_id is not None
+                and self.slack_client_secret is not None
+                and self.slack_signing_secret is not None)
+
+    @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and (
+        return self.slack_oauth_enabled or (self.slack_bot_token is not None and (
             self.slack_app_token is not None or self.slack_signing_secret is not None
-        )
+        ))
 
     @property
     def discord_enabled(self) -> bool:

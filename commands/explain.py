@@ -1,14 +1,27 @@
-"""`/klout explain [@user]`: what drives the score, what changed, how to improve."""
+"""`/klout explain [@user]`: what drives the score, what changed, how to improve.
+
+It speaks of the number the card shows (the smoothed score, `ScorePoint.score`)
+and says where today's computed score (the stored result) is and which way
+the shown one is heading, so "score of 59" never appears under a card that
+says 56.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
 
-from chatbot.influence.insights import describe_changes, explain_components, tips
-from chatbot.influence.score import result_from_json
+from chatbot.influence.insights import (
+    describe_changes,
+    describe_standing,
+    explain_components,
+    tips,
+)
+from chatbot.influence.score import WINDOW_DAYS_DEFAULT, ScoreResult, result_from_json
+from chatbot.storage.models import ScorePoint
 from commands.common import TARGET, target_of, whose
 from commands.context import Context
+from commands.formula_versions import recompute
 from commands.reply import Field, Reply
 from commands.spec import Args, CommandSpec
 from commands.summary import summarize
@@ -21,16 +34,24 @@ async def explain(ctx: Context, args: Args) -> Reply:
         return Reply(title="Nothing to explain yet",
                      text=f"{summary.name} has no score yet. Register an account with "
                           "/klout register.")
-    after = result_from_json(json.loads(summary.current.components_json))
-    before = None
-    if summary.week_ago is not None:
-        before = result_from_json(json.loads(summary.week_ago.components_json))
+    current = summary.current
+    after = result_from_json(json.loads(current.components_json))
     now = ctx.services.clock.now()
-    posts = await ctx.storage.activity.posts(ctx.team_id, user_id, now - timedelta(days=90))
-    drivers = explain_components(after)
-    changes = describe_changes(before, after)
+    posts = await ctx.storage.activity.posts(ctx.team_id, user_id,
+                                             now - timedelta(days=WINDOW_DAYS_DEFAULT))
+    changes: list[str] = []
+    before = None
+    shown_before = None
+    if summary.week_ago is not None:
+        before, shown_before, note = await _comparable(ctx, user_id, summary.week_ago, after)
+        changes.extend(note)
+    drivers = explain_components(after, shown=current.score)
+    standing = describe_standing(current.raw, after.raw) if after.networks else ""
+    changes.extend(describe_changes(
+        before, after, (shown_before, current.score) if shown_before is not None else None))
     advice = tips(posts)
     fields = [
+        Field("Where it stands", standing or "–", inline=False),
         Field("What drives it", "\n".join(f"• {line}" for line in drivers) or "–", inline=False),
         Field("Since last week", "\n".join(f"• {line}" for line in changes) or "No change.",
               inline=False),
@@ -38,11 +59,32 @@ async def explain(ctx: Context, args: Args) -> Reply:
               "\n".join(f"• {line}" for line in advice) or "–", inline=False),
     ]
     return Reply(
-        title=f"{whose(ctx, user_id, summary.name)} score: {summary.current.score}, explained",
+        title=f"{whose(ctx, user_id, summary.name)} score: {current.score}, explained",
         fields=tuple(fields),
         footer=f"score formula v{after.version} · the score measures reactions per post, not "
                "follower counts · it is not a hiring metric",
     )
+
+
+async def _comparable(
+    ctx: Context, user_id: str, point: ScorePoint, after: ScoreResult
+) -> tuple[ScoreResult, int, list[str]]:
+    """Last week's result, its shown number and a note, comparable with today's.
+
+    A point stored by an older formula is recomputed with today's from the
+    stored posts, so the formula change does not read as a real change; the
+    old number is still named, with its version.
+    """
+    stored = result_from_json(json.loads(point.components_json))
+    if stored.version == after.version or not stored.networks:
+        return stored, point.score, []
+    # The summary shifted this point onto today's formula; the note names the stored one.
+    original = await ctx.storage.scores.latest(ctx.team_id, user_id, point.day) or point
+    rescored = await recompute(ctx, user_id, stored, point.computed_at)
+    note = (f"Last week's score was {original.score} under formula v{stored.version}. "
+            f"Recomputed with v{after.version} from your stored posts it was {rescored.score}, "
+            "and that is what today is compared with.")
+    return rescored, rescored.score, [note]
 
 
 SPEC = CommandSpec(

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from chatbot.render.text import STALE_AFTER
 from chatbot.storage.models import Goal, Handle, ScorePoint
 from commands.context import Context
+from commands.formula_versions import align
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ async def summarize(ctx: Context, user_id: str, *, history_days: int = 90) -> Me
         current = week_ago = month_ago = None
         if not own:
             history = []
+    if current is not None:
+        # A formula change is not a change in anyone's accounts: older versions'
+        # points are shifted onto the current formula before anything compares them.
+        before = [point for point in (week_ago, month_ago) if point is not None]
+        aligned = await align(ctx, user_id, [*before, *history], current.version)
+        shifted = dict(zip([id(p) for p in (*before, *history)], aligned, strict=True))
+        week_ago = shifted[id(week_ago)] if week_ago is not None else None
+        month_ago = shifted[id(month_ago)] if month_ago is not None else None
+        history = aligned[len(before):]
     latest_network: dict[str, float] = {}
     if current is not None:
         latest = await storage.scores.network_history(ctx.team_id, user_id, current.day)

@@ -65,7 +65,7 @@ def _failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 async def test_jobs_are_coalesced_single_instance_and_jittered(app: App) -> None:
     scheduler = build_scheduler(app, Deliveries())
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"refresh", "followfriday"}
+    assert set(jobs) == {"refresh", "followfriday", "purge_uninstalled"}
     for job in jobs.values():
         assert job.coalesce and job.max_instances == 1
     refresh = jobs["refresh"].trigger

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from chatbot.influence.networks.base import Post
 from chatbot.influence.score import (
     COMPONENTS,
+    SMOOTHING_HALF_LIFE_DAYS,
     NetworkScore,
     ScoreResult,
     attribute_change,
@@ -53,15 +54,23 @@ GENERIC_TIP = (
     f"Not enough posts yet to compare what works for you (a tip needs at least "
     f"{MIN_POSTS_PER_GROUP} posts on each side of a comparison). In general, posts that ask "
     "a question or carry an image or video draw the most replies, and a reply counts three "
-    "times as much as a like."
+    "times as much as a like (and likes flatten out sooner)."
 )
+# The shown score closes this share of the gap to the computed one each day.
+DAILY_SHARE = 1.0 - 0.5 ** (1.0 / SMOOTHING_HALF_LIFE_DAYS)
+# A gap smaller than this between the shown and the computed score is "there".
+AT_REST_POINTS = 0.5
 
 def network_label(network: str) -> str:
     return NETWORK_LABELS.get(network, network.capitalize())
 
 
-def explain_components(result: ScoreResult) -> list[str]:
-    """What drives the score: each network's share, then its components, ranked."""
+def explain_components(result: ScoreResult, shown: int | None = None) -> list[str]:
+    """What drives the score: each network's share, then its components, ranked.
+
+    `shown` is the number the card shows (the smoothed score); the sentences
+    speak of it, and of `result` (today's computed score) as what it moves to.
+    """
     if not result.networks:
         return [
             "No score yet: register an account with /klout register NETWORK HANDLE "
@@ -69,26 +78,50 @@ def explain_components(result: ScoreResult) -> list[str]:
         ]
     shares = network_contributions(result)
     ranked = sorted(result.networks.values(), key=lambda item: (-item.score, item.network))
-    lines = [_overall_line(result, ranked, shares)]
+    lines = [_overall_line(result, ranked, shares, result.score if shown is None else shown)]
     for item in ranked:
         lines.append(_network_line(item))
     lines.extend(_levers(ranked))
+    lines.append(NOT_A_HIRING_METRIC)
     return lines
 
 
-def describe_changes(before: ScoreResult | None, after: ScoreResult) -> list[str]:
-    """What changed since the previous result and why, biggest movers first."""
+def describe_standing(shown: float, computed: float) -> str:
+    """Where the card's number stands against today's computed score, and where it heads."""
+    card = round(shown)
+    if abs(computed - shown) < AT_REST_POINTS:
+        return (f"Your card shows {card}, which is where today's activity puts you "
+                f"({computed:.1f}).")
+    way = "rising" if computed > shown else "falling"
+    return (
+        f"Your card shows {card}; today's activity computes to {computed:.1f}, so the shown "
+        f"score is {way} towards it, closing about {DAILY_SHARE:.0%} of the gap each day "
+        "(smoothing keeps one quiet or failed day from swinging it)."
+    )
+
+
+def describe_changes(
+    before: ScoreResult | None,
+    after: ScoreResult,
+    shown: tuple[int, int] | None = None,
+) -> list[str]:
+    """What changed since the previous result and why, biggest movers first.
+
+    `shown` is the card's (smoothed) number then and now: the headline speaks
+    of those, the reasons of the computed scores behind them.
+    """
     if not after.networks:
         return ["No score yet, so nothing to compare."]
     if before is None or not before.networks:
-        return [f"This is your first score ({after.score}); changes show from the next one on."]
+        now_shown = after.score if shown is None else shown[1]
+        return [f"This is your first score ({now_shown}); changes show from the next one on."]
     lines: list[str] = []
     if before.version != after.version:
         lines.append(
             f"The score formula changed from version {before.version} to {after.version}; "
             "part of this change comes from that."
         )
-    lines.append(_headline(before, after))
+    lines.append(_headline(*(shown or (before.score, after.score))))
 
     several = len(after.networks) > 1 or len(before.networks) > 1
     after_shares = network_contributions(after)
@@ -113,6 +146,8 @@ def describe_changes(before: ScoreResult | None, after: ScoreResult) -> list[str
             reason = _reason(name, part, old, new, points)
             movers.append((abs(points), f"{reason}: {_points(points)}{where}."))
     movers.sort(key=lambda mover: -mover[0])
+    if movers:
+        movers[0] = (movers[0][0], "Moved most: " + movers[0][1])
     lines.extend(line for _, line in movers[:MAX_CHANGE_LINES])
     return lines
 
@@ -132,21 +167,23 @@ def tips(posts_by_network: Mapping[str, Sequence[Post]]) -> list[str]:
 
 
 def _overall_line(
-    result: ScoreResult, ranked: Sequence[NetworkScore], shares: Mapping[str, float]
+    result: ScoreResult, ranked: Sequence[NetworkScore], shares: Mapping[str, float],
+    shown: int,
 ) -> str:
+    computed = "" if shown == result.score else f" (today's activity computes to {result.raw:.1f})"
     if len(ranked) == 1:
         return (
-            f"Your score of {result.score} comes from {network_label(ranked[0].network)} alone "
-            "(everyone starts from 1)."
+            f"Your score of {shown}{computed} comes from {network_label(ranked[0].network)} "
+            "alone (everyone starts from 1)."
         )
     best, *others = ranked
     added = ", ".join(
         f"{network_label(item.network)} adds {shares[item.network]:.1f}" for item in others
     )
     return (
-        f"Your score of {result.score}: your best network, {network_label(best.network)}, "
-        f"gives {shares[best.network]:.1f} points above the starting 1; {added} "
-        "(each further network fills part of the gap to 100)."
+        f"Your score of {shown}{computed}: your best network, {network_label(best.network)}, "
+        f"gives {shares[best.network]:.1f} points of today's computed score above the starting "
+        f"1; {added} (each further network fills part of the gap to 100)."
     )
 
 
@@ -164,18 +201,20 @@ def _network_line(item: NetworkScore) -> str:
 def _driver(component: str, metrics: Mapping[str, float]) -> str:
     if component == "audience":
         followers = metrics.get("followers", 0.0)
-        credited = metrics.get("audience_credited", followers)
-        if _capped(credited, followers):
-            return f"{_count(credited)} of {_count(followers)} followers count"
-        return f"{_count(followers)} followers"
+        reach = metrics.get("reach", followers)
+        credited = metrics.get("audience_credited", reach)
+        lifetime = [f"{_count(metrics[key])} {key}" for key in ("stars", "forks", "views")
+                    if metrics.get(key)]
+        who = f"{_count(followers)} followers" + (
+            " and " + ", ".join(lifetime) + " as reach" if lifetime else "")
+        if _capped(credited, reach):
+            return f"{_count(credited)} of {who} count"
+        return who
     if component == "engagement":
-        text = f"{_number(metrics.get('engagement_per_post', 0.0))} weighted reactions per post"
-        lifetime = [f"{_count(metrics[key])} {key}" for key in ("stars", "views") if key in metrics]
-        return text + (", counting " + " and ".join(lifetime) if lifetime else "")
+        return f"{_number(metrics.get('engagement_per_post', 0.0))} weighted reactions per post"
     if component == "amplification":
         shared = metrics.get("reposts", 0.0) + metrics.get("quotes", 0.0)
-        text = f"{_count(shared)} reposts and quotes"
-        return text + (f", {_count(metrics['forks'])} forks" if "forks" in metrics else "")
+        return f"{_count(shared)} reposts and quotes"
     active = metrics.get("active_weeks", 0.0)
     weeks = metrics.get("weeks", 0.0)
     return f"reactions in {_count(active)} of {_count(weeks)} weeks"
@@ -189,11 +228,11 @@ def _levers(ranked: Sequence[NetworkScore]) -> list[str]:
     lines: list[str] = []
     followers = metrics.get("followers", 0.0)
     credited = metrics.get("audience_credited", followers)
-    if _capped(credited, followers):
+    if _capped(credited, metrics.get("reach", followers)) and followers > credited:
         lines.append(
             f"Only {_count(credited)} of your {_count(followers)} {label} followers count, "
-            "because followers count in full only as far as reactions show they are listening: "
-            "more replies and reposts lift both."
+            "because followers (and stars or views) count only as far as reactions per post "
+            "show they are listening: more replies and reposts lift both."
         )
     weeks = metrics.get("weeks", 0.0)
     active = metrics.get("active_weeks", 0.0)
@@ -213,13 +252,13 @@ def _levers(ranked: Sequence[NetworkScore]) -> list[str]:
 # --- describe_changes ---------------------------------------------------------
 
 
-def _headline(before: ScoreResult, after: ScoreResult) -> str:
-    change = after.score - before.score
+def _headline(before: int, after: int) -> str:
+    change = after - before
     if change > 0:
-        return f"Your score rose from {before.score} to {after.score} (+{change})."
+        return f"Your score rose from {before} to {after} (+{change})."
     if change < 0:
-        return f"Your score fell from {before.score} to {after.score} ({change})."
-    return f"Your score stayed at {after.score}."
+        return f"Your score fell from {before} to {after} ({change})."
+    return f"Your score stayed at {after}."
 
 
 def _reason(network: str, part: str, old: NetworkScore, new: NetworkScore, points: float) -> str:

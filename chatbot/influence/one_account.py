@@ -52,16 +52,13 @@ async def score_one(
         except NetworkError as exc:
             raise ValueError(str(exc)) from None
     result = score_account(AccountSnapshot(found, tuple(posts), now), now, window)
-    own = [post for post in posts if not post.is_repost]
+    # replies, reposts, quotes and likes are the counted ones: own posts in the window,
+    # self-replies and the account's own reactions taken out.
     metrics = dict(result.metrics)
     metrics.update(
         followers=found.followers,
         following=found.following,
         posts=found.posts_count,
-        replies=sum(post.replies for post in own),
-        reposts=sum(post.reposts for post in own),
-        quotes=sum(post.quotes for post in own),
-        likes=sum(post.likes for post in own),
         posts_read=len(posts),
     )
     return {

@@ -269,14 +269,21 @@ class Refresher:
         unscored: list[str] = []
         for user_id in user_ids:
             counted = {h.network: h for h in handles[user_id] if h.verified or count_unverified}
-            accounts = self._score_accounts(counted, snapshots[user_id], posts[user_id], now)
+            # Reactions from any of the member's registered accounts are their own.
+            own_ids = frozenset(h.account_id for h in handles[user_id] if h.account_id)
+            accounts = self._score_accounts(counted, snapshots[user_id], posts[user_id], now,
+                                            own_ids)
             if not accounts:
                 unscored.append(user_id)
                 continue
             result = combine(accounts)
             before = previous.get(user_id)
             days = (now.date() - before.day).days if before else 0
-            shown = smooth(before.raw if before else None, result.raw, days)
+            # A point stored by another formula version is not smoothed towards: the shown
+            # score starts afresh on this version instead of drifting for two weeks from
+            # the old formula's level, which would read as a real change.
+            same_formula = before is not None and before.version == result.version
+            shown = smooth(before.raw if same_formula and before else None, result.raw, days)
             results[user_id] = result
             points.append(DayScore(
                 team_id, user_id, now.date(), round(shown), shown, result.version,
@@ -303,6 +310,7 @@ class Refresher:
         snapshots: Sequence[Snapshot],
         posts: Mapping[str, Sequence[Post]],
         now: datetime,
+        own_ids: frozenset[str] = frozenset(),
     ) -> list[NetworkScore]:
         accounts = []
         for snapshot in snapshots:
@@ -323,6 +331,7 @@ class Refresher:
                                 snapshot.fetched_at),
                 now,
                 self._window.days,
+                own_ids,
             ))
         return accounts
 

@@ -4,6 +4,8 @@ Socket Mode (SLACK_APP_TOKEN set) needs no public URL: the bot dials out to Slac
 mode (SLACK_SIGNING_SECRET, no app token) listens on PORT at /slack/events, where bolt
 checks every request's signature and rejects timestamps older than five minutes. Both
 modes run the same app, built by `build_slack_app`, so tests drive exactly what serves.
+Without SLACK_BOT_TOKEN but with the app's client id and secret, HTTP mode serves any
+number of workspaces installed through Slack's OAuth flow (slack_oauth.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ from chatbot.platforms.slack_delivery import (
 from chatbot.platforms.slack_http import Refused, check_request
 from chatbot.platforms.slack_identity import SlackDirectory
 from chatbot.platforms.slack_listeners import SlackListeners
+from chatbot.platforms.slack_oauth import (
+    SlackInstallations,
+    WorkspaceTeams,
+    add_oauth_routes,
+    async_engine_for,
+    build_oauth_app,
+)
 from chatbot.settings import Settings
 from commands.registry import Dispatcher
 from commands.reply import Reply
@@ -43,13 +52,22 @@ class SlackConfigError(RuntimeError):
     """Slack is configured in a way that cannot work; the message says what to fix."""
 
 
+def _api_base_url(settings: Settings) -> str:
+    url = settings.slack_api_url
+    return url if url.endswith("/") else url + "/"
+
+
 def make_web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, pointed at SLACK_API_URL (a proxy, or a fake in tests)."""
+    """The Web API client, pointed at SLACK_API_URL (a proxy, or a fake in tests).
+
+    Installed in many workspaces it carries no token: bolt gives each request a copy
+    with its workspace's token, and `oauth.v2.access` needs none."""
+    if settings.slack_oauth_enabled:
+        return AsyncWebClient(base_url=_api_base_url(settings))
     if settings.slack_bot_token is None:
         raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
-    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else (
-        settings.slack_api_url + "/")
-    return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base_url)
+    return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
+                          base_url=_api_base_url(settings))
 
 
 def _signing_secret(settings: Settings) -> str | None:
@@ -63,9 +81,19 @@ def build_listeners(
     web_client: AsyncWebClient,
     *,
     directory: SlackDirectory | None = None,
+    workspaces: WorkspaceTeams | None = None,
 ) -> SlackListeners:
     """The app and the listeners that own its answers in flight."""
     socket_mode = settings.slack_app_token is not None
+    if workspaces is not None:
+        if socket_mode:
+            raise SlackConfigError("Installing in many workspaces needs HTTP mode: remove "
+                                   "SLACK_APP_TOKEN (or set SLACK_BOT_TOKEN for one "
+                                   "workspace).")
+        oauth_app = build_oauth_app(settings, web_client, workspaces,
+                                    logging.getLogger("chatbot.platforms.slack.bolt"))
+        return SlackListeners(oauth_app, dispatcher, web_client,
+                              directory or SlackDirectory(web_client), per_workspace=True)
     secret = _signing_secret(settings)
     if not socket_mode and secret is None:
         raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN "
@@ -112,6 +140,8 @@ def build_http_app(app: AsyncApp, signing_secret: str,
 
     http = web.Application()
     http.router.add_post(EVENTS_PATH, events)
+    if app.oauth_flow is not None:
+        add_oauth_routes(http, app.oauth_flow)
     return http
 
 
@@ -139,8 +169,16 @@ class SlackPlatform:
     ) -> None:
         self.settings = settings
         self.client = web_client or make_web_client(settings)
+        self.installations: SlackInstallations | None = None
+        workspaces = None
+        if settings.slack_oauth_enabled:
+            assert settings.slack_client_id is not None
+            self.installations = SlackInstallations(
+                settings.slack_client_id, async_engine_for(settings.database_url))
+            services = dispatcher.services
+            workspaces = WorkspaceTeams(self.installations, services.storage, services.clock)
         self.listeners = build_listeners(settings, dispatcher, self.client,
-                                         directory=directory)
+                                         directory=directory, workspaces=workspaces)
         self.app = self.listeners.app
         self.identity: SlackIdentity | None = None
         self._host = host
@@ -159,6 +197,10 @@ class SlackPlatform:
 
     async def start(self) -> None:
         """Check the tokens, then connect (Socket Mode) or listen (HTTP); returns once ready."""
+        if self.installations is not None:
+            await self.installations.create_tables()
+            await self._start_http()
+            return
         try:
             auth = await self.client.auth_test()
         except SLACK_FAILURES as exc:
@@ -201,6 +243,8 @@ class SlackPlatform:
         sockets = getattr(server, "sockets", None) or []
         self._port = sockets[0].getsockname()[1] if sockets else self.settings.port
         log.info("Slack HTTP mode listening on port %s at %s", self._port, EVENTS_PATH)
+        if self.installations is not None:
+            log.info("Slack workspaces install Kloutbot at /slack/install")
 
     async def stop(self) -> None:
         """Stop taking requests, then let answers in flight finish."""
@@ -211,6 +255,8 @@ class SlackPlatform:
             runner, self._runner = self._runner, None
             await runner.cleanup()
         await self.listeners.drain()
+        if self.installations is not None:
+            await self.installations.close()
 
     def _check_team(self, team_id: str) -> None:
         if not team_id.startswith("slack:"):
@@ -221,12 +267,21 @@ class SlackPlatform:
             raise DeliveryError(f"This bot's token belongs to workspace {self.identity.team_id}, "
                                 f"not {workspace}.")
 
+    async def _client_for(self, team_id: str) -> AsyncWebClient:
+        self._check_team(team_id)
+        if self.installations is None:
+            return self.client
+        workspace = team_id.removeprefix("slack:")
+        token = await self.installations.bot_token(workspace)
+        if token is None:
+            raise DeliveryError(f"Kloutbot is not installed in Slack workspace {workspace} "
+                                "(any more); it can be added again at /slack/install.")
+        return AsyncWebClient(token=token, base_url=self.client.base_url)
+
     async def post(self, team_id: str, channel_id: str, reply: Reply,
                    marker: PostMarker | None = None) -> None:
         """chat.postMessage for the weekly #FollowFriday; raises DeliveryError with a reason."""
-        self._check_team(team_id)
-        await post_reply(self.client, channel_id, reply, marker)
+        await post_reply(await self._client_for(team_id), channel_id, reply, marker)
 
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
-        self._check_team(team_id)
-        return await find_post(self.client, channel_id, marker)
+        return await find_post(await self._client_for(team_id), channel_id, marker)

@@ -76,6 +76,10 @@ def shape_problem(body: Any) -> str | None:
         if not _has_id(body.get("team_id")):
             return "a slash command without team_id"
         return None
+    if body.get("type") == "event_callback":  # app_uninstalled, tokens_revoked
+        if not isinstance(body.get("event"), dict):
+            return "an event without an event object"
+        return None if _has_id(body.get("team_id")) else "an event without team_id"
     if "type" in body and body.get("type") != "url_verification":
         user = body.get("user")
         if not isinstance(user, dict) or not _has_id(user.get("id")):

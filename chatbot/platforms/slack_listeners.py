@@ -49,11 +49,17 @@ class SlackListeners:
         dispatcher: Dispatcher,
         client: AsyncWebClient,
         directory: SlackDirectory,
+        *,
+        per_workspace: bool = False,
     ) -> None:
         self.app = app
         self.dispatcher = dispatcher
         self.client = client
         self.directory = directory
+        self.per_workspace = per_workspace
+        """Installed in many workspaces: each request is answered with the client bolt's
+        authorize made for its workspace, and the team keeps the name it was installed as."""
+        self._directories: dict[str, tuple[str | None, SlackDirectory]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         app.command(COMMAND_PATTERN)(self._on_command)
         app.action(BUTTON_PATTERN)(self._on_button)
@@ -69,16 +75,27 @@ class SlackListeners:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    def _workspace(self, team_id: str, client: AsyncWebClient
+                   ) -> tuple[AsyncWebClient, SlackDirectory]:
+        if not self.per_workspace:
+            return self.client, self.directory
+        known = self._directories.get(team_id)
+        if known is None or known[0] != client.token:  # first request, or reinstalled
+            known = (client.token, SlackDirectory(client))
+            self._directories[team_id] = known
+        return client, known[1]
+
     async def _caller(self, team_id: str, user_id: str, fallback_name: str,
-                      team_name: str, channel_id: str | None) -> Caller:
-        user = await self.directory.get(user_id)
+                      team_name: str, channel_id: str | None,
+                      directory: SlackDirectory) -> Caller:
+        user = await directory.get(user_id)
         return Caller(
             team_id=slack_team_id(team_id),
             platform="slack",
             user_id=user_id,
             display_name=user.display_name if user else (fallback_name or user_id),
             is_admin=user.is_admin if user else False,
-            team_name=team_name,
+            team_name="" if self.per_workspace else team_name,
             channel_id=channel_id,
         )
 
@@ -93,8 +110,10 @@ class SlackListeners:
             return False
         return spec.slow
 
-    # Bolt injects listener arguments by parameter name: keep `ack`, `body`, `respond`.
-    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Respond) -> None:
+    # Bolt injects listener arguments by parameter name: keep `ack`, `body`, `respond`,
+    # `action` and `client` (the Web API client with the token of the request's workspace).
+    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Respond,
+                          client: AsyncWebClient) -> None:
         if not str(body.get("user_id") or "").strip() or \
                 not str(body.get("team_id") or "").strip():
             # Slack always names both; without them a command would run as member "".
@@ -106,34 +125,37 @@ class SlackListeners:
             await ack(text=WORKING_TEXT, response_type="ephemeral")
         else:
             await ack()
-        self._spawn(self._answer_command(body, text, respond))
+        self._spawn(self._answer_command(body, text, respond, client))
 
-    async def _answer_command(self, body: dict[str, Any], text: str, respond: Respond) -> None:
+    async def _answer_command(self, body: dict[str, Any], text: str, respond: Respond,
+                              request_client: AsyncWebClient) -> None:
         user_id = str(body.get("user_id", ""))
         channel_id = body.get("channel_id")
+        team_id = str(body.get("team_id", ""))
+        client, directory = self._workspace(team_id, request_client)
         try:
             caller = await self._caller(
-                str(body.get("team_id", "")), user_id, str(body.get("user_name") or ""),
-                str(body.get("team_domain") or ""), channel_id,
+                team_id, user_id, str(body.get("user_name") or ""),
+                str(body.get("team_domain") or ""), channel_id, directory,
             )
             reply = await self.dispatcher.run_text(caller, text, resolve_mention,
-                                                   self.directory.display_name)
-            await answer(respond, self.client, reply, user_id=user_id, channel_id=channel_id)
+                                                   directory.display_name)
+            await answer(respond, client, reply, user_id=user_id, channel_id=channel_id)
         except Exception:
             log.exception("answering /klout %r failed", text[:80])
             await self._apologise(respond)
 
     async def _on_button(self, ack: Any, body: dict[str, Any], respond: Respond,
-                         action: dict[str, Any]) -> None:
+                         action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user = body.get("user")
         if not isinstance(user, dict) or not str(user.get("id") or "").strip():
             log.warning("ignored a button click without a user id")
             return
-        self._spawn(self._answer_button(body, str(action.get("value") or ""), respond))
+        self._spawn(self._answer_button(body, str(action.get("value") or ""), respond, client))
 
-    async def _answer_button(self, body: dict[str, Any], command: str,
-                             respond: Respond) -> None:
+    async def _answer_button(self, body: dict[str, Any], command: str, respond: Respond,
+                             request_client: AsyncWebClient) -> None:
         user = body.get("user") or {}
         team = body.get("team") or {}
         channel = body.get("channel") or {}
@@ -141,13 +163,14 @@ class SlackListeners:
         user_id = str(user.get("id", ""))
         team_id = str(team.get("id") or user.get("team_id") or "")
         channel_id = channel.get("id") or container.get("channel_id")
+        client, directory = self._workspace(team_id, request_client)
         try:
             caller = await self._caller(team_id, user_id,
                                         str(user.get("name") or user.get("username") or ""),
-                                        str(team.get("domain") or ""), channel_id)
+                                        str(team.get("domain") or ""), channel_id, directory)
             reply = await self.dispatcher.run_text(caller, command, resolve_mention,
-                                                   self.directory.display_name)
-            await answer(respond, self.client, reply, user_id=user_id, channel_id=channel_id,
+                                                   directory.display_name)
+            await answer(respond, client, reply, user_id=user_id, channel_id=channel_id,
                          replace_original=_replaces_original(reply, container))
         except Exception:
             log.exception("button %r failed", command[:80])

@@ -83,3 +83,28 @@ class TeamRepository:
         team = await self.get(team_id)
         assert team is not None
         return team
+
+    async def mark_uninstalled(self, team_id: str, at: datetime | None) -> None:
+        """`at` starts the grace period before the team's data goes; None (a reinstall)
+        cancels it."""
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE teams SET uninstalled_at = ? WHERE team_id = ?",
+                               (to_iso(at) if at is not None else None, team_id))
+
+    async def delete_uninstalled_before(self, cutoff: datetime) -> list[str]:
+        """Delete (with everything about their members) the teams uninstalled at or before
+        `cutoff`, in one transaction: a reinstall racing the purge keeps its team."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT team_id FROM teams WHERE uninstalled_at IS NOT NULL"
+                " AND uninstalled_at <= ? ORDER BY team_id", (to_iso(cutoff),))
+            gone = [row[0] for row in await cursor.fetchall()]
+            await conn.execute("DELETE FROM teams WHERE uninstalled_at IS NOT NULL"
+                               " AND uninstalled_at <= ?", (to_iso(cutoff),))
+        return gone
+
+    async def delete(self, team_id: str) -> bool:
+        """The team and, by the schema's cascades, every row about its members."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM teams WHERE team_id = ?", (team_id,))
+        return cursor.rowcount > 0

@@ -11,6 +11,7 @@ from chatbot.influence.insights import (
     MIN_POSTS_PER_GROUP,
     NOT_A_HIRING_METRIC,
     describe_changes,
+    describe_standing,
     explain_components,
     tips,
 )
@@ -93,8 +94,11 @@ def test_explain_tells_an_automated_account_that_silent_followers_do_not_count()
     assert any("of your 20,000 Mastodon followers count" in line for line in lines)
 
 
-def test_the_not_a_hiring_metric_sentence_says_so_plainly() -> None:
-    assert "not a hiring metric" in NOT_A_HIRING_METRIC
+def test_every_explanation_ends_by_saying_the_score_is_not_a_hiring_metric() -> None:
+    lines = explain_components(combine([PRO]))
+    assert lines[-1] == NOT_A_HIRING_METRIC
+    assert "it is not a hiring metric" in lines[-1]
+    assert NOT_A_HIRING_METRIC not in explain_components(combine([]))
 
 
 # --- describe_changes -----------------------------------------------------------------
@@ -116,16 +120,16 @@ def test_a_rise_in_engagement_per_post_is_named_with_its_numbers_and_points() ->
     points = attribute_change(PRO, better)["reactions"]
     old_rate = PRO.metrics["engagement_per_post"]
     new_rate = better.metrics["engagement_per_post"]
-    assert (f"Bluesky engagement per post rose from {old_rate:.1f} to {new_rate:.1f}: "
-            f"+{points:.1f} points.") in lines
+    assert (f"Moved most: Bluesky engagement per post rose from {old_rate:.1f} to "
+            f"{new_rate:.1f}: +{points:.1f} points.") in lines
 
 
 def test_a_fall_names_the_part_that_fell() -> None:
     worse = scored("bluesky", 3_000, 60, likes=10, replies=1, reposts=2)
     lines = describe_changes(combine([PRO]), combine([worse]))
     assert lines[0].startswith("Your score fell from")
-    assert any(line.startswith("Bluesky engagement per post fell from") and "-" in line
-               for line in lines[1:])
+    assert any(line.startswith("Moved most: Bluesky engagement per post fell from")
+               and "-" in line for line in lines[1:])
 
 
 def test_a_reason_never_contradicts_the_sign_of_its_points() -> None:
@@ -266,3 +270,29 @@ def test_a_group_with_no_reactions_is_described_without_dividing_by_zero() -> No
         "On Bluesky, your posts with an image or video drew 4.0 reactions each on average, "
         "while those without drew none (10 vs 10 posts)."
     )
+
+
+# --- where the shown score stands ----------------------------------------------------------
+
+
+def test_the_standing_says_which_way_the_shown_score_is_heading() -> None:
+    assert describe_standing(56.2, 59.4) == (
+        "Your card shows 56; today's activity computes to 59.4, so the shown score is rising "
+        "towards it, closing about 16% of the gap each day (smoothing keeps one quiet or "
+        "failed day from swinging it).")
+    assert "falling towards it" in describe_standing(61.0, 40.0)
+    assert describe_standing(40.1, 40.3) == (
+        "Your card shows 40, which is where today's activity puts you (40.3).")
+
+
+def test_the_headline_speaks_of_the_shown_numbers() -> None:
+    before, after = combine([PRO]), combine([scored("bluesky", 3_000, 60, likes=60)])
+    assert describe_changes(before, after, (48, 51))[0] == "Your score rose from 48 to 51 (+3)."
+
+
+def test_lifetime_stars_are_named_as_reach_not_reactions() -> None:
+    github = scored("github", 300, 40, likes=3, extra={"stars": 2_000})
+    line = next(line for line in explain_components(combine([github]))
+                if line.startswith("GitHub "))
+    assert "2,000 stars as reach" in line
+    assert "counting" not in line

@@ -10,6 +10,7 @@ import pytest
 
 from chatbot.cli import main
 from chatbot.influence.one_account import score_one
+from chatbot.influence.score import SCORE_VERSION
 from chatbot.settings import Settings
 from tests.support.fakes import FrozenClock
 
@@ -65,3 +66,16 @@ def test_cli_refuses_an_unknown_network(capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(tmp_path)
     assert main(["score", "myspace", "tom", "--json"]) == 2
     assert "Unknown network 'myspace'" in capsys.readouterr().err
+
+
+async def test_json_report_counts_what_the_score_counts(clock: FrozenClock) -> None:
+    """Score v2: the report names its version and the reactions the formula counted."""
+    settings = Settings(github_api_url="https://gh.test")
+    async with httpx.AsyncClient(transport=_github(clock)) as http:
+        report = await score_one(settings, "github", "octo", http=http, clock=clock)
+    assert report["version"] == SCORE_VERSION
+    metrics = report["metrics"]
+    assert metrics["posts_read"] >= metrics["posts_in_window"]
+    assert metrics["replies"] + metrics["likes"] == pytest.approx(
+        metrics["reactions_per_post"] * metrics["posts_in_window"]
+        - metrics["reposts"] - metrics["quotes"])

@@ -15,13 +15,18 @@ from hypothesis import strategies as st
 from chatbot.influence.networks.base import AccountSnapshot, Post, Profile
 from chatbot.influence.score import (
     COMPONENTS,
+    LOOKAHEAD_DAYS,
+    MIN_POSTS,
     SCORE_VERSION,
     WINDOW_DAYS_DEFAULT,
     NetworkScore,
     ScoreResult,
+    _Sums,
+    _Valued,
     attribute_change,
     combine,
     network_contributions,
+    recency,
     result_from_json,
     result_to_json,
     score_account,
@@ -44,6 +49,9 @@ def post(
     is_reply: bool = False,
     is_repost: bool = False,
     post_id: str = "p",
+    parent_id: str = "",
+    reply_to_self: bool = False,
+    reactors: tuple[tuple[str, int], ...] | None = None,
 ) -> Post:
     return Post(
         id=post_id,
@@ -52,8 +60,11 @@ def post(
         replies=replies,
         reposts=reposts,
         quotes=quotes,
-        is_reply=is_reply,
+        is_reply=is_reply or reply_to_self,
         is_repost=is_repost,
+        parent_id=parent_id,
+        reply_to_self=reply_to_self,
+        reactors=reactors,
     )
 
 
@@ -82,12 +93,17 @@ def spread(
 
 
 def score(
-    snapshot: AccountSnapshot, now: datetime = NOW, window: int = WINDOW_DAYS_DEFAULT
+    snapshot: AccountSnapshot, now: datetime = NOW, window: int = WINDOW_DAYS_DEFAULT,
+    own_ids: tuple[str, ...] = (),
 ) -> float:
-    return score_account(snapshot, now, window).score
+    return score_account(snapshot, now, window, own_ids).score
 
 
 counts = st.integers(min_value=0, max_value=10**6)
+people = st.sampled_from(["did:a", "did:b", "did:c", "did:d", "did:me", "did:alt"])
+reactors_strategy = st.none() | st.lists(
+    st.tuples(people, st.integers(min_value=0, max_value=50)), max_size=6
+).map(tuple)
 posts_strategy = st.builds(
     post,
     age_days=st.floats(min_value=0, max_value=120, allow_nan=False),
@@ -97,6 +113,10 @@ posts_strategy = st.builds(
     quotes=counts,
     is_reply=st.booleans(),
     is_repost=st.booleans(),
+    post_id=st.sampled_from(["p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"]),
+    parent_id=st.sampled_from(["", "p0", "p1", "elsewhere"]),
+    reply_to_self=st.booleans(),
+    reactors=reactors_strategy,
 )
 accounts_strategy = st.builds(
     account,
@@ -162,15 +182,17 @@ def test_posting_more_without_new_reactions_never_raises_the_score(
 ) -> None:
     extra = [post(i % WINDOW_DAYS_DEFAULT, post_id=f"silent{i}") for i in range(silent_posts)]
     before = score(account(followers, posts))
-    after = score(account(followers, posts + extra))
-    assert after <= before
+    more = score_account(account(followers, posts + extra), NOW)
+    assert more.score <= before
     drew_reactions = any(
         not p.is_repost and (NOW - p.created_at).days < WINDOW_DAYS_DEFAULT
         and p.replies + p.reposts + p.quotes + p.likes > 0
         for p in posts
     )
-    if drew_reactions:
-        assert after < before
+    # Below MIN_POSTS (recency-weighted) posts the per-post measure counts MIN_POSTS
+    # posts anyway, so a silent post there changes nothing; above it, it costs.
+    if drew_reactions and more.metrics["weighted_posts"] > MIN_POSTS:
+        assert more.score < before
 
 
 def test_doubling_the_posts_with_no_new_reactions_does_not_raise_the_score() -> None:
@@ -183,12 +205,19 @@ def test_doubling_the_posts_with_no_new_reactions_does_not_raise_the_score() -> 
 @given(
     followers=st.integers(min_value=0, max_value=10**6),
     per_post=st.integers(min_value=1, max_value=5_000),
-    count=st.integers(min_value=2, max_value=40),
+    count=st.integers(min_value=4, max_value=40),
 )
 def test_the_same_reactions_from_fewer_posts_score_higher(
     followers: int, per_post: int, count: int
 ) -> None:
-    few = spread(count, likes=2 * per_post, replies=2 * per_post)
+    """Posts of the last month, so they stay at least one post's worth through the look-ahead.
+
+    With less than MIN_POSTS recency-weighted posts the per-post measure counts
+    MIN_POSTS (so an old lone hit fades with its weight), and there splitting a
+    post can gain a fraction of a point; docs/score.md says so.
+    """
+    few = [post(30 * (i + 0.5) / count, post_id=f"p{i}", likes=2 * per_post,
+                replies=2 * per_post) for i in range(count)]
     # The same reactions, each post split into two posts on the same day.
     many = [
         replace(p, id=p.id + half, likes=per_post, replies=per_post)
@@ -245,13 +274,27 @@ def test_a_smaller_account_with_more_reactions_outscores_a_bigger_one() -> None:
 def test_turning_likes_into_replies_reposts_or_quotes_raises_the_score(
     followers: int, posts: list[Post], moved: int, into: str
 ) -> None:
-    target = posts[0]
+    target = replace(posts[0], reactors=None, reply_to_self=False, parent_id="")
     assume(not target.is_repost and (NOW - target.created_at).days < WINDOW_DAYS_DEFAULT)
+    # Each kind saturates on its own, so the comparison is at equal counts: while a post
+    # has no more replies (reposts, quotes) than likes, turning likes into them pays.
+    assume(getattr(target, into) <= target.likes)
+    posts = [p for p in posts[1:] if p.id != target.id and p.parent_id != target.id]
     liked = replace(target, likes=target.likes + moved)
     converted = replace(target, **{into: getattr(target, into) + moved})
-    with_likes = score(account(followers, [liked, *posts[1:]]))
-    with_other = score(account(followers, [converted, *posts[1:]]))
+    with_likes = score(account(followers, [liked, *posts]))
+    with_other = score(account(followers, [converted, *posts]))
     assert with_other > with_likes
+
+
+def test_likes_saturate_before_replies() -> None:
+    """2,000 likes per post are cheaper to buy or farm than 200 replies per post."""
+    likes = score(account(3_000, spread(30, likes=2_000)))
+    replies = score(account(3_000, spread(30, replies=200)))
+    assert replies > likes
+    # v1 weighed them linearly (2,000 likes = 667 replies); now a like's worth falls faster.
+    assert score(account(3_000, spread(30, likes=20_000))) < score(
+        account(3_000, spread(30, replies=2_000)))
 
 
 def test_each_extra_batch_of_reactions_adds_fewer_points_than_the_last() -> None:
@@ -296,6 +339,21 @@ def test_more_reactions_on_the_same_posts_never_lower_a_score(
         for p, (a, b, c, d) in zip(snapshot.posts, added, strict=False)
     )
     assert score(replace(snapshot, posts=boosted)) >= score(snapshot)
+
+
+@PROPERTY_SETTINGS
+@given(
+    followers=st.integers(min_value=0, max_value=10**9),
+    extra=st.dictionaries(st.sampled_from(["stars", "forks", "views", "public_repos"]),
+                          st.integers(min_value=0, max_value=10**12)),
+    old_posts=st.lists(st.builds(post, age_days=st.floats(min_value=90, max_value=3_000),
+                                 likes=counts, replies=counts), max_size=5),
+)
+def test_lifetime_counters_alone_never_earn_a_point(
+    followers: int, extra: dict[str, int], old_posts: list[Post]
+) -> None:
+    """Stars, views and followers are reach: without reactions in the window, nothing."""
+    assert score(account(followers, old_posts, extra=extra)) == 1.0
 
 
 @PROPERTY_SETTINGS
@@ -410,6 +468,150 @@ def test_a_few_quiet_days_barely_move_a_score() -> None:
     snapshot = account(3_000, spread(60, likes=30, replies=4, reposts=6, quotes=1))
     today = score(snapshot)
     assert today - score(snapshot, NOW + timedelta(days=3)) < 2.0
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    snapshot=accounts_strategy,
+    day=st.floats(min_value=0, max_value=120, allow_nan=False),
+)
+def test_one_day_of_ageing_moves_a_score_by_at_most_2_points(
+    snapshot: AccountSnapshot, day: float
+) -> None:
+    later = NOW + timedelta(days=day)
+    today = score(snapshot, later)
+    tomorrow = score(snapshot, later + timedelta(days=1))
+    assert abs(tomorrow - today) <= 2.0
+    assert 99.0 / LOOKAHEAD_DAYS <= 2.0
+
+
+def test_a_viral_post_fades_without_a_cliff_at_the_window_edge() -> None:
+    """v1: one viral post 89.5 days old scored 79, and 4.6 a day later."""
+    viral = account(5_000, [post(0, likes=50_000, replies=5_000, reposts=10_000, quotes=500)])
+    daily = [score(viral, NOW + timedelta(days=day)) for day in range(0, 92)]
+    steps = [abs(b - a) for a, b in pairwise(daily)]
+    assert max(steps) <= 2.0
+    assert daily[89] - daily[90] <= 0.5
+    assert daily[90] == 1.0  # gone from the window: back to the floor, smoothly
+    assert all(later <= earlier for earlier, later in pairwise(daily))
+
+
+@PROPERTY_SETTINGS
+@given(
+    hit_age=st.floats(min_value=45, max_value=89.9),
+    hit=st.integers(min_value=1_000, max_value=10**6),
+    ordinary=st.lists(st.tuples(st.floats(min_value=20, max_value=89.9),
+                                st.integers(min_value=0, max_value=30)), max_size=10),
+    run=st.integers(min_value=3, max_value=15),
+    strength=st.integers(min_value=30, max_value=3_000),
+    followers=st.integers(min_value=0, max_value=10**7),
+)
+def test_a_run_of_strong_new_posts_never_lowers_the_score_after_an_old_hit(
+    hit_age: float, hit: int, ordinary: list[tuple[float, int]], run: int, strength: int,
+    followers: int,
+) -> None:
+    """v1: after a viral post, ten posts with 300 likes, 20 replies, 10 reposts: 79 -> 75."""
+    old = [post(hit_age, likes=hit, replies=hit // 10, reposts=hit // 5, post_id="hit")]
+    old += [post(age, likes=likes, post_id=f"o{i}") for i, (age, likes) in enumerate(ordinary)]
+    strong = [post(i * 0.5, likes=strength, replies=strength // 15, reposts=strength // 30,
+                   post_id=f"new{i}") for i in range(run)]
+    assert score(account(followers, old + strong)) >= score(account(followers, old))
+
+
+def test_ten_strong_posts_after_a_viral_one_raise_the_score() -> None:
+    viral = [post(60, likes=50_000, replies=5_000, reposts=10_000, post_id="viral")]
+    strong = [post(i, likes=300, replies=20, reposts=10, post_id=f"s{i}") for i in range(10)]
+    assert score(account(5_000, viral + strong)) > score(account(5_000, viral))
+
+
+def test_one_like_on_each_of_4500_posts_stays_below_a_casual_account() -> None:
+    """v1: 33 against 18."""
+    volume = account(150, [post(90 * (i + 0.5) / 4_500, likes=1, post_id=f"v{i}")
+                           for i in range(4_500)])
+    casual = account(150, [post(90 * (i + 0.5) / 20, likes=2, replies=i % 3 == 0,
+                                reposts=i % 2, post_id=f"c{i}") for i in range(20)])
+    assert score(volume) < score(casual)
+
+
+# --- who reacted --------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(snapshot=accounts_strategy, age=st.floats(min_value=0, max_value=89))
+def test_a_reply_to_oneself_is_not_conversation(snapshot: AccountSnapshot, age: float) -> None:
+    """A thread continuation adds its own post, but not a reply to the post it continues."""
+    head = post(age, likes=5, replies=1, post_id="head")
+    alone = replace(snapshot, posts=(*snapshot.posts, replace(head, replies=0)))
+    thread = replace(snapshot, posts=(
+        *snapshot.posts, head, post(age, post_id="tail", parent_id="head", reply_to_self=True)))
+    assert score(thread) <= score(alone)
+    # The same reply from someone else is conversation.
+    answered = replace(snapshot, posts=(*snapshot.posts, head))
+    assert score(answered) >= score(alone)
+
+
+def test_a_thread_scores_like_its_head_post_without_the_self_replies() -> None:
+    head = post(3, likes=10, replies=4, reposts=1, post_id="head")
+    tails = [post(3, post_id=f"t{i}", parent_id="head", reply_to_self=True) for i in range(3)]
+    counted = score_account(account(500, [replace(head, replies=4 + 3), *tails]), NOW)
+    assert counted.metrics["replies"] == 4
+    assert counted.metrics["self_replies"] == 3
+
+
+@PROPERTY_SETTINGS
+@given(
+    snapshot=accounts_strategy,
+    index=st.integers(min_value=0, max_value=24),
+    extra=st.integers(min_value=1, max_value=1_000),
+    kind=st.sampled_from(["likes", "reposts", "replies", "quotes"]),
+)
+def test_reactions_from_the_members_own_accounts_never_count(
+    snapshot: AccountSnapshot, index: int, extra: int, kind: str
+) -> None:
+    assume(snapshot.posts)
+    index %= len(snapshot.posts)
+    target = snapshot.posts[index]
+    own = (("did:alt", extra),)
+    listed = replace(target, reactors=(target.reactors or ()) + own,
+                     **{kind: getattr(target, kind) + extra})
+    with_own = replace(snapshot, posts=tuple(
+        listed if i == index else p for i, p in enumerate(snapshot.posts)))
+    assert score(with_own, own_ids=("did:alt",)) <= score(snapshot, own_ids=("did:alt",))
+
+
+def test_the_accounts_own_likes_on_its_posts_never_count() -> None:
+    own_likes = account(200, [post(2, likes=6, reactors=(("id-1", 1), ("did:x", 5)))])
+    assert score(own_likes) == score(account(200, [post(2, likes=5, reactors=(("did:x", 5),))]))
+
+
+@PROPERTY_SETTINGS
+@given(
+    snapshot=accounts_strategy,
+    sample=st.lists(st.tuples(people, st.integers(min_value=1, max_value=30)), min_size=1,
+                    max_size=6).map(tuple),
+)
+def test_knowing_who_reacted_never_raises_a_score(
+    snapshot: AccountSnapshot, sample: tuple[tuple[str, int], ...]
+) -> None:
+    unsampled = replace(snapshot, posts=tuple(replace(p, reactors=None) for p in snapshot.posts))
+    assume(unsampled.posts)
+    sampled = replace(unsampled, posts=(replace(unsampled.posts[0], reactors=sample),
+                                        *unsampled.posts[1:]))
+    assert score(sampled) <= score(unsampled)
+
+
+def test_a_pod_scores_below_the_same_reactions_from_distinct_people() -> None:
+    """Twelve people reacting to every post count less than the crowd they imitate."""
+    def sampled(reactors_of: list[tuple[tuple[str, int], ...]]) -> AccountSnapshot:
+        posts = spread(20, likes=12, reposts=6)
+        return account(500, [replace(p, reactors=reactors_of[i]) if i < len(reactors_of) else p
+                             for i, p in enumerate(posts)])
+
+    pod = [tuple((f"pod{k}", 1) for k in range(12)) + tuple((f"pod{k}", 1) for k in range(6))
+           for _ in range(5)]
+    crowd = [tuple((f"p{i}-{k}", 1) for k in range(18)) for i in range(5)]
+    assert score(sampled(pod)) < score(sampled(crowd)) - 3
+    assert score(sampled(crowd)) == score(sampled([]))
 
 
 def test_smoothing_starts_from_the_first_score() -> None:
@@ -540,3 +742,35 @@ def test_naive_post_times_are_read_as_utc_not_local_time() -> None:
 def test_a_post_stamped_slightly_in_the_future_counts_like_one_from_now() -> None:
     ahead = score(account(400, [post(-0.01, likes=9, replies=2)]))
     assert ahead == score(account(400, [post(0, likes=9, replies=2)]))
+
+
+@PROPERTY_SETTINGS
+@given(
+    ages=st.lists(st.floats(min_value=0, max_value=89.99), max_size=30),
+    later=st.floats(min_value=-5, max_value=60),
+)
+def test_the_look_ahead_sums_equal_the_recency_weighted_sums(
+    ages: list[float], later: float
+) -> None:
+    """The prefix-sum polynomial the look-ahead reads is recency() summed post by post."""
+    valued = [_Valued(age, 1.0 if i % 2 else 0.5, float(i % 5), float(i), float(i % 3),
+                      bool(i % 4)) for i, age in enumerate(ages)]
+    sums = _Sums(valued, float(WINDOW_DAYS_DEFAULT))
+    expected = [0.0, 0.0, 0.0, 0.0]
+    for item in valued:
+        age = item.age + later
+        if age >= WINDOW_DAYS_DEFAULT:
+            continue
+        weight = recency(abs(age), WINDOW_DAYS_DEFAULT)
+        for index, value in enumerate((item.unit, item.unit * item.log_value,
+                                       item.conversation, item.amplification)):
+            expected[index] += weight * value
+    assert sums.weighted(later) == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def test_recency_fades_from_1_to_0_with_no_step() -> None:
+    weights = [recency(day / 10, WINDOW_DAYS_DEFAULT) for day in range(0, 951)]
+    assert weights[0] == 1.0 and weights[900] == 0.0 and weights[950] == 0.0
+    assert all(later <= earlier for earlier, later in pairwise(weights))
+    assert max(earlier - later for earlier, later in pairwise(weights)) < 0.002
+    assert weights[899] < 1e-5  # zero slope at the edge: 0.1 day before it, ~5e-6

@@ -1,4 +1,5 @@
-"""A local stand-in for Slack: the Web API, file uploads, response URLs and Socket Mode.
+"""A local stand-in for Slack: the Web API, file uploads, response URLs and Socket Mode,
+and `oauth.v2.access` for apps installed in many workspaces.
 
 It keeps every call with its body so tests assert on what the bot actually sent. Bound to
 127.0.0.1 on a free port; nothing leaves the machine.
@@ -7,6 +8,7 @@ It keeps every call with its body so tests assert on what the bot actually sent.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -25,6 +27,8 @@ TEAM_ID = "T0KLOUT"
 BOT_USER_ID = "U0BOT"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 CHANNEL_ID = "C0GENERAL"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret-fedcba9876543210"
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
@@ -36,9 +40,10 @@ def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
 
 
 def slash_body(text: str, *, user_id: str, response_url: str, channel_id: str = CHANNEL_ID,
-               command: str = "/klout") -> str:
+               command: str = "/klout", team_id: str = TEAM_ID, team_domain: str = "acme"
+               ) -> str:
     return urlencode({
-        "token": "legacy-unused", "team_id": TEAM_ID, "team_domain": "acme",
+        "token": "legacy-unused", "team_id": team_id, "team_domain": team_domain,
         "channel_id": channel_id, "channel_name": "general", "user_id": user_id,
         "user_name": user_id.lower(), "command": command, "text": text,
         "api_app_id": "A0KLOUT", "response_url": response_url,
@@ -75,6 +80,23 @@ class FakeUser:
 
 
 @dataclass
+class FakeWorkspace:
+    """A workspace an admin is installing the app into: Slack hands the app `code` on the
+    redirect, and `oauth.v2.access` trades it once for `bot_token`."""
+
+    team_id: str
+    name: str
+    code: str
+    bot_token: str
+    bot_user_id: str = BOT_USER_ID
+
+
+def bearer_token(call: Call) -> str | None:
+    header = call.headers.get("Authorization", "")
+    return header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
+
+
+@dataclass
 class FakeSlack:
     users: dict[str, FakeUser] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
@@ -84,6 +106,10 @@ class FakeSlack:
     """channel id -> the messages posted there, oldest first, as conversations.history
     returns them."""
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    workspaces: dict[str, FakeWorkspace] = field(default_factory=dict)
+    """code -> the workspace it installs into."""
+    revoked: set[str] = field(default_factory=set)
+    """Bot tokens Slack no longer accepts (the app was uninstalled)."""
     base_url: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -94,6 +120,15 @@ class FakeSlack:
         user = FakeUser(user_id, name, is_admin=admin)
         self.users[user_id] = user
         return user
+
+    def add_workspace(self, team_id: str, name: str) -> FakeWorkspace:
+        workspace = FakeWorkspace(team_id, name, code=f"code-{team_id}-{uuid.uuid4().hex[:8]}",
+                                  bot_token=f"xoxb-{team_id}-{uuid.uuid4().hex}")
+        self.workspaces[workspace.code] = workspace
+        return workspace
+
+    def workspace_of(self, token: str | None) -> FakeWorkspace | None:
+        return next((w for w in self.workspaces.values() if w.bot_token == token), None)
 
     # --- serving -------------------------------------------------------------------
     async def start(self) -> None:
@@ -144,10 +179,37 @@ class FakeSlack:
             needed = "channels:history" if method == "conversations.history" else "files:write"
             extra = {"needed": needed} if error == "missing_scope" else {}
             return web.json_response({"ok": False, "error": error, **extra})
+        token = bearer_token(call)
+        if token is not None and token in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
         answer = self._answer(method, call)
         return web.json_response(answer)
 
+    def _oauth_access(self, call: Call) -> dict[str, Any]:
+        """Slack's answer to a code: only for this app's id and secret (HTTP Basic, as
+        slack_sdk sends them), and only once per code."""
+        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if call.headers.get("Authorization") != f"Basic {expected}":
+            return {"ok": False, "error": "invalid_client_id"}
+        workspace = self.workspaces.pop(str(call.body.get("code")), None)
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        self.workspaces[f"used-{workspace.code}"] = workspace
+        return {"ok": True, "app_id": "A0KLOUT", "access_token": workspace.bot_token,
+                "token_type": "bot", "scope": "commands,chat:write,users:read",
+                "bot_user_id": workspace.bot_user_id,
+                "team": {"id": workspace.team_id, "name": workspace.name},
+                "enterprise": None, "is_enterprise_install": False,
+                "authed_user": {"id": "U0INSTALLER"}}
+
     def _answer(self, method: str, call: Call) -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            return self._oauth_access(call)
+        installed = self.workspace_of(bearer_token(call))
+        if method == "auth.test" and installed is not None:
+            return {"ok": True, "team_id": installed.team_id, "user_id": installed.bot_user_id,
+                    "team": installed.name, "user": "kloutbot", "bot_id": "B0BOT",
+                    "url": "https://example.slack.com/"}
         if method == "auth.test":
             return {"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "team": "Acme",
                     "user": "kloutbot", "bot_id": "B0BOT", "url": "https://acme.slack.com/"}
