@@ -1,6 +1,6 @@
-"""The numbered SQL migrations that built SQLite files before Alembic (user_version 1-7).
+"""The numbered SQL migrations that built SQLite files before Alembic (user_version 1-8).
 
-A file that carries a user_version is brought to 7 by these, then Alembic
+A file that carries a user_version is brought to the last of these, then Alembic
 takes over from its baseline, which is exactly the schema they leave.
 """
 

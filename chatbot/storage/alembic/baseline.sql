@@ -1,5 +1,6 @@
--- The schema that legacy migrations 0001-0007 leave, as SQLite stores it: new databases
--- start here, so a fresh file and an upgraded one are the same.
+-- The schema that the legacy numbered migrations (chatbot/storage/migrations, 0001-0008)
+-- leave, as SQLite stores it: new databases start here, so a fresh file and an upgraded
+-- one are the same. Later schema changes are Alembic revisions in versions/.
 
 CREATE TABLE teams (
     team_id          TEXT PRIMARY KEY,
@@ -12,7 +13,7 @@ CREATE TABLE teams (
     networks         TEXT NOT NULL DEFAULT 'mastodon,bluesky,github,x,youtube',
     count_unverified INTEGER NOT NULL DEFAULT 1,
     created_at       TEXT NOT NULL
-, card_style TEXT NOT NULL DEFAULT 'text');
+, card_style TEXT NOT NULL DEFAULT 'text', uninstalled_at TEXT);
 
 CREATE TABLE members (
     team_id           TEXT NOT NULL REFERENCES teams (team_id) ON DELETE CASCADE,
