@@ -333,6 +333,12 @@ class Database:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load (benchmarks, imports)."""
+        async with self.connect() as raw:
+            await raw.exec_driver_sql("ANALYZE")
+            await raw.commit()
+
     def group_concat(self, expression: str) -> str:
         """Comma-joined values of a group (`DISTINCT x` allowed), in either dialect."""
         if self.dialect == "postgresql":
