@@ -10,6 +10,7 @@ import re
 from importlib import resources
 
 from alembic import op
+from sqlalchemy.util import await_only
 
 from chatbot.storage.legacy import split_statements
 
@@ -43,7 +44,14 @@ def statements(dialect: str) -> list[str]:
 
 
 def upgrade() -> None:
-    for statement in statements(op.get_bind().dialect.name):
+    bind = op.get_bind()
+    found = statements(bind.dialect.name)
+    if bind.dialect.name == "postgresql":
+        # One round trip instead of ~40: asyncpg runs a script through the simple protocol.
+        driver = bind.connection.dbapi_connection.driver_connection
+        await_only(driver.execute(";\n".join(found)))
+        return
+    for statement in found:
         op.execute(statement)
 
 
