@@ -48,7 +48,9 @@ def upgrade() -> None:
     found = statements(bind.dialect.name)
     if bind.dialect.name == "postgresql":
         # One round trip instead of ~40: asyncpg runs a script through the simple protocol.
-        driver = bind.connection.dbapi_connection.driver_connection
+        dbapi = bind.connection.dbapi_connection
+        assert dbapi is not None
+        driver = dbapi.driver_connection
         await_only(driver.execute(";\n".join(found)))
         return
     for statement in found:
