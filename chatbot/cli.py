@@ -19,6 +19,7 @@ from rich.console import Console
 from chatbot.redacted_logging import configure_logging, secret_values
 from chatbot.settings import Settings, SettingsError, load_settings
 from chatbot.storage.database import DatabaseUnusable
+from chatbot.storage.engines import target_of
 from chatbot.team_choice import TeamChoiceError, choose_team
 
 log = logging.getLogger("kloutbot")
@@ -300,7 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"kloutbot: {problem}", file=sys.stderr)
         return 2
-    configure_logging(verbose=args.verbose, secrets=secret_values(settings))
+    # A PostgreSQL password is part of DATABASE_URL, not a secret setting of its own.
+    configure_logging(verbose=args.verbose, secrets=[
+        *secret_values(settings), *target_of(settings.database_url).secrets()])
     try:
         return _command(args, settings)
     except DatabaseUnusable as exc:

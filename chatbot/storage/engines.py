@@ -27,6 +27,11 @@ class DatabaseTarget:
         return self.sqlalchemy_url.set(drivername="postgresql").render_as_string(
             hide_password=True)
 
+    def secrets(self) -> list[str]:
+        """The password in the URL, for the log redactor."""
+        password = self.sqlalchemy_url.password
+        return [str(password)] if password else []
+
     def redact(self, text: str) -> str:
         """A driver's message with the password, should it quote one, blotted out."""
         password = self.sqlalchemy_url.password

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,12 @@ def test_a_password_never_reaches_the_message(
     assert _run(monkeypatch, url, "db", "status") == 1
     err = capsys.readouterr().err
     assert "127.0.0.1" in err and "hunter2secret" not in err and len(err.splitlines()) == 1
+
+
+def test_the_password_is_redacted_from_whatever_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = "postgresql://kb:Zq9-unusual-pw@127.0.0.1:1/klout"
+    _run(monkeypatch, url, "db", "status")
+    logging.getLogger("asyncpg").warning("connect failed for password Zq9-unusual-pw")
+    assert "Zq9-unusual-pw" not in caplog.text and "REDACTED" in caplog.text
