@@ -245,10 +245,13 @@ class Database:
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
+    async def connect(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
         """A raw pooled connection, for schema work; a lost server is DatabaseUnavailable."""
         try:
             async with self.engine.connect() as connection:
+                if autocommit:
+                    # Reads need no BEGIN and ROLLBACK around them: two round trips saved.
+                    await connection.execution_options(isolation_level="AUTOCOMMIT")
                 yield connection
         except (OSError, SQLAlchemyError) as exc:
             if isinstance(exc, SQLAlchemyError):
@@ -321,13 +324,19 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
         """A connection for reads that helpers shared with write transactions take."""
-        async with self.connect() as raw:
+        # SQLite connections are in autocommit already (transactions begin explicitly).
+        async with self.connect(autocommit=self.dialect == "postgresql") as raw:
             yield Connection(raw, self.dialect)
-            await raw.rollback()
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self.reading() as conn:
-            return await conn.execute_fetchall(sql, params)
+        """A read; one that meets a connection the server dropped is tried once more, on
+        a new one (the pool discards the others dropped with it)."""
+        try:
+            async with self.reading() as conn:
+                return await conn.execute_fetchall(sql, params)
+        except DatabaseUnavailable:
+            async with self.reading() as conn:
+                return await conn.execute_fetchall(sql, params)
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
@@ -373,9 +382,15 @@ async def _quietly(action: Callable[[], Awaitable[None]]) -> None:
 
 def _engine(target: DatabaseTarget) -> AsyncEngine:
     if target.dialect == "postgresql":
-        return create_async_engine(target.sqlalchemy_url, pool_pre_ping=True, pool_size=5,
+        # No pre-ping: it would cost a round trip per read. A connection the server
+        # dropped fails once; SQLAlchemy then discards the pool's older connections, reads
+        # retry once, and the next command finds fresh ones.
+        return create_async_engine(target.sqlalchemy_url, pool_size=5,
                                    max_overflow=10, connect_args=target.connect_args)
-    engine = create_async_engine(target.sqlalchemy_url, connect_args={"timeout": 5})
+    # Every write transaction ends in an explicit COMMIT or ROLLBACK and reads run in
+    # autocommit, so a connection handed back has nothing to reset: no thread hop for it.
+    engine = create_async_engine(target.sqlalchemy_url, connect_args={"timeout": 5},
+                                 pool_reset_on_return=None)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _prepare(dbapi_connection: Any, _record: Any) -> None:
