@@ -68,6 +68,13 @@ class MemberRepository:
         """Keep the shown name current without creating a member who never opted in."""
         if not display_name:
             return
+        # Almost always the name is unchanged: then a read, not a write transaction.
+        stale = await self._db.fetch_one(
+            "SELECT 1 FROM members WHERE team_id = ? AND user_id = ? AND display_name != ?",
+            (team_id, user_id, display_name),
+        )
+        if stale is None:
+            return
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE members SET display_name = ? WHERE team_id = ? AND user_id = ?"
