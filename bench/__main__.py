@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "refresh",
     "render",
     "slack",
+    "slack_load",
 )
 """Short names; module `bench.bench_<name>` holds each."""
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from chatbot.admission import Admission
 from chatbot.clock import Clock, SystemClock
 from chatbot.followfriday.service import FollowFridayService
 from chatbot.influence.engine import InfluenceEngine
 from chatbot.influence.networks import build_clients, build_mastodon_http
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.refresh import Refresher
+from chatbot.ops.metrics import Metrics
 from chatbot.platforms.base import ChatPlatform
 from chatbot.settings import Settings
 from chatbot.storage import Storage, open_storage
@@ -52,6 +54,7 @@ class App:
     engine: InfluenceEngine
     followfriday: FollowFridayService
     dispatcher: Dispatcher
+    metrics: Metrics
     platforms: dict[str, ChatPlatform] = field(default_factory=dict)
 
 
@@ -72,9 +75,11 @@ async def build_app(
         headers={"User-Agent": "Kloutbot/0.1 (self-hosted team influence bot)"},
     )
     mastodon_http = build_mastodon_http(settings)
+    metrics = Metrics()
     try:
         clients = build_clients(settings, client, clock=clock, sleep=sleep,
-                                mastodon_http=mastodon_http)
+                                mastodon_http=mastodon_http,
+                                on_rate_limit_wait=metrics.rate_limit_waited)
         refresher = Refresher(storage, clients, clock,
                               window_days=settings.klout_score_window_days)
         engine = InfluenceEngine(clients, refresher, network_availability(settings),
@@ -91,7 +96,10 @@ async def build_app(
             refresher=refresher,
             engine=engine,
             followfriday=followfriday,
-            dispatcher=Dispatcher(services),
+            dispatcher=Dispatcher(services, admission=Admission(
+                settings.klout_max_commands_in_flight, settings.klout_answer_deadline_seconds),
+                observe=metrics.command_answered),
+            metrics=metrics,
         )
     finally:
         await mastodon_http.aclose()

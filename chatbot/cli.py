@@ -105,34 +105,53 @@ async def _run(settings: Settings) -> int:
         print("No Slack or Discord tokens set: starting the console chat "
               "(see README to connect a workspace).", file=sys.stderr)
         return await _console(settings, None, "local", with_scheduler=True)
+    from functools import partial
+
     from chatbot.app import build_app
     from chatbot.delivery import deliver_with
+    from chatbot.ops.health import Health, OpsServer, add_ops_routes
+    from chatbot.ops.service import Service, on_stop_signals
     from chatbot.scheduler import build_scheduler
 
     async with build_app(settings) as app:
+        health = Health(app.storage.ping, app.platforms)
+        ops_routes = partial(add_ops_routes, health=health, metrics=app.metrics)
+        slack_serves_port = settings.slack_enabled and settings.slack_app_token is None
         if settings.slack_enabled:
             from chatbot.platforms.slack_adapter import SlackPlatform
 
-            app.platforms["slack"] = SlackPlatform(settings, app.dispatcher)
+            app.platforms["slack"] = SlackPlatform(settings, app.dispatcher,
+                                                   http_routes=ops_routes)
         if settings.discord_enabled:
             from chatbot.platforms.discord_adapter import DiscordPlatform
 
             app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
-        scheduler = build_scheduler(app, deliver_with(app.platforms))
-        scheduler.start()
+        in_flight: set[asyncio.Task[None]] = set()
+        scheduler = build_scheduler(app, deliver_with(app.platforms), in_flight=in_flight)
+        ops_server = None if slack_serves_port else OpsServer(
+            health, app.metrics, host="0.0.0.0", port=settings.port)
+        service = Service(app.platforms, scheduler, in_flight, health, ops_server=ops_server)
+        stop = asyncio.Event()
+        remove_signals = on_stop_signals(stop)
         try:
+            try:
+                await service.start_background()
+            except OSError as exc:
+                print(f"kloutbot run: cannot listen on PORT={settings.port} for health and "
+                      f"metrics: {exc.strerror or exc}", file=sys.stderr)
+                return 2
             for platform in app.platforms.values():
                 try:
-                    await platform.start()
+                    if not await service.start_platform(platform, stop):
+                        return 0  # SIGTERM while connecting
                 except RuntimeError as exc:  # configuration problems say what to fix
                     print(f"kloutbot run: {platform.name}: {exc}", file=sys.stderr)
                     return 2
             log.info("running: %s", ", ".join(app.platforms))
-            await asyncio.Event().wait()
+            await service.serve_until(stop)
         finally:
-            scheduler.shutdown(wait=False)
-            for platform in app.platforms.values():
-                await platform.stop()
+            remove_signals()
+            await service.drain()
     return 0
 
 
@@ -303,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # A PostgreSQL password is part of DATABASE_URL, not a secret setting of its own.
     configure_logging(verbose=args.verbose, secrets=[
-        *secret_values(settings), *target_of(settings.database_url).secrets()])
+        *secret_values(settings), *target_of(settings.database_url).secrets()],
+        json_lines=settings.log_format == "json")
     try:
         return _command(args, settings)
     except DatabaseUnusable as exc:

@@ -17,10 +17,12 @@ shapes of the keys the bot is given (Google `AIza…`, GitHub `ghp_…`, Slack
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import traceback
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -138,9 +140,41 @@ def secret_values(settings: BaseModel) -> list[str]:
     return [value.get_secret_value() for _, value in settings if isinstance(value, SecretStr)]
 
 
-def configure_logging(*, verbose: bool, secrets: Iterable[str] = ()) -> None:
-    """The CLI's logging: WARNING (INFO with -v) to stderr, secrets never written."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json), for log collectors that parse fields.
+
+    Multi-line messages and tracebacks stay on one line as JSON strings. The record is
+    redacted again here, so a record made without the redacting factory is masked too.
+    """
+
+    def __init__(self, redact: Callable[[str], str] = REDACT) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        redact_record(record, self._redact)
+        entry: dict[str, str] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exc_info"] = record.exc_text
+        if record.stack_info:
+            entry["stack_info"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(*, verbose: bool, secrets: Iterable[str] = (),
+                      json_lines: bool = False) -> None:
+    """The CLI's logging: WARNING (INFO with -v) to stderr, secrets never written; with
+    `json_lines`, one JSON object per line."""
     REDACT.add(secrets)
     install_redaction()
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        handlers=[handler])

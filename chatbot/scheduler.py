@@ -6,7 +6,10 @@ event, which fires again on reconnects and would double every job).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,16 +17,68 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from chatbot.app import App
 from chatbot.followfriday.service import Delivery
+from chatbot.ops.metrics import Metrics
+from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.storage.models import Team
 from chatbot.team_removal import purge_uninstalled
+from commands.reply import Reply
 
 log = logging.getLogger(__name__)
 
 REFRESH_TICK_MINUTES = 15
 
 
-def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
+class CountedDelivery:
+    """A Delivery that counts each weekly post's outcome for /metrics: posted, failed,
+    unconfirmed (it may have gone out), found (an earlier unconfirmed post was there)."""
+
+    def __init__(self, delivery: Delivery, metrics: Metrics) -> None:
+        self._delivery = delivery
+        self._metrics = metrics
+
+    async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:
+        try:
+            await self._delivery.post(team, reply, marker)
+        except DeliveryUnconfirmed:
+            self._metrics.weekly_post("unconfirmed")
+            raise
+        except DeliveryError:
+            self._metrics.weekly_post("failed")
+            raise
+        self._metrics.weekly_post("posted")
+
+    async def find(self, team: Team, marker: PostMarker) -> bool:
+        found = await self._delivery.find(team, marker)
+        if found:
+            self._metrics.weekly_post("found")
+        return found
+
+
+def _tracked(job: Callable[[], Awaitable[None]],
+             in_flight: set[asyncio.Task[None]] | None) -> Callable[[], Awaitable[None]]:
+    """The job, registering its task in `in_flight` while it runs, so a stopping
+    process can wait for it or abandon it."""
+    if in_flight is None:
+        return job
+
+    @functools.wraps(job)
+    async def run() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            in_flight.add(task)
+        try:
+            await job()
+        finally:
+            in_flight.discard(task)
+
+    return run
+
+
+def build_scheduler(app: App, delivery: Delivery, *,
+                    in_flight: set[asyncio.Task[None]] | None = None) -> AsyncIOScheduler:
     interval = app.settings.klout_refresh_interval_minutes
     scheduler = AsyncIOScheduler(timezone="UTC")
+    delivery = CountedDelivery(delivery, app.metrics)
 
     async def refresh() -> None:
         try:
@@ -31,6 +86,7 @@ def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
         except Exception:
             log.exception("scheduled refresh failed")
             return
+        app.metrics.refreshed(report)
         log.info("refreshed %d members (%d scored; failures: %s)", report.members,
                  report.scored, report.failed or "none")
 
@@ -52,11 +108,12 @@ def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
     # self-hosted bots' calls to the same public APIs; coalescing turns a backlog
     # of missed runs into one.
     tick = min(interval, REFRESH_TICK_MINUTES)
-    scheduler.add_job(refresh, IntervalTrigger(minutes=tick, jitter=min(120, tick * 6)),
-                      id="refresh", coalesce=True, max_instances=1, misfire_grace_time=None,
-                      next_run_time=app.clock.now() + timedelta(minutes=1))
-    scheduler.add_job(followfriday, IntervalTrigger(minutes=1), id="followfriday",
+    scheduler.add_job(_tracked(refresh, in_flight),
+                      IntervalTrigger(minutes=tick, jitter=min(120, tick * 6)), id="refresh",
                       coalesce=True, max_instances=1, misfire_grace_time=None,
+                      next_run_time=app.clock.now() + timedelta(minutes=1))
+    scheduler.add_job(_tracked(followfriday, in_flight), IntervalTrigger(minutes=1),
+                      id="followfriday", coalesce=True, max_instances=1, misfire_grace_time=None,
                       next_run_time=app.clock.now() + timedelta(seconds=5))
     scheduler.add_job(purge, IntervalTrigger(hours=1), id="purge_uninstalled", coalesce=True,
                       max_instances=1, misfire_grace_time=None,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatbot.admission import DEFAULT_DEADLINE_SECONDS, DEFAULT_MAX_IN_FLIGHT
 from chatbot.storage.engines import target_of
 
 _PLAIN_WORDS = {
@@ -77,6 +78,12 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
+    discord_shard_count: int | None = None
+    discord_shard_ids: str | None = None
+    """`0-3`, `4,5` or `0-1,4`: this process's shards out of DISCORD_SHARD_COUNT."""
+
+    # Operating
+    log_format: Literal["text", "json"] = "text"
 
     # Networks
     bluesky_appview_url: str = "https://public.api.bsky.app"
@@ -94,6 +101,9 @@ class Settings(BaseSettings):
     klout_http_timeout_seconds: float = Field(default=10.0, gt=0)
     klout_max_response_bytes: int = Field(default=5_000_000, gt=1024)
     klout_export_dir: Path = Path("exports")
+    klout_max_commands_in_flight: int = Field(default=DEFAULT_MAX_IN_FLIGHT, ge=1, le=10_000)
+    klout_answer_deadline_seconds: float = Field(default=DEFAULT_DEADLINE_SECONDS, gt=0,
+                                                 le=600)
 
     @field_validator("klout_export_dir")
     @classmethod

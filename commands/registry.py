@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from chatbot.admission import Admission
 from chatbot.influence.networks.base import NetworkError
 from chatbot.storage.database import DatabaseUnavailable
 from commands import (
@@ -60,11 +62,22 @@ async def _no_name(user_id: str) -> str | None:
     return None
 
 
+CommandObserver = Callable[[str, str, float], None]
+"""Told (command name, platform, seconds) after every command, for latency metrics."""
+
+
 class Dispatcher:
     """Runs a command for a caller; never raises for anything a user can type."""
 
-    def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None):
+    def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None,
+                 *, admission: Admission | None = None,
+                 observe: CommandObserver | None = None,
+                 timer: Callable[[], float] = time.perf_counter):
         self.services = services
+        self.admission = admission or Admission()
+        """Shared by every platform adapter: the process's one cap on commands in flight."""
+        self._observe = observe
+        self._timer = timer
         self.commands = commands if commands is not None else all_commands()
         self._by_name = {spec.name: spec for spec in self.commands}
         # What was last written for each team and member, so a command writes
@@ -101,12 +114,16 @@ class Dispatcher:
         args: Mapping[str, Any],
         lookup_name: NameLookup = _no_name,
     ) -> Reply:
+        started = self._timer()
         try:
             return await self._run(caller, spec, args, lookup_name)
         except DatabaseUnavailable:
             # The pool reconnects by itself on a later command; nothing to log per command.
             log.warning("command %s: the database is unreachable", spec.name)
             return error(UNAVAILABLE)
+        finally:
+            if self._observe is not None:
+                self._observe(spec.name, caller.platform, self._timer() - started)
 
     async def _run(
         self,

@@ -197,8 +197,10 @@ class RateLimiter:
         sleep: Sleep,
         reset_margin: float = 1.0,
         max_server_wait: float = MAX_SERVER_WAIT,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self.limit = limit
+        self._on_wait = on_wait
         self._clock = clock
         self._sleep = sleep
         self._reset_margin = reset_margin
@@ -337,4 +339,6 @@ class RateLimiter:
                     else:
                         message = f"The rate limit for {key} is spent; try again in {later}."
                     raise RateLimited(message, retry_after=wait)
+                if self._on_wait is not None:
+                    self._on_wait(wait)
                 await self._sleep(wait)

@@ -51,6 +51,11 @@ class ChatPlatform(Protocol):
 
     async def stop(self) -> None: ...
 
+    @property
+    def connected(self) -> bool:
+        """Serving now (for /readyz): connected to the platform, or listening."""
+        ...
+
     async def post(self, team_id: str, channel_id: str, reply: Reply,
                    marker: PostMarker | None = None) -> None:
         """Post to a channel of the team (stored id, e.g. "slack:T0123"); raises

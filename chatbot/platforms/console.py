@@ -16,6 +16,7 @@ from typing import TextIO
 
 from rich.console import Console
 
+from chatbot.admission import busy_reply
 from chatbot.platforms.base import PostMarker
 from chatbot.platforms.console_render import render
 from commands.context import Caller
@@ -90,6 +91,13 @@ class ConsoleSession:
         """This member's exports and images; None when replies are not saved to files."""
 
     async def handle(self, text: str) -> Reply:
+        slot = self.dispatcher.admission.admit()
+        if slot is None:
+            return busy_reply()
+        with slot:
+            return await slot.reply(self._handle(text))
+
+    async def _handle(self, text: str) -> Reply:
         names = mentioned(text)
         known = set(await self.dispatcher.services.storage.members.names_of(
             self.caller.team_id, names)) if names else set()
@@ -185,6 +193,11 @@ class ConsolePlatform:
     def __init__(self, console: Console, files_dir: Path) -> None:
         self._console = console
         self._files_dir = files_dir
+
+    @property
+    def connected(self) -> bool:
+        """The terminal is always there."""
+        return True
 
     async def start(self) -> None:
         return None

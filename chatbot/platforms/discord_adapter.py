@@ -9,6 +9,10 @@ command tree and button handler, syncing commands) is in `setup_hook`, which
 discord.py runs once at login. `on_ready` fires again after every fresh
 IDENTIFY (a refused resume), so it only records readiness; `on_ready_once`
 is guarded to run a single time.
+
+The client is always auto-sharded: DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS pick the
+shards this process runs (see discord_shards), and without them discord.py asks Discord
+for the recommended count and runs every shard here.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import INTERNAL_API_VERSION, Route
 
+from chatbot.admission import busy_reply
 from chatbot.platforms.base import DeliveryError, DeliveryUnconfirmed, PostMarker
 from chatbot.platforms.discord_commands import (
     OptionError,
@@ -47,6 +52,12 @@ from chatbot.platforms.discord_render import (
     render,
     with_marker,
 )
+from chatbot.platforms.discord_shards import (
+    ShardPlan,
+    ShardSettingError,
+    format_shard_ids,
+    shard_plan,
+)
 from chatbot.settings import Settings
 from commands.context import Caller, NameLookup
 from commands.registry import Dispatcher
@@ -57,8 +68,6 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_SECONDS = 2.0
 """Discord drops an interaction not answered within 3 s; past this we acknowledge."""
-FOLLOW_UP_WINDOW_SECONDS = 14 * 60
-"""Interaction tokens last 15 minutes; a follow-up after that cannot be delivered."""
 USE_IN_A_SERVER = ("Kloutbot scores members of a server, so /klout works in a server's "
                    "channels, not in direct messages.")
 INVITE_SCOPES = ("bot", "applications.commands")
@@ -70,6 +79,11 @@ INVITE_PERMISSIONS = discord.Permissions(
 see whether the week's post went out): slash-command answers travel on the interaction's
 own webhook and need no channel permission at all."""
 HISTORY_LIMIT = 500
+DRAIN_ANSWERS_SECONDS = 3.0
+"""On stop, how long answers in flight may take before the connection closes under them."""
+CLOSE_SECONDS = 1.5
+"""How long the gateway task may take to end after the client is closed."""
+STOPPING = "Kloutbot is restarting; please try again in a moment."
 
 _USER_MENTION = re.compile(r"^<@!?(\d{15,22})>$")
 
@@ -147,6 +161,24 @@ class InteractionResponder:
         self._client = client
         self._dispatcher = dispatcher
         self._defer_after = defer_after
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self.accepting = True
+
+    def _accept(self) -> bool:
+        """Whether to take this interaction; while stopping, no. Tracks the ones taken."""
+        if not self.accepting:
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return True
+
+    async def drain(self, within: float) -> None:
+        """Take nothing new; give the answers in flight up to `within` seconds."""
+        self.accepting = False
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=within)
 
     def caller(self, interaction: discord.Interaction) -> Caller | None:
         if interaction.guild_id is None:
@@ -183,6 +215,9 @@ class InteractionResponder:
 
     async def run_command(self, interaction: discord.Interaction, spec: CommandSpec,
                           values: Mapping[str, Any]) -> None:
+        if not self._accept():
+            await self._send(interaction, error(STOPPING))
+            return
         caller = self.caller(interaction)
         if caller is None:
             await self._send(interaction, error(USE_IN_A_SERVER))
@@ -192,19 +227,37 @@ class InteractionResponder:
         except OptionError as exc:
             await self._send(interaction, error(str(exc)))
             return
-        work = self._dispatcher.run(caller, spec, arguments.values,
-                                    self.name_lookup(arguments.names))
-        await self._answer(interaction, work, slow=spec.slow, private=spec.private)
+        slot = self._dispatcher.admission.admit()
+        if slot is None:
+            await self._send_busy(interaction)
+            return
+        with slot:
+            work = slot.reply(self._dispatcher.run(caller, spec, arguments.values,
+                                                   self.name_lookup(arguments.names)))
+            await self._answer(interaction, work, slow=spec.slow, private=spec.private)
 
     async def run_button(self, interaction: discord.Interaction, command: str) -> None:
         """A click runs the command as the clicker: a public answer (a leaderboard page)
         replaces the message, anything private comes back ephemerally."""
+        if not self._accept():
+            await self._send(interaction, error(STOPPING))
+            return
         caller = self.caller(interaction)
         if caller is None:
             await self._send(interaction, error(USE_IN_A_SERVER))
             return
-        task = asyncio.ensure_future(self._dispatcher.run_text(
-            caller, command, resolve_mention, self.name_lookup({})))
+        slot = self._dispatcher.admission.admit()
+        if slot is None:
+            await self._send_busy(interaction)
+            return
+        with slot:
+            await self._answer_click(interaction, command, slot.reply(
+                self._dispatcher.run_text(caller, command, resolve_mention,
+                                          self.name_lookup({}))))
+
+    async def _answer_click(self, interaction: discord.Interaction, command: str,
+                            work: Coroutine[Any, Any, Reply]) -> None:
+        task = asyncio.ensure_future(work)
         try:
             done, _ = await asyncio.wait({task}, timeout=self._defer_after)
             if done:
@@ -240,13 +293,20 @@ class InteractionResponder:
 
     @staticmethod
     async def _finish(task: asyncio.Future[Reply]) -> Reply:
+        """The work is the admission slot's: it ends by the answer deadline, which the
+        settings keep inside the 15 minutes an interaction token lasts."""
         try:
-            return await asyncio.wait_for(task, FOLLOW_UP_WINDOW_SECONDS)
-        except TimeoutError:
-            return error("That took too long and was stopped. Please try again later.")
+            return await task
         except Exception:
             log.exception("a /klout command failed on Discord")
             return error("Something went wrong on my side and it was logged.")
+
+    @staticmethod
+    async def _send_busy(interaction: discord.Interaction) -> None:
+        try:
+            await InteractionResponder._send(interaction, busy_reply())
+        except discord.HTTPException:
+            log.exception("could not say busy on Discord")
 
     @staticmethod
     async def _send(interaction: discord.Interaction, reply: Reply) -> None:
@@ -284,7 +344,7 @@ class KloutTree(app_commands.CommandTree[discord.Client]):
             log.exception("could not report an app command error")
 
 
-class KloutClient(discord.Client):
+class KloutClient(discord.AutoShardedClient):
     def __init__(self, platform: DiscordPlatform, *, identify_delay: float,
                  **options: Any) -> None:
         intents = discord.Intents.none()
@@ -310,8 +370,9 @@ class KloutClient(discord.Client):
         await self.platform.ready()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """A fresh IDENTIFY after a refused resume waits (Discord rate-limits identifies);
-        the wait is injected so tests need not sleep."""
+        """Every IDENTIFY but the process's first waits (Discord rate-limits identifies:
+        one per 5 s, for a fresh session after a refused resume and for each further
+        shard alike); the wait is injected so tests need not sleep."""
         if not initial:
             await asyncio.sleep(self._identify_delay)
 
@@ -340,8 +401,10 @@ class DiscordPlatform:
         identify_delay: float = 5.0,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
+        drain_answers: float = DRAIN_ANSWERS_SECONDS,
     ) -> None:
         self.settings = settings
+        self._drain_answers = drain_answers
         self.dispatcher = dispatcher
         self.defer_after = defer_after
         data_dir = Path(settings.database_path).expanduser().resolve().parent
@@ -363,6 +426,26 @@ class DiscordPlatform:
             raise RuntimeError("the Discord platform is not started")
         return self._client
 
+    @property
+    def connected(self) -> bool:
+        """Every shard this process runs has its gateway connection open and is ready."""
+        client = self._client
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        shards = client.shards
+        expected = client.shard_ids or range(client.shard_count or 0)
+        return bool(shards) and all(
+            shard in shards and not shards[shard].is_closed() for shard in expected)
+
+    def shard_plan(self) -> ShardPlan | None:
+        """The configured shards, or None for Discord's recommendation; raises
+        DiscordStartError when the settings cannot work."""
+        try:
+            return shard_plan(self.settings.discord_shard_count,
+                              self.settings.discord_shard_ids)
+        except ShardSettingError as exc:
+            raise DiscordStartError(str(exc)) from None
+
     async def ready(self) -> None:
         """Called on every READY; `on_ready_once` only the first time."""
         self.ready_count += 1
@@ -379,14 +462,22 @@ class DiscordPlatform:
         if self.settings.discord_token is None:
             raise DiscordStartError("DISCORD_TOKEN is not set")
         token = self.settings.discord_token.get_secret_value()
+        plan = self.shard_plan()
         self._endpoints.apply()
         options: dict[str, Any] = {"guild_ready_timeout": self._guild_ready_timeout}
         if self.settings.discord_application_id:
             options["application_id"] = int(self.settings.discord_application_id)
+        ready_timeout = self._ready_timeout
+        if plan is not None:
+            options.update(shard_count=plan.count, shard_ids=list(plan.ids))
+            # READY comes once every shard has identified, each after the identify wait.
+            ready_timeout += self._identify_delay * (len(plan.ids) - 1)
+            log.info("Discord: running shards %s of %d", format_shard_ids(plan.ids),
+                     plan.count)
         self._client = KloutClient(self, identify_delay=self._identify_delay, **options)
         self._task = asyncio.create_task(self._client.start(token), name="discord-gateway")
         waiter = asyncio.create_task(self._first_ready.wait())
-        done, _ = await asyncio.wait({self._task, waiter}, timeout=self._ready_timeout,
+        done, _ = await asyncio.wait({self._task, waiter}, timeout=ready_timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
         if waiter in done:
             self._task.add_done_callback(_log_gateway_end)
@@ -399,11 +490,14 @@ class DiscordPlatform:
         raise DiscordStartError(f"Discord did not start: {reason}")
 
     async def stop(self) -> None:
+        """Stop taking commands, let answers in flight finish (bounded), then disconnect."""
         if self._client is not None:
+            await self._client.responder.drain(self._drain_answers)
             await self._client.close()
         if self._task is not None:
+            # A client closed while its shards still launch may not notice; stop it.
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self._task
+                await asyncio.wait_for(self._task, CLOSE_SECONDS)
         self._endpoints.restore()
 
     def _guild(self, team_id: str) -> int:

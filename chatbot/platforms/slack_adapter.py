@@ -22,6 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from chatbot.admission import Admission
 from chatbot.platforms.base import DeliveryError, PostMarker
 from chatbot.platforms.slack_delivery import (
     SLACK_FAILURES,
@@ -29,9 +30,9 @@ from chatbot.platforms.slack_delivery import (
     find_post,
     post_reply,
 )
-from chatbot.platforms.slack_http import Refused, check_request
+from chatbot.platforms.slack_http import Refused, check_request, is_slash_command
 from chatbot.platforms.slack_identity import SlackDirectory
-from chatbot.platforms.slack_listeners import SlackListeners
+from chatbot.platforms.slack_listeners import SlackListeners, busy_ack
 from chatbot.platforms.slack_oauth import (
     SlackInstallations,
     WorkspaceTeams,
@@ -120,11 +121,14 @@ def build_slack_app(
 
 
 def build_http_app(app: AsyncApp, signing_secret: str,
-                   clock: Callable[[], float] = time.time) -> web.Application:
+                   clock: Callable[[], float] = time.time,
+                   admission: Admission | None = None) -> web.Application:
     """aiohttp serving bolt at /slack/events (slash commands and button clicks alike).
 
     Every request passes `check_request` first: unsigned or malformed requests get a
-    401 or 400 and one quiet log line, never a traceback.
+    401 or 400 and one quiet log line, never a traceback. When `admission` is full, a
+    signed slash command is refused with the busy ack right here: going through bolt
+    would cost about as much again as the refusal (bench/RESULTS.md, "Load from outside").
     """
 
     async def events(request: web.Request) -> web.Response:
@@ -134,6 +138,8 @@ def build_http_app(app: AsyncApp, signing_secret: str,
             log.info("refused a request to %s: %s (%d)", EVENTS_PATH, checked.reason,
                      checked.status)
             return web.Response(status=checked.status, text=checked.reason)
+        if admission is not None and admission.full and is_slash_command(checked):
+            return web.json_response(busy_ack())
         bolt_request = AsyncBoltRequest(body=checked, query=request.query_string,
                                         headers=dict(request.headers))
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
@@ -166,8 +172,11 @@ class SlackPlatform:
         web_client: AsyncWebClient | None = None,
         directory: SlackDirectory | None = None,
         host: str = "0.0.0.0",
+        http_routes: Callable[[web.Application], None] | None = None,
     ) -> None:
+        """`http_routes` adds routes to HTTP mode's server on PORT (health and metrics)."""
         self.settings = settings
+        self._http_routes = http_routes
         self.client = web_client or make_web_client(settings)
         self.installations: SlackInstallations | None = None
         workspaces = None
@@ -189,6 +198,16 @@ class SlackPlatform:
     @property
     def socket_mode(self) -> bool:
         return self.settings.slack_app_token is not None
+
+    @property
+    def connected(self) -> bool:
+        """HTTP mode: listening. Socket Mode: the websocket to Slack is open."""
+        if self.socket_mode:
+            client = self._socket.client if self._socket is not None else None
+            session = getattr(client, "current_session", None)
+            return client is not None and not client.closed and not client.stale and \
+                session is not None and not session.closed
+        return self._runner is not None
 
     @property
     def port(self) -> int | None:
@@ -234,7 +253,10 @@ class SlackPlatform:
     async def _start_http(self) -> None:
         secret = _signing_secret(self.settings)
         assert secret is not None  # build_listeners refuses HTTP mode without one
-        runner = web.AppRunner(build_http_app(self.app, secret), access_log=None)
+        http = build_http_app(self.app, secret, admission=self.listeners.dispatcher.admission)
+        if self._http_routes is not None:
+            self._http_routes(http)
+        runner = web.AppRunner(http, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self.settings.port)
         await site.start()

@@ -92,6 +92,14 @@ def shape_problem(body: Any) -> str | None:
     return None
 
 
+def is_slash_command(text: str) -> bool:
+    """Whether a body `check_request` passed is a slash command (not a click or an event)."""
+    if "command=" not in text:
+        return False
+    body = parse_like_bolt(text, None)
+    return isinstance(body, dict) and "command" in body
+
+
 def check_request(raw: bytes, headers: Mapping[str, str], secret: str,
                   now: float) -> str | Refused:
     """The decoded body of a request bolt can safely handle, or why it is refused."""

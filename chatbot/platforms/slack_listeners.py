@@ -5,6 +5,11 @@ hands the real work to a task of its own. The acknowledgement therefore leaves a
 as the request is verified (Slack gives up after 3 s), and the answer follows through
 the response URL, however long a first fetch or a chart takes. The tasks are tracked so
 that stopping the bot can let answers in flight finish.
+
+Each command first asks the dispatcher's Admission for a slot: when the process already
+works on as many commands as it may, the caller gets the busy answer right away (in the
+ack of a slash command) instead of a place in a queue, and an admitted command that is not
+answered by the deadline gets the too-long answer and its work is cancelled.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from chatbot.admission import Slot, busy_reply
 from chatbot.platforms.slack_delivery import Respond, answer
 from chatbot.platforms.slack_identity import SlackDirectory, command_text, resolve_mention
 from chatbot.platforms.slack_render import BUTTON_ACTION_PREFIX, render_reply
@@ -34,6 +40,12 @@ BUTTON_PATTERN = re.compile(rf"^{BUTTON_ACTION_PREFIX}\d+$")
 WORKING_TEXT = ":hourglass_flowing_sand: Working on it…"
 
 _FAILED = error("Something went wrong on my side and it was logged. Please try again.")
+
+
+def busy_ack() -> dict[str, Any]:
+    """The ack body that refuses a slash command: only the caller sees it."""
+    busy = render_reply(busy_reply())
+    return {"text": busy.text, "blocks": list(busy.blocks), "response_type": "ephemeral"}
 
 
 def slack_team_id(team_id: str) -> str:
@@ -65,10 +77,12 @@ class SlackListeners:
         app.action(BUTTON_PATTERN)(self._on_button)
         app.error(self._on_error)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None], slot: Slot | None = None) -> None:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if slot is not None:
+            slot.bind(task)
 
     async def drain(self) -> None:
         """Wait for every answer in flight (shutdown, tests)."""
@@ -121,25 +135,38 @@ class SlackListeners:
             log.warning("ignored a /klout command without user_id or team_id")
             return
         text = command_text(str(body.get("text") or ""))
-        if self._is_slow(text):
-            await ack(text=WORKING_TEXT, response_type="ephemeral")
-        else:
-            await ack()
-        self._spawn(self._answer_command(body, text, respond, client))
+        slot = self.dispatcher.admission.admit()
+        if slot is None:
+            # The refusal travels in the ack itself: no task, no request, no query.
+            await ack(**busy_ack())
+            return
+        try:
+            if self._is_slow(text):
+                await ack(text=WORKING_TEXT, response_type="ephemeral")
+            else:
+                await ack()
+        except BaseException:
+            slot.release()
+            raise
+        self._spawn(self._answer_command(body, text, respond, client, slot), slot)
 
     async def _answer_command(self, body: dict[str, Any], text: str, respond: Respond,
-                              request_client: AsyncWebClient) -> None:
+                              request_client: AsyncWebClient, slot: Slot) -> None:
         user_id = str(body.get("user_id", ""))
         channel_id = body.get("channel_id")
         team_id = str(body.get("team_id", ""))
         client, directory = self._workspace(team_id, request_client)
-        try:
+
+        async def work() -> Reply:
             caller = await self._caller(
                 team_id, user_id, str(body.get("user_name") or ""),
                 str(body.get("team_domain") or ""), channel_id, directory,
             )
-            reply = await self.dispatcher.run_text(caller, text, resolve_mention,
-                                                   directory.display_name)
+            return await self.dispatcher.run_text(caller, text, resolve_mention,
+                                                  directory.display_name)
+
+        try:
+            reply = await slot.reply(work())
             await answer(respond, client, reply, user_id=user_id, channel_id=channel_id)
         except Exception:
             log.exception("answering /klout %r failed", text[:80])
@@ -152,10 +179,15 @@ class SlackListeners:
         if not isinstance(user, dict) or not str(user.get("id") or "").strip():
             log.warning("ignored a button click without a user id")
             return
-        self._spawn(self._answer_button(body, str(action.get("value") or ""), respond, client))
+        slot = self.dispatcher.admission.admit()
+        if slot is None:
+            self._spawn(self._say_busy(respond))
+            return
+        self._spawn(self._answer_button(body, str(action.get("value") or ""), respond, client,
+                                        slot), slot)
 
     async def _answer_button(self, body: dict[str, Any], command: str, respond: Respond,
-                             request_client: AsyncWebClient) -> None:
+                             request_client: AsyncWebClient, slot: Slot) -> None:
         user = body.get("user") or {}
         team = body.get("team") or {}
         channel = body.get("channel") or {}
@@ -164,12 +196,16 @@ class SlackListeners:
         team_id = str(team.get("id") or user.get("team_id") or "")
         channel_id = channel.get("id") or container.get("channel_id")
         client, directory = self._workspace(team_id, request_client)
-        try:
+
+        async def work() -> Reply:
             caller = await self._caller(team_id, user_id,
                                         str(user.get("name") or user.get("username") or ""),
                                         str(team.get("domain") or ""), channel_id, directory)
-            reply = await self.dispatcher.run_text(caller, command, resolve_mention,
-                                                   directory.display_name)
+            return await self.dispatcher.run_text(caller, command, resolve_mention,
+                                                  directory.display_name)
+
+        try:
+            reply = await slot.reply(work())
             await answer(respond, client, reply, user_id=user_id, channel_id=channel_id,
                          replace_original=_replaces_original(reply, container))
         except Exception:
@@ -183,6 +219,16 @@ class SlackListeners:
                           response_type="ephemeral")
         except Exception:
             log.exception("could not even apologise through the response URL")
+
+    async def _say_busy(self, respond: Respond) -> None:
+        """A click can't be refused in its ack, so the busy answer follows; it never
+        replaces the message clicked."""
+        message = render_reply(busy_reply())
+        try:
+            await respond(text=message.text, blocks=list(message.blocks),
+                          response_type="ephemeral", replace_original=False)
+        except Exception:
+            log.exception("could not say busy through the response URL")
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack request failed: %s (%s)", type(error).__name__, error)

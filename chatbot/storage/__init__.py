@@ -58,6 +58,10 @@ class Storage:
     async def close(self) -> None:
         await self.db.close()
 
+    async def ping(self) -> None:
+        """A trivial query; raises when the database can't answer (for /readyz)."""
+        await self.db.fetch_one("SELECT 1")
+
 
 async def open_storage(url: str | Path) -> Storage:
     """`url` is a DATABASE_URL (sqlite:///file.db, postgresql://...) or a SQLite file path."""

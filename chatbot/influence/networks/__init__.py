@@ -109,6 +109,7 @@ def build_clients(
     sleep: Sleep,
     rng: random.Random | None = None,
     mastodon_http: httpx.AsyncClient,
+    on_rate_limit_wait: Callable[[str, float], None] | None = None,
 ) -> dict[str, NetworkClient]:
     """One client per network, keyed by name, in NETWORK_NAMES order.
 
@@ -123,13 +124,20 @@ def build_clients(
 
     source = rng if rng is not None else random.Random()
 
+    network_of = {label: name for name, label in LABELS.items()}
+
+    def limiter(network: str, limit: RateLimit) -> RateLimiter:
+        observe = on_rate_limit_wait
+        return RateLimiter(limit, clock=clock, sleep=sleep, on_wait=None if observe is None
+                           else lambda seconds: observe(network, seconds))
+
     def fetcher(
         client: httpx.AsyncClient, label: str, limit: RateLimit, setting: str | None = None
     ) -> HttpFetcher:
         return HttpFetcher(
             client,
             label=label,
-            limiter=RateLimiter(limit, clock=clock, sleep=sleep),
+            limiter=limiter(network_of[label], limit),
             clock=clock,
             sleep=sleep,
             rng=random.Random(source.random()),
@@ -143,7 +151,7 @@ def build_clients(
     clients: list[NetworkClient] = [
         mastodon.MastodonClient(
             fetcher(mastodon_http, mastodon.LABEL, published.MASTODON),
-            paging_limiter=RateLimiter(published.MASTODON_PAGING, clock=clock, sleep=sleep),
+            paging_limiter=limiter(mastodon.NAME, published.MASTODON_PAGING),
             allow_private=allow_private,
         ),
         bluesky.BlueskyClient(

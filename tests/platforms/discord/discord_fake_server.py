@@ -1,6 +1,10 @@
 """A local fake of the parts of Discord the bot talks to: REST under /api/v10 and the
 gateway websocket, on 127.0.0.1 and a free port.
 
+Like Discord, it shards: each IDENTIFY's `shard` [id, count] is kept, and a session
+hears only its shard's guilds (`(guild_id >> 22) % count`), as unavailable guilds in
+READY followed by their GUILD_CREATE; `/gateway/bot` recommends `recommended_shards`.
+
 It keeps every request's payload (JSON or multipart with files) so tests assert on
 what the real discord.py client actually sent, and it lets a test drive the
 gateway: dispatch INTERACTION_CREATE, ask for a reconnect (op 7), refuse a resume
@@ -43,10 +47,16 @@ class GatewaySession:
     received: list[dict[str, Any]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
     closed: bool = False
+    shard: tuple[int, int] = (0, 1)
+    """[id, count] from this session's IDENTIFY (or the one it resumed)."""
 
     @property
     def ops(self) -> list[int]:
         return [message["op"] for message in self.received]
+
+    @property
+    def identify(self) -> dict[str, Any] | None:
+        return next((m for m in self.received if m["op"] == 2), None)
 
 
 @dataclass
@@ -74,6 +84,21 @@ def hello_payload() -> dict[str, Any]:
                   "_trace": ['["gateway-prd-us-east1-c-36bg",{"micros":0.0}]']}}
 
 
+def guild_payload(guild_id: str, name: str) -> dict[str, Any]:
+    """A GUILD_CREATE's data: a guild with one text channel, as the `guilds` intent
+    delivers it (no member list)."""
+    return {"id": guild_id, "name": name, "icon": None, "owner_id": "80088516616269824",
+            "features": [], "roles": [], "emojis": [], "stickers": [], "member_count": 2,
+            "members": [], "presences": [], "voice_states": [], "threads": [],
+            "stage_instances": [], "guild_scheduled_events": [], "unavailable": False,
+            "large": False, "preferred_locale": "en-US", "verification_level": 0,
+            "joined_at": "2024-01-01T00:00:00.000000+00:00", "premium_tier": 0,
+            "channels": [{"id": str(int(guild_id) + 1), "type": 0, "name": "general",
+                          "position": 0, "permission_overwrites": [], "nsfw": False,
+                          "parent_id": None, "topic": None, "rate_limit_per_user": 0,
+                          "last_message_id": None, "flags": 0}]}
+
+
 def ready_payload(session_id: str, resume_url: str) -> dict[str, Any]:
     """Shape of a recorded READY (../shared/fixtures/discord/gateway_ready_…)."""
     return {"t": "READY", "s": 1, "op": 0, "d": {
@@ -98,6 +123,9 @@ class FakeDiscord:
         """channel id -> messages posted there, oldest first."""
         self.history_errors: dict[str, tuple[int, int, str]] = {}
         """channel id -> (HTTP status, Discord error code, message) for reading history"""
+        self.guilds: dict[str, dict[str, Any]] = {}
+        """guild id -> GUILD_CREATE data, sent to the session of the guild's shard."""
+        self.recommended_shards = 1
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._sequence = 1
         self._changed = asyncio.Condition()
@@ -181,18 +209,26 @@ class FakeDiscord:
     def current(self) -> GatewaySession:
         return self.sessions[-1]
 
-    async def send(self, payload: dict[str, Any]) -> None:
-        ws = self.current.ws
+    def session_of(self, shard_id: int) -> GatewaySession:
+        """The newest gateway session that identified as `shard_id`."""
+        return next(s for s in reversed(self.sessions)
+                    if s.identify is not None and s.shard[0] == shard_id)
+
+    async def send(self, payload: dict[str, Any],
+                   session: GatewaySession | None = None) -> None:
+        ws = (session or self.current).ws
         assert ws is not None and not ws.closed, "no open gateway connection"
         await ws.send_str(json.dumps(payload))
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> float:
+    async def dispatch(self, event: str, data: dict[str, Any],
+                       session: GatewaySession | None = None) -> float:
         self._sequence += 1
-        await self.send({"t": event, "s": self._sequence, "op": 0, "d": data})
+        await self.send({"t": event, "s": self._sequence, "op": 0, "d": data}, session)
         return asyncio.get_running_loop().time()
 
-    async def dispatch_interaction(self, payload: dict[str, Any]) -> Dispatched:
-        at = await self.dispatch("INTERACTION_CREATE", payload)
+    async def dispatch_interaction(self, payload: dict[str, Any],
+                                   session: GatewaySession | None = None) -> Dispatched:
+        at = await self.dispatch("INTERACTION_CREATE", payload, session)
         return Dispatched(payload["id"], payload["token"], at)
 
     async def request_reconnect(self) -> None:
@@ -222,8 +258,20 @@ class FakeDiscord:
             await ws.send_str(json.dumps({"t": None, "s": None, "op": 11, "d": None}))
         elif op == 2:
             self._sequence = 1
+            session = next(s for s in self.sessions if s.ws is ws)
+            shard_id, count = payload["d"].get("shard") or [0, 1]
+            session.shard = (shard_id, count)
             build = self.ready_override or ready_payload
-            await ws.send_str(json.dumps(build(f"session-{self.new_id()}", self.gateway_url)))
+            ready = build(f"session-{self.new_id()}", self.gateway_url)
+            mine = [data for guild, data in self.guilds.items()
+                    if (int(guild) >> 22) % count == shard_id]
+            ready["d"]["shard"] = [shard_id, count]
+            ready["d"]["guilds"] = [{"id": data["id"], "unavailable": True} for data in mine]
+            await ws.send_str(json.dumps(ready))
+            for data in mine:
+                self._sequence += 1
+                await ws.send_str(json.dumps({"t": "GUILD_CREATE", "s": self._sequence,
+                                              "op": 0, "d": data}))
         elif op == 6:
             if self.refuse_resume:
                 await ws.send_str(json.dumps({"t": None, "s": None, "op": 9, "d": False}))
@@ -277,7 +325,8 @@ class FakeDiscord:
                                     "username": "owner"},
                           "verify_key": "0" * 64, "flags": 565248})
         if method == "GET" and path == "/gateway/bot":
-            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+            return _json({"url": self.gateway_url, "shards": self.recommended_shards,
+                          "session_start_limit": {
                 "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
         if method == "PUT" and re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", path):
             guild = re.search(r"/guilds/(\d+)/", path)

@@ -1,0 +1,1 @@
+"""Running Kloutbot as a service: health and metrics on PORT, JSON logs, graceful stop."""
