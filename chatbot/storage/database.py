@@ -118,9 +118,11 @@ class _Pending:
 class Connection:
     """One pooled connection, inside a write transaction or answering a read."""
 
-    def __init__(self, connection: AsyncConnection, dialect: str) -> None:
+    def __init__(self, connection: AsyncConnection, dialect: str,
+                 trace: Callable[[str], None] | None = None) -> None:
         self._connection = connection
         self.dialect = dialect
+        self._trace = trace
         self.changed = False
         """Some statement touched a row: the store's version goes up at commit."""
 
@@ -150,6 +152,8 @@ class Connection:
         return Cursor(rows, count)
 
     async def _run(self, sql: str, params: Any) -> Any:
+        if self._trace is not None:
+            self._trace(sql)
         try:
             return await self._connection.exec_driver_sql(sql, params)
         except SQLAlchemyError as exc:
@@ -204,6 +208,9 @@ class Database:
         self.target = target
         self.dialect = target.dialect
         self.write_lock = asyncio.Lock()
+        self._closed = False
+        self.tracer: Callable[[str], None] | None = None
+        """Told every statement this store runs (tests check that a path touches nothing)."""
         self._reader: aiosqlite.Connection | None = None
         """SQLite: one connection of its own for reads, one thread hop per query (the
         pool's statement layer costs several times the query for a command's reads)."""
@@ -248,6 +255,7 @@ class Database:
         return database
 
     async def close(self) -> None:
+        self._closed = True
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -256,6 +264,8 @@ class Database:
     @asynccontextmanager
     async def connect(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
         """A raw pooled connection, for schema work; a lost server is DatabaseUnavailable."""
+        if self._closed:
+            raise DatabaseUnavailable("the database was closed")
         try:
             async with self.engine.connect() as connection:
                 if autocommit:
@@ -275,7 +285,7 @@ class Database:
         stays true until commit, so a limit checked here holds. Read caches everywhere
         see the store's version move when it changed rows."""
         async with self.write_lock, self.connect() as raw:
-            conn = Connection(raw, self.dialect)
+            conn = Connection(raw, self.dialect, self.tracer)
             await self._begin(raw, exclusive=True)
             try:
                 yield conn
@@ -293,7 +303,7 @@ class Database:
         claiming work do not queue behind each other; SQLite has one writer anyway."""
         if self.dialect == "postgresql":
             async with self.connect() as raw:
-                conn = Connection(raw, self.dialect)
+                conn = Connection(raw, self.dialect, self.tracer)
                 try:
                     yield conn
                     await raw.commit()
@@ -302,7 +312,7 @@ class Database:
                     raise
             return
         async with self.write_lock, self.connect() as raw:
-            conn = Connection(raw, self.dialect)
+            conn = Connection(raw, self.dialect, self.tracer)
             await self._begin(raw, exclusive=True)
             try:
                 yield conn
@@ -335,11 +345,15 @@ class Database:
         """A connection for reads that helpers shared with write transactions take."""
         # SQLite connections are in autocommit already (transactions begin explicitly).
         async with self.connect(autocommit=self.dialect == "postgresql") as raw:
-            yield Connection(raw, self.dialect)
+            yield Connection(raw, self.dialect, self.tracer)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """A read; one that meets a connection the server dropped is tried once more, on
         a new one (the pool discards the others dropped with it)."""
+        if self._closed:
+            raise DatabaseUnavailable("the database was closed")
+        if self.tracer is not None:
+            self.tracer(sql)
         if self._reader is not None:
             found = await self._reader.execute_fetchall(sql, tuple(params))
             if not found:
@@ -348,11 +362,11 @@ class Database:
             names = {name: index for index, name in enumerate(rows[0].keys())}
             return [Row(tuple(row), names) for row in rows]
         try:
-            async with self.reading() as conn:
-                return await conn.execute_fetchall(sql, params)
+            async with self.connect(autocommit=self.dialect == "postgresql") as raw:
+                return await Connection(raw, self.dialect).execute_fetchall(sql, params)
         except DatabaseUnavailable:
-            async with self.reading() as conn:
-                return await conn.execute_fetchall(sql, params)
+            async with self.connect(autocommit=self.dialect == "postgresql") as raw:
+                return await Connection(raw, self.dialect).execute_fetchall(sql, params)
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)

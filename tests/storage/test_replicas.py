@@ -127,3 +127,18 @@ async def test_a_write_through_one_store_invalidates_the_other_s_cache(
     assert after > before
     await first.leases.claim_due("a", NOW, 10, now=NOW, until=NOW + timedelta(minutes=5))
     assert await second.db.version() == after, "leases are not data any cache shows"
+
+
+async def test_the_tracer_sees_reads_and_writes(database_url: str) -> None:
+    """Tests that assert a path runs no SQL rely on the tracer seeing every statement."""
+    storage = await open_storage(database_url)
+    seen: list[str] = []
+    storage.db.tracer = seen.append
+    try:
+        await storage.teams.ensure(TEAM, "console", "acme", NOW)
+        await storage.members.names(TEAM)
+        assert any(s.startswith("INSERT INTO teams") for s in seen), seen
+        assert any("FROM members" in s for s in seen), seen
+    finally:
+        storage.db.tracer = None
+        await storage.close()
