@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bench import Figure, figure, latency_figures, percentile
+from bench.engine import bench_database, engine_name
 from bench.seed import NETWORKS, member_id, member_name, noon, seed_team
 from chatbot.influence.refresh import Refresher
 from chatbot.platforms.console import console_team_id, resolve_mention
@@ -85,8 +86,8 @@ async def sample_ms(
     return timings
 
 
-async def _seeded(folder: Path, members: int, days: int, *, compact: bool) -> Storage:
-    storage = await open_storage(folder / f"team-{members}.db")
+async def _seeded(url: str, members: int, days: int, *, compact: bool) -> Storage:
+    storage = await open_storage(url)
     await seed_team(storage, console_team_id(TEAM), members, days=days, today=TODAY,
                     compact_history=compact)
     return storage
@@ -296,24 +297,39 @@ async def _run(quick: bool) -> list[Figure]:
     small, large = (1_000, 10_000) if quick else (10_000, 100_000)
     large_days = 30 if quick else HISTORY_DAYS
     figures: list[Figure] = []
+    engine = engine_name()
     with tempfile.TemporaryDirectory(prefix="klout-bench-") as folder:
-        storage = await _seeded(Path(folder), small, HISTORY_DAYS, compact=False)
-        try:
-            label = f"{small:,} members"
-            figures += await _command_latency(storage, small, quick=quick, label=label,
-                                              large=False)
-            figures += await _concurrent_during_refresh(storage, small, quick=quick,
-                                                        label=label)
-        finally:
-            await storage.close()
-        storage = await _seeded(Path(folder), large, large_days, compact=True)
-        try:
-            figures += await _command_latency(storage, large, quick=quick,
-                                              label=f"{large:,} members, {large_days} d",
-                                              large=True)
-        finally:
-            await storage.close()
+        async with bench_database(Path(folder), f"team-{small}") as url:
+            figures += await _small_team(url, small, quick=quick, engine=engine)
+        async with bench_database(Path(folder), f"team-{large}") as url:
+            figures += await _large_team(url, large, large_days, quick=quick, engine=engine)
     return figures
+
+
+async def _small_team(url: str, small: int, *, quick: bool, engine: str) -> list[Figure]:
+    figures: list[Figure] = []
+    storage = await _seeded(url, small, HISTORY_DAYS, compact=False)
+    try:
+        label = f"{small:,} members" + ("" if engine == "sqlite" else f", {engine}")
+        figures += await _command_latency(storage, small, quick=quick, label=label,
+                                          large=False)
+        figures += await _concurrent_during_refresh(storage, small, quick=quick,
+                                                    label=label)
+    finally:
+        await storage.close()
+    return figures
+
+
+async def _large_team(url: str, large: int, large_days: int, *, quick: bool, engine: str
+                      ) -> list[Figure]:
+    storage = await _seeded(url, large, large_days, compact=True)
+    suffix = "" if engine == "sqlite" else f", {engine}"
+    try:
+        return await _command_latency(storage, large, quick=quick,
+                                      label=f"{large:,} members, {large_days} d{suffix}",
+                                      large=True)
+    finally:
+        await storage.close()
 
 
 def run(quick: bool) -> list[Figure]:

@@ -54,7 +54,7 @@ async def _prepare(path: Path, members: int) -> None:
     try:
         await seed_team(storage, TEAM, members, days=1, today=TODAY - timedelta(days=1))
         await seed_activity(storage, TEAM, members, day=TODAY, posts_per_handle=POSTS_PER_HANDLE)
-        await storage.db.connection.execute("ANALYZE")
+        await storage.db.analyze()
     finally:
         await storage.close()
 
@@ -158,7 +158,7 @@ async def _compute_only_ms(storage: Storage, sample: int) -> float:
 
 
 async def _bytes_by_table(storage: Storage) -> dict[str, int]:
-    await storage.db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await storage.db.fetch_all("PRAGMA wal_checkpoint(TRUNCATE)")
     rows = await storage.db.fetch_all(
         "SELECT s.name AS name, COALESCE(m.tbl_name, s.name) AS tbl, SUM(s.pgsize) AS bytes"
         " FROM dbstat s LEFT JOIN sqlite_schema m ON m.name = s.name GROUP BY s.name"

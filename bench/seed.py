@@ -123,7 +123,6 @@ async def seed_team(
     await storage.teams.ensure(team_id, team_id.split(":")[0], "Bench team", moment)
     components = realistic_components(moment, networks)
     compact = json.dumps({"version": "1.0", "networks": {}})
-    conn = storage.db.connection
     first_day = today - timedelta(days=days - 1)
     day_text = [(first_day + timedelta(days=d)).isoformat() for d in range(days)]
     for block in _chunks(members):
@@ -154,7 +153,7 @@ async def seed_team(
                        if d == newest]
         latest_network_rows = [(t, u, net, d, value) for t, u, d, net, value in network_rows
                                if d == newest]
-        async with storage.db.transaction():
+        async with storage.db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO members (team_id, user_id, display_name, joined_at,"
                 " last_refreshed_at) VALUES (?, ?, ?, ?, ?)",
@@ -186,7 +185,7 @@ async def seed_team(
                 " VALUES (?, ?, ?, ?, ?)",
                 latest_network_rows,
             )
-    await storage.db.connection.execute("ANALYZE")
+    await storage.db.analyze()
     return SeededTeam(team_id=team_id, members=members, days=days, today=today)
 
 
@@ -204,7 +203,6 @@ async def seed_activity(
     rng = random.Random(seed)
     now = noon(day)
     stamp = to_iso(now)
-    conn = storage.db.connection
     for block in _chunks(members):
         snapshot_rows = []
         post_rows = []
@@ -224,17 +222,18 @@ async def seed_activity(
                         int(post.has_media), int(post.is_question), int(post.is_reply),
                         int(post.is_repost),
                     ))
-        async with storage.db.transaction():
+        async with storage.db.transaction() as conn:
             await conn.executemany(
-                "INSERT OR REPLACE INTO metric_snapshots (team_id, user_id, network, day,"
+                "INSERT INTO metric_snapshots (team_id, user_id, network, day,"
                 " fetched_at, followers, following, posts, extra_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 snapshot_rows,
             )
             await conn.executemany(
-                "INSERT OR REPLACE INTO posts (team_id, user_id, network, post_id,"
+                "INSERT INTO posts (team_id, user_id, network, post_id,"
                 " created_at, replies, reposts, quotes, likes, has_media, is_question,"
-                " is_reply, is_repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " is_reply, is_repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 post_rows,
             )
 
@@ -245,8 +244,7 @@ async def seed_members(
     """Members never refreshed yet, member i holding `handles[i]` (network -> handle)."""
     stamp = to_iso(now)
     await storage.teams.ensure(team_id, team_id.split(":")[0], "Bench team", now)
-    conn = storage.db.connection
-    async with storage.db.transaction():
+    async with storage.db.transaction() as conn:
         await conn.executemany(
             "INSERT INTO members (team_id, user_id, display_name, joined_at) VALUES (?, ?, ?, ?)",
             [(team_id, member_id(i), member_name(i), stamp) for i in range(len(handles))],

@@ -20,6 +20,7 @@ from rich.console import Console
 from chatbot.redacted_logging import configure_logging, secret_values
 from chatbot.settings import Settings, SettingsError, load_settings
 from chatbot.storage.database import DatabaseUnusable
+from chatbot.storage.engines import target_of
 from chatbot.team_choice import TeamChoiceError, choose_team
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     ff.add_argument("--team", default=None, help="only this team (its id or name)")
     ff.add_argument("--dry-run", action="store_true", help="print, don't post or record")
     ff.add_argument("--force", action="store_true", help="post even if already posted this week")
+    db = sub.add_parser("db", help="the database schema (every process also upgrades at start)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="bring the database to this version's schema")
+    db_sub.add_parser("status", help="current and latest revision; exit 3 if an upgrade "
+                                     "is pending")
     _add_team_parser(sub)
     discord = sub.add_parser("discord", help="Discord helpers")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)
@@ -213,6 +219,31 @@ async def _refresh(settings: Settings, team: str | None, everyone: bool) -> int:
     return 0
 
 
+UPGRADE_PENDING = 3
+"""`kloutbot db status` exit code: the database is older than this program."""
+
+
+async def _db(settings: Settings, command: str) -> int:
+    """`status` reads only; `upgrade` takes the same lock as a starting process."""
+    from chatbot.storage import Database
+    from chatbot.storage.schema import head
+
+    db = await Database.open(settings.database_path, migrate=command == "upgrade")
+    try:
+        state = await db.schema()
+    finally:
+        await db.close()
+    print(f"database: {db.where}")
+    print(f"current revision: {state.current or 'none (empty database)'}")
+    print(f"latest revision: {head()}")
+    if command == "upgrade":
+        print("up to date")
+        return 0
+    print("upgrade pending: run `kloutbot db upgrade` (or start any kloutbot process)"
+          if state.pending else "up to date")
+    return UPGRADE_PENDING if state.pending else 0
+
+
 async def _followfriday(settings: Settings, team: str | None, dry_run: bool, force: bool) -> int:
     from chatbot.app import build_app
     from chatbot.delivery import deliver_with
@@ -291,8 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"kloutbot: {problem}", file=sys.stderr)
         return 2
-    configure_logging(verbose=args.verbose, secrets=secret_values(settings),
-                      json_lines=settings.log_format == "json")
+    # A PostgreSQL password is part of DATABASE_URL, not a secret setting of its own.
+    configure_logging(verbose=args.verbose, secrets=[
+        *secret_values(settings), *target_of(settings.database_url).secrets()],
+        json_lines=settings.log_format == "json")
     try:
         return _command(args, settings)
     except DatabaseUnusable as exc:
@@ -315,6 +348,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(_refresh(settings, args.team, args.all))
         if args.command == "followfriday":
             return asyncio.run(_followfriday(settings, args.team, args.dry_run, args.force))
+        if args.command == "db":
+            return asyncio.run(_db(settings, args.db_command))
         if args.command == "team":
             return asyncio.run(_team_delete(settings, args.team, args.yes))
         if args.command == "discord":

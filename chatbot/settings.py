@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatbot.admission import DEFAULT_DEADLINE_SECONDS, DEFAULT_MAX_IN_FLIGHT
+from chatbot.storage.engines import target_of
 
 _PLAIN_WORDS = {
     "greater_than_equal": "must be at least {ge}",
@@ -56,7 +57,8 @@ class Settings(BaseSettings):
     # Storage
     database_url: str = Field(
         default="sqlite:///kloutbot.db",
-        description="sqlite:///relative.db, sqlite:////absolute.db or a plain file path",
+        description="sqlite:///relative.db, sqlite:////absolute.db, a plain file path, or "
+                    "postgresql://user:password@host:5432/dbname",
     )
 
     # Slack
@@ -112,13 +114,15 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _database_url_is_sqlite(cls, value: str) -> str:
-        _path_of(value)
+    def _database_url_is_known(cls, value: str) -> str:
+        target_of(value)
         return value
 
     @property
     def database_path(self) -> str:
-        return _path_of(self.database_url)
+        """What to open: the SQLite file, or the PostgreSQL URL as given."""
+        target = target_of(self.database_url)
+        return target.path if target.dialect == "sqlite" else self.database_url
 
     @property
     def slack_oauth_enabled(self) -> bool:
@@ -136,16 +140,6 @@ class Settings(BaseSettings):
     @property
     def discord_enabled(self) -> bool:
         return self.discord_token is not None
-
-
-def _path_of(url: str) -> str:
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///") :]
-    if url.startswith("sqlite://"):
-        return url[len("sqlite://") :]
-    if "://" in url:
-        raise ValueError(f"unsupported scheme {url.split('://')[0]}; use sqlite:///FILE")
-    return url
 
 
 def load_settings(env_file: str | Path | None = ".env") -> Settings:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatbot.admission import Admission
+from chatbot.storage.database import DatabaseUnavailable
 from chatbot.values.network_errors import NetworkError
 from chatbot.values.reply import Reply, error
 from commands import (
@@ -30,6 +31,9 @@ from commands.recent_names import NAMES_REMEMBERED, RecentNames
 from commands.spec import CommandSpec
 
 log = logging.getLogger(__name__)
+
+UNAVAILABLE = ("Kloutbot's database is temporarily unavailable, so I can't answer that right "
+               "now. Please try again in a minute.")
 
 _COMMANDS: tuple[CommandSpec, ...] = (
     score.SPEC,
@@ -115,6 +119,10 @@ class Dispatcher:
         started = self._timer()
         try:
             return await self._run(caller, spec, args, lookup_name)
+        except DatabaseUnavailable:
+            # The pool reconnects by itself on a later command; nothing to log per command.
+            log.warning("command %s: the database is unreachable", spec.name)
+            return error(UNAVAILABLE)
         finally:
             if self._observe is not None:
                 self._observe(spec.name, caller.platform, self._timer() - started)
@@ -147,6 +155,8 @@ class Dispatcher:
             reply = error(str(exc))
         except NetworkError as exc:
             reply = error(str(exc))
+        except DatabaseUnavailable:
+            raise
         except Exception:
             log.exception("command %s failed", spec.name)
             reply = error("Something went wrong on my side and it was logged. "

@@ -11,6 +11,7 @@ from chatbot.settings import Settings
 from chatbot.storage import Storage, open_storage
 from commands.context import Services
 from commands.registry import Dispatcher
+from tests.support.engines import ENGINES, POSTGRES_URL, database_url_for
 from tests.support.fakes import FakeEngine, FakeFollowFriday, FrozenClock
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,9 +51,16 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
+@pytest.fixture(params=ENGINES)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of each engine under test (see tests/support/engines.py)."""
+    async with database_url_for(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(tmp_path / "klout.db")
+async def storage(database_url: str) -> AsyncIterator[Storage]:
+    opened = await open_storage(database_url)
     yield opened
     await opened.close()
 
@@ -77,3 +85,11 @@ def dispatcher(services: Services) -> Dispatcher:
 def console(dispatcher: Dispatcher) -> ConsoleSession:
     """The console member `alice` in team `acme`, an admin."""
     return ConsoleSession(dispatcher, user="alice", team="acme")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly when only half of the storage matrix ran."""
+    if not POSTGRES_URL:
+        terminalreporter.write_line(
+            "PostgreSQL half skipped: KLOUT_TEST_POSTGRES_URL is not set, so storage tests "
+            "ran on SQLite only (.ci/run sets it)", yellow=True)

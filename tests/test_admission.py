@@ -37,13 +37,13 @@ def gated_console(services: Services, gate: Gate, admission: Admission) -> Conso
 
 @asynccontextmanager
 async def traced(storage: Storage) -> AsyncIterator[list[str]]:
-    """Every SQL statement the connection runs inside the block."""
+    """Every SQL statement the store runs inside the block."""
     statements: list[str] = []
-    await storage.db.connection.set_trace_callback(statements.append)
+    storage.db.tracer = statements.append
     try:
         yield statements
     finally:
-        await storage.db.connection.set_trace_callback(None)
+        storage.db.tracer = None
 
 
 @pytest.mark.parametrize(("cap", "extra"), [(1, 1), (3, 5), (8, 2)])

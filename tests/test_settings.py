@@ -33,8 +33,10 @@ def test_database_url_forms(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings(database_url="sqlite:///data/k.db").database_path == "data/k.db"
     assert Settings(database_url="sqlite:////var/k.db").database_path == "/var/k.db"
     assert Settings(database_url="k.db").database_path == "k.db"
+    url = "postgresql://kb:s3cret@db.internal:5432/klout"
+    assert Settings(database_url=url).database_path == url
     with pytest.raises(ValueError, match="unsupported"):
-        _ = Settings(database_url="postgres://x/y").database_path
+        _ = Settings(database_url="mysql://x/y").database_path
 
 
 def test_every_setting_is_documented_in_env_example() -> None:
@@ -47,14 +49,14 @@ def test_bad_values_are_one_plain_line_each(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     (tmp_path / "a-file").write_text("")
     env.write_text("KLOUT_REFRESH_INTERVAL_MINUTES=1\nPORT=eighty\n"
-                   f"KLOUT_EXPORT_DIR={tmp_path / 'a-file'}\nDATABASE_URL=postgres://h/db\n")
+                   f"KLOUT_EXPORT_DIR={tmp_path / 'a-file'}\nDATABASE_URL=mysql://h/db\n")
     with pytest.raises(SettingsError) as caught:
         load_settings(env)
     assert sorted(caught.value.problems) == sorted([
         "KLOUT_REFRESH_INTERVAL_MINUTES must be at least 5",
         "PORT must be a whole number",
         f"KLOUT_EXPORT_DIR: must be a folder, and {tmp_path / 'a-file'} is a file",
-        "DATABASE_URL: unsupported scheme postgres; use sqlite:///FILE",
+        "DATABASE_URL: unsupported scheme mysql; use sqlite:///FILE or postgresql://...",
     ])
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chatbot.storage.database import LATEST_VERSION
+from chatbot.storage.schema import head
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
@@ -94,17 +95,21 @@ def test_a_failing_migration_stops_the_process_and_keeps_the_earlier_ones(tmp_pa
     for package in ("chatbot", "commands"):
         shutil.copytree(REPO_ROOT / package, code / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    broken = f"{LATEST_VERSION + 1:04d}_broken.sql"
-    (code / "chatbot" / "storage" / "migrations" / broken).write_text(
-        "CREATE TABLE half_done (x);\nALTER TABLE no_such_table ADD COLUMN y;\n")
+    (code / "chatbot" / "storage" / "alembic" / "versions" / "v9999_broken.py").write_text(
+        '"""A revision that fails halfway."""\n'
+        "from alembic import op\n"
+        f"revision = 'v9999_broken'\ndown_revision = {head()!r}\n"
+        "def upgrade() -> None:\n"
+        "    op.execute('CREATE TABLE half_done (x)')\n"
+        "    op.execute('ALTER TABLE no_such_table ADD COLUMN y')\n")
     database = tmp_path / "k.db"
     result = _console(tmp_path, _env(database, code))
-    _one_line_error(result, f"migration {broken} failed", "no_such_table")
+    _one_line_error(result, str(database), "no_such_table")
     raw = sqlite3.connect(database)
     try:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        # One transaction: nothing of the failed upgrade stays, not even the baseline.
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-        assert "half_done" not in tables and "teams" in tables
+        assert "half_done" not in tables
     finally:
         raw.close()
 
@@ -136,6 +141,6 @@ def test_six_processes_starting_together_on_a_new_database_all_come_up(tmp_path:
     raw = sqlite3.connect(database)
     try:
         assert raw.execute("SELECT COUNT(*) FROM goals").fetchone()[0] == 6
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(head(),)]
     finally:
         raw.close()

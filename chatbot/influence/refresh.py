@@ -15,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +34,7 @@ from chatbot.influence.score import (
 )
 from chatbot.storage import Storage
 from chatbot.storage.activity import FetchedAccount
+from chatbot.storage.database import DatabaseUnavailable
 from chatbot.storage.models import Handle, Member, Snapshot
 from chatbot.storage.scores import DayScore
 from chatbot.values.accounts import AccountSnapshot, Post, Profile
@@ -66,6 +70,10 @@ class _Fetched:
 Outcome = _Fetched | NetworkError
 
 
+LEASE = timedelta(minutes=15)
+"""How long a claimed member stays this process's before another may take it."""
+
+
 class Refresher:
     def __init__(
         self,
@@ -75,12 +83,17 @@ class Refresher:
         *,
         window_days: int = 90,
         concurrency: int = 16,
+        worker: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.storage = storage
         self._clients = clients
         self._clock = clock
         self._window = timedelta(days=window_days)
         self._concurrency = concurrency
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """Names this process's leases, so processes on one database share the work."""
+        self._lease = lease
 
     async def refresh_due(
         self,
@@ -90,11 +103,30 @@ class Refresher:
         team_id: str | None = None,
         progress: Progress | None = None,
     ) -> RefreshReport:
-        """Members whose data is oldest go first."""
+        """Members whose data is oldest go first, each leased to this process so that
+        other processes on the database take other members; a process that dies leaves
+        leases that expire, and its members become due for the others."""
         now = self._clock.now()
-        members = await self.storage.members.due_for_refresh(now - older_than, limit, team_id,
-                                                             now=now)
-        return await self.refresh(members, progress=progress)
+        members = await self.storage.leases.claim_due(
+            self.worker, now - older_than, limit, now=now, until=now + self._lease,
+            team_id=team_id)
+        held = [(m.team_id, m.user_id) for m in members]
+        renewing = asyncio.create_task(self._keep_leases(held))
+        try:
+            return await self.refresh(members, progress=progress)
+        finally:
+            renewing.cancel()
+            try:
+                await self.storage.leases.release(self.worker, held)
+            except DatabaseUnavailable:
+                log.warning("could not release %d refresh leases; they expire by themselves",
+                            len(held))
+
+    async def _keep_leases(self, held: Sequence[tuple[str, str]]) -> None:
+        """A long run renews its leases before they lapse, so nobody else starts on them."""
+        while held:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            await self.storage.leases.renew(self.worker, held, self._clock.now() + self._lease)
 
     async def refresh(
         self, members: Sequence[Member], *, progress: Progress | None = None

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.storage.activity import ActivityRepository
+from chatbot.storage.budgets import RateBudgetRepository
 from chatbot.storage.claims import ClaimRepository
 from chatbot.storage.database import Database
+from chatbot.storage.leases import LeaseRepository
 from chatbot.storage.members import HandleRepository, MemberRepository
 from chatbot.storage.notices import NoticeRepository
 from chatbot.storage.privacy import PrivacyRepository
@@ -31,6 +33,8 @@ class Storage:
     goals: GoalRepository
     schedule: ScheduleRepository
     privacy: PrivacyRepository
+    leases: LeaseRepository
+    budgets: RateBudgetRepository
 
     @classmethod
     def over(cls, db: Database) -> Storage:
@@ -47,6 +51,8 @@ class Storage:
             goals=GoalRepository(db),
             schedule=ScheduleRepository(db),
             privacy=PrivacyRepository(db),
+            leases=LeaseRepository(db),
+            budgets=RateBudgetRepository(db),
         )
 
     async def close(self) -> None:
@@ -57,8 +63,9 @@ class Storage:
         await self.db.fetch_one("SELECT 1")
 
 
-async def open_storage(path: str | Path) -> Storage:
-    return Storage.over(await Database.open(path))
+async def open_storage(url: str | Path) -> Storage:
+    """`url` is a DATABASE_URL (sqlite:///file.db, postgresql://...) or a SQLite file path."""
+    return Storage.over(await Database.open(url))
 
 
 __all__ = ["Database", "Storage", "open_storage"]

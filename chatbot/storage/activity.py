@@ -7,10 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database, chunks, marks
+from chatbot.storage.database import Database, Row, chunks, marks
 from chatbot.storage.models import Handle, Snapshot
 from chatbot.values.accounts import Post
 
@@ -18,6 +16,11 @@ _POST_COLUMNS = (
     "team_id, user_id, network, post_id, created_at, replies, reposts, quotes, likes,"
     " has_media, is_question, is_reply, is_repost, parent_id, reply_to_self, reactors_json"
 )
+_POST_UPDATE = ", ".join(
+    f"{column} = excluded.{column}"
+    for column in (name.strip() for name in _POST_COLUMNS.split(",")[4:])
+)
+"""A post fetched again replaces what was stored for it, column by column."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class FetchedAccount:
     posts: Sequence[Post]
 
 
-def _post(row: aiosqlite.Row) -> Post:
+def _post(row: Row) -> Post:
     return Post(
         id=row["post_id"],
         created_at=from_iso(row["created_at"]),
@@ -112,16 +115,20 @@ class ActivityRepository:
                 " AND day > ?", (*member, now.date().isoformat()),
             )
             await conn.execute(
-                "INSERT OR REPLACE INTO metric_snapshots (team_id, user_id, network, day,"
+                "INSERT INTO metric_snapshots (team_id, user_id, network, day,"
                 " fetched_at, followers, following, posts, extra_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id, user_id, network, day)"
+                " DO UPDATE SET fetched_at = excluded.fetched_at, followers = excluded.followers,"
+                " following = excluded.following, posts = excluded.posts,"
+                " extra_json = excluded.extra_json",
                 (*member, now.date().isoformat(), to_iso(now), fetched.followers,
                  fetched.following, fetched.posts_count,
                  json.dumps(dict(fetched.extra), sort_keys=True)),
             )
             await conn.executemany(
-                f"INSERT OR REPLACE INTO posts ({_POST_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO posts ({_POST_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT (team_id, user_id, network, post_id) DO UPDATE SET {_POST_UPDATE}",
                 [_post_row(member, post, now) for post in fetched.posts],
             )
             await conn.execute(

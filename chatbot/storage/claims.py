@@ -11,16 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database
+from chatbot.storage.database import Connection, Database, Row
 from chatbot.storage.models import Challenge, Holder
 from chatbot.storage.notices import CLAIM_TAKEN, leave_notice
 
 
 async def holder_of(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     team_id: str,
     network: str,
     account_id: str | None,
@@ -43,7 +41,7 @@ async def holder_of(
 
 
 async def drop_claim(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     team_id: str,
     user_id: str,
     network: str,
@@ -83,7 +81,7 @@ class TakeOver:
     """The unverified claim that was removed (done) or the verified one that stays (not done)."""
 
 
-def _challenge(row: aiosqlite.Row) -> Challenge:
+def _challenge(row: Row) -> Challenge:
     return Challenge(
         team_id=row["team_id"],
         user_id=row["user_id"],
@@ -113,8 +111,11 @@ class ClaimRepository:
         a newer one on the same network replaces it."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO claim_challenges (team_id, user_id, network, handle,"
-                " account_id, verify_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO claim_challenges (team_id, user_id, network, handle,"
+                " account_id, verify_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (team_id, user_id, network) DO UPDATE SET handle = excluded.handle,"
+                " account_id = excluded.account_id, verify_code = excluded.verify_code,"
+                " created_at = excluded.created_at",
                 (team_id, user_id, network, handle, account_id, verify_code, to_iso(now)),
             )
         found = await self.challenge_of(team_id, user_id, network)

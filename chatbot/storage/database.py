@@ -1,45 +1,39 @@
-"""The connection, its pragmas and the numbered migrations.
+"""The connection pool, write transactions and schema upgrades, for SQLite and PostgreSQL.
 
 All SQL lives under `chatbot/storage/`; nothing else in the project builds a
-query.
+query. Repositories write portable SQL with `?` placeholders; `Connection`
+turns them into the driver's own and hands rows back with access by name.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from chatbot.storage.engines import DatabaseTarget, target_of
+from chatbot.storage.legacy import LATEST_VERSION as LATEST_VERSION
 from chatbot.storage.topics import topic_key
+
+if TYPE_CHECKING:
+    from chatbot.storage.schema import SchemaState
 
 _BEGIN_ATTEMPTS = 8
 _CHUNK = 500
 """Ids per `IN (...)` list, well under SQLite's variable limit."""
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, file name, SQL) in order; numbering gaps are a packaging bug."""
-    found: list[tuple[int, str, str]] = []
-    folder = resources.files("chatbot.storage") / "migrations"
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text("utf-8")))
-    found.sort()
-    for expected, (version, name, _) in enumerate(found, start=1):
-        if version != expected:
-            raise RuntimeError(f"migration {name} is out of sequence (expected {expected:04d})")
-    return found
-
-
-LATEST_VERSION = len(migrations())
+_WRITE_LOCK_KEY = 0x6B6C6F7574
+"""pg_advisory_xact_lock key that makes PostgreSQL write transactions take turns, as
+BEGIN IMMEDIATE does on SQLite: the endorsement limits and claims count on it."""
 
 
 class DatabaseUnusable(RuntimeError):
@@ -50,166 +44,404 @@ class DatabaseUnusable(RuntimeError):
     """
 
 
-class Database:
-    """One aiosqlite connection shared by every repository.
+class DatabaseUnavailable(RuntimeError):
+    """The database server went away (restart, fail-over, network). The pool reconnects
+    on the next use; until then commands answer "temporarily unavailable"."""
 
-    Writers take `write_lock` so a transaction opened by one coroutine is not
-    interleaved with statements from another on the same connection; SQLite
-    allows one writer anyway, and WAL lets readers in other processes go on.
+
+class Row(tuple[Any, ...]):
+    """A result row read by position or by column name, as sqlite3.Row was."""
+
+    _names: dict[str, int]
+
+    def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> Row:
+        row = super().__new__(cls, (_plain(value) for value in values))
+        row._names = names
+        return row
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _plain(value: Any) -> Any:
+    """PostgreSQL sums come back as Decimal; callers expect the int or float SQLite gives."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+class Cursor:
+    """The rows of one statement, read at once so nothing stays open across an await."""
+
+    def __init__(self, rows: list[Row], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    async def fetchone(self) -> Row | None:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchall(self) -> list[Row]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
+
+    async def __aenter__(self) -> Cursor:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+class _Pending:
+    """`await conn.execute(...)` and `async with conn.execute(...) as cursor` both work."""
+
+    def __init__(self, run: Awaitable[Cursor]) -> None:
+        self._run = run
+
+    def __await__(self) -> Generator[Any, None, Cursor]:
+        return self._run.__await__()
+
+    async def __aenter__(self) -> Cursor:
+        return await self._run
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+class Connection:
+    """One pooled connection, inside a write transaction or answering a read."""
+
+    def __init__(self, connection: AsyncConnection, dialect: str,
+                 trace: Callable[[str], None] | None = None) -> None:
+        self._connection = connection
+        self.dialect = dialect
+        self._trace = trace
+        self.changed = False
+        """Some statement touched a row: the store's version goes up at commit."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Pending:
+        return _Pending(self._execute(sql, params))
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await (await self._execute(sql, params)).fetchall()
+
+    async def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        batch = [tuple(row) for row in params]
+        if not batch:
+            return
+        result = await self._run(native_sql(sql, self.dialect), batch)
+        self.changed = True
+        result.close()
+
+    async def _execute(self, sql: str, params: Sequence[Any]) -> Cursor:
+        result = await self._run(native_sql(sql, self.dialect), tuple(params))
+        rows: list[Row] = []
+        if result.returns_rows:
+            names = {name: index for index, name in enumerate(result.keys())}
+            rows = [Row(values, names) for values in result.fetchall()]
+        count = result.rowcount if not result.returns_rows or _writes(sql) else -1
+        if _writes(sql) and (count > 0 or rows):
+            self.changed = True
+        return Cursor(rows, count)
+
+    async def _run(self, sql: str, params: Any) -> Any:
+        if self._trace is not None:
+            self._trace(sql)
+        try:
+            return await self._connection.exec_driver_sql(sql, params)
+        except SQLAlchemyError as exc:
+            raise _translated(exc, self.dialect) from exc
+
+
+def _writes(sql: str) -> bool:
+    return sql.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+
+
+@lru_cache(maxsize=1024)
+def native_sql(sql: str, dialect: str) -> str:
+    """`?` placeholders become `$1, $2, ...` for asyncpg; SQLite takes them as written.
+
+    Repository SQL has no `?` inside string literals, so a plain scan is exact."""
+    if dialect != "postgresql":
+        return sql
+    parts = sql.split("?")
+    out = [parts[0]]
+    for number, part in enumerate(parts[1:], start=1):
+        out.append(f"${number}{part}")
+    return "".join(out)
+
+
+def _translated(exc: SQLAlchemyError, dialect: str) -> BaseException:
+    """A lost PostgreSQL server is DatabaseUnavailable; everything else is left as it was."""
+    if dialect == "postgresql" and (
+        isinstance(exc, OperationalError | InterfaceError)
+        or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+        or "connection" in type(getattr(exc, "orig", None) or exc).__name__.lower()
+    ):
+        return DatabaseUnavailable("the database is temporarily unavailable")
+    if isinstance(exc, DBAPIError) and isinstance(exc.orig, sqlite3.Error):
+        return exc.orig
+    if isinstance(exc, DBAPIError) and exc.orig is not None and isinstance(
+            exc.orig.__cause__, sqlite3.Error):
+        return exc.orig.__cause__
+    return exc
+
+
+class Database:
+    """A connection pool shared by every repository.
+
+    Writers take `write_lock` so this process sends one write transaction at a
+    time; BEGIN IMMEDIATE (SQLite) or a transaction-scoped advisory lock
+    (PostgreSQL) makes them take turns with other processes too. Readers use
+    any pooled connection and see the last commit.
     """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self.connection = connection
+    def __init__(self, engine: AsyncEngine, target: DatabaseTarget) -> None:
+        self.engine = engine
+        self.target = target
+        self.dialect = target.dialect
         self.write_lock = asyncio.Lock()
-        self.commits = 0
-        """Write transactions that changed rows through this connection (see `version`)."""
+        self._closed = False
+        self.tracer: Callable[[str], None] | None = None
+        """Told every statement this store runs (tests check that a path touches nothing)."""
+        self._reader: aiosqlite.Connection | None = None
+        """SQLite: one connection of its own for reads, one thread hop per query (the
+        pool's statement layer costs several times the query for a command's reads)."""
+
+    @property
+    def where(self) -> str:
+        """The database for messages: the file, or the URL without its password."""
+        return self.target.display
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
-        """Open, refuse what this version must not touch, then migrate under a lock.
+    async def open(cls, url: str | Path, *, migrate: bool = True) -> Database:
+        """Open, refuse what this version must not touch, then upgrade under a lock.
 
         Nothing is written before the schema version is read: a database from a
         newer Kloutbot, or a file that is not a database, is left byte for byte
         as it was.
         """
-        where = str(path)
-        try:
-            if where != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-                # aiosqlite leaves its worker thread to finish after a failed connect,
-                # which then trips over the closed event loop: fail here instead.
-                await asyncio.to_thread(_can_open, where)
-            connection = await aiosqlite.connect(where, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise DatabaseUnusable(f"can't open the database {where}: {_reason(exc)}") from exc
-        database = cls(connection)
-        try:
-            await database._prepare(where, migrate=migrate)
-        except BaseException as exc:
-            # The connection's worker thread would keep the process alive forever.
-            await connection.close()
-            if isinstance(exc, sqlite3.Error):
+        from chatbot.storage.schema import check_and_upgrade
+
+        target = target_of(url)
+        if target.dialect == "sqlite" and target.path != ":memory:":
+            try:
+                Path(target.path).parent.mkdir(parents=True, exist_ok=True)
+                await asyncio.to_thread(_can_open, target.path)
+            except (OSError, sqlite3.Error) as exc:
                 raise DatabaseUnusable(
-                    f"can't use the database {where}: {_reason(exc)}") from exc
+                    f"can't open the database {target.display}: {_reason(exc)}") from exc
+        database = cls(_engine(target), target)
+        try:
+            await check_and_upgrade(database, migrate=migrate)
+            if target.dialect == "sqlite" and target.path != ":memory:":
+                database._reader = await _sqlite_reader(target.path)
+        except BaseException as exc:
+            await database.close()
+            if isinstance(exc, DatabaseUnusable):
+                raise
+            if isinstance(exc, sqlite3.Error | SQLAlchemyError | OSError | DatabaseUnavailable):
+                raise DatabaseUnusable(
+                    f"can't use the database {target.display}: "
+                    f"{target.redact(_reason(exc))}") from exc
             raise
         return database
 
-    async def _prepare(self, where: str, *, migrate: bool) -> None:
-        connection = self.connection
-        connection.row_factory = aiosqlite.Row
-        # Reads and connection settings only, until the version is known to be ours.
-        await connection.execute("PRAGMA busy_timeout=5000")
-        version = await self.schema_version()
-        if version > LATEST_VERSION:
-            raise DatabaseUnusable(
-                f"the database {where} was written by a newer Kloutbot (schema {version}; this "
-                f"version knows up to {LATEST_VERSION}); upgrade Kloutbot or use another file")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.create_function("klout_topic_key", 1, topic_key, deterministic=True)
-        await self._set_wal()
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        if migrate:
-            await self.migrate()
-
-    async def _set_wal(self) -> None:
-        """WAL needs a moment alone with the file; processes starting together take turns."""
-        for attempt in range(_BEGIN_ATTEMPTS):
-            try:
-                await self.connection.execute("PRAGMA journal_mode=WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or attempt == _BEGIN_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(0.01 * 2**attempt)
-
     async def close(self) -> None:
-        await self.connection.close()
-
-    async def schema_version(self) -> int:
-        async with self.connection.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def migrate(self, target: int | None = None) -> int:
-        """Apply every migration above the stored `user_version`, each atomically.
-
-        The version is read inside the write lock of the migration's own
-        transaction, so processes starting together on a new file apply each
-        migration once: the others wait, re-read and find it done.
-        """
-        goal = LATEST_VERSION if target is None else target
-        current = await self.schema_version()
-        if current >= goal:
-            return current  # the usual start: nothing to write, no lock to wait for
-        async with self.write_lock:
-            for version, name, sql in migrations():
-                if version > goal:
-                    break
-                await self._begin()
-                try:
-                    current = await self.schema_version()
-                    if current < version:
-                        await self._apply(name, sql)
-                        await self.connection.execute(f"PRAGMA user_version={version}")
-                        current = version
-                    await self.connection.execute("COMMIT")
-                except BaseException:
-                    await self.connection.execute("ROLLBACK")
-                    raise
-        return current
-
-    async def _apply(self, name: str, sql: str) -> None:
-        for statement in _split_statements(sql):
-            try:
-                await self.connection.execute(statement)
-            except sqlite3.Error as exc:
-                raise DatabaseUnusable(f"migration {name} failed: {_reason(exc)}") from exc
+        self._closed = True
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+        await self.engine.dispose()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE so a claim made inside is exclusive across processes."""
-        async with self.write_lock:
-            await self._begin()
-            changes_before = self.connection.total_changes
+    async def connect(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A raw pooled connection, for schema work; a lost server is DatabaseUnavailable."""
+        if self._closed:
+            raise DatabaseUnavailable("the database was closed")
+        try:
+            async with self.engine.connect() as connection:
+                if autocommit:
+                    # Reads need no BEGIN and ROLLBACK around them: two round trips saved.
+                    await connection.execution_options(isolation_level="AUTOCOMMIT")
+                yield connection
+        except (OSError, SQLAlchemyError) as exc:
+            if isinstance(exc, SQLAlchemyError):
+                raise _translated(exc, self.dialect) from exc
+            if self.dialect == "postgresql":
+                raise DatabaseUnavailable("the database is temporarily unavailable") from exc
+            raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A write transaction that is exclusive across processes: what is read inside
+        stays true until commit, so a limit checked here holds. Read caches everywhere
+        see the store's version move when it changed rows."""
+        async with self.write_lock, self.connect() as raw:
+            conn = Connection(raw, self.dialect, self.tracer)
+            await self._begin(raw, exclusive=True)
             try:
-                yield self.connection
+                yield conn
+                if conn.changed:
+                    await conn.execute("UPDATE store_version SET version = version + 1")
+                await raw.commit()
             except BaseException:
-                await self.connection.execute("ROLLBACK")
+                await _quietly(raw.rollback)
                 raise
-            await self.connection.execute("COMMIT")
-            if self.connection.total_changes != changes_before:
-                self.commits += 1
 
-    async def version(self) -> tuple[int, int]:
-        """Changes whenever anyone commits: this process (counted here) or another one
-        (SQLite's data_version). Read caches keep the version they were built at."""
-        row = await self.fetch_one("PRAGMA data_version")
-        return self.commits, int(row[0]) if row else 0
-
-    async def _begin(self) -> None:
-        """Start a write transaction, retrying briefly while another process holds the lock.
-
-        The busy timeout covers most waits, but SQLite refuses at once when
-        this connection's snapshot is older than another process's commit; a
-        refused BEGIN did nothing, so trying again is safe.
-        """
-        for attempt in range(_BEGIN_ATTEMPTS):
-            try:
-                await self.connection.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or attempt == _BEGIN_ATTEMPTS - 1:
+    @asynccontextmanager
+    async def bookkeeping(self) -> AsyncIterator[Connection]:
+        """A write transaction for coordination rows (leases, rate budgets) that no read
+        cache shows. On PostgreSQL it takes only the row locks it needs, so replicas
+        claiming work do not queue behind each other; SQLite has one writer anyway."""
+        if self.dialect == "postgresql":
+            async with self.connect() as raw:
+                conn = Connection(raw, self.dialect, self.tracer)
+                try:
+                    yield conn
+                    await raw.commit()
+                except BaseException:
+                    await _quietly(raw.rollback)
                     raise
-                await asyncio.sleep(0.01 * 2**attempt)
+            return
+        async with self.write_lock, self.connect() as raw:
+            conn = Connection(raw, self.dialect, self.tracer)
+            await self._begin(raw, exclusive=True)
+            try:
+                yield conn
+                await raw.commit()
+            except BaseException:
+                await _quietly(raw.rollback)
+                raise
 
-    async def fetch_all(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        # Executed and fetched in one step, so no read stays open across an await
-        # while another coroutine begins a write on the same connection.
-        return list(await self.connection.execute_fetchall(sql, params))
+    async def _begin(self, raw: AsyncConnection, *, exclusive: bool) -> None:
+        if self.dialect == "postgresql":
+            if exclusive:
+                await raw.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY})")
+            return
+        await begin_immediate(raw)
 
-    async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
+    async def schema(self) -> SchemaState:
+        """The revision (and, for old SQLite files, legacy number) this database holds."""
+        from chatbot.storage.schema import state_of
+
+        return await state_of(self)
+
+    async def version(self) -> int:
+        """Goes up with every commit that changed rows, from any process: read caches
+        keep the version they were built at and rebuild when it moves."""
+        row = await self.fetch_one("SELECT version FROM store_version")
+        return int(row[0]) if row else 0
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Connection]:
+        """A connection for reads that helpers shared with write transactions take."""
+        # SQLite connections are in autocommit already (transactions begin explicitly).
+        async with self.connect(autocommit=self.dialect == "postgresql") as raw:
+            yield Connection(raw, self.dialect, self.tracer)
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """A read; one that meets a connection the server dropped is tried once more, on
+        a new one (the pool discards the others dropped with it)."""
+        if self._closed:
+            raise DatabaseUnavailable("the database was closed")
+        if self.tracer is not None:
+            self.tracer(sql)
+        if self._reader is not None:
+            found = await self._reader.execute_fetchall(sql, tuple(params))
+            if not found:
+                return []
+            rows = list(found)
+            names = {name: index for index, name in enumerate(rows[0].keys())}
+            return [Row(tuple(row), names) for row in rows]
+        try:
+            async with self.connect(autocommit=self.dialect == "postgresql") as raw:
+                return await Connection(raw, self.dialect).execute_fetchall(sql, params)
+        except DatabaseUnavailable:
+            async with self.connect(autocommit=self.dialect == "postgresql") as raw:
+                return await Connection(raw, self.dialect).execute_fetchall(sql, params)
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load (benchmarks, imports)."""
+        async with self.connect() as raw:
+            await raw.exec_driver_sql("ANALYZE")
+            await raw.commit()
+
+    def group_concat(self, expression: str) -> str:
+        """Comma-joined values of a group (`DISTINCT x` allowed), in either dialect."""
+        if self.dialect == "postgresql":
+            return f"string_agg({expression}, ',')"
+        return f"GROUP_CONCAT({expression})"
+
+
+async def begin_immediate(raw: AsyncConnection) -> None:
+    """BEGIN IMMEDIATE, retrying briefly while another process holds SQLite's lock.
+
+    The busy timeout covers most waits, but SQLite refuses at once when this
+    connection's snapshot is older than another process's commit; a refused
+    BEGIN did nothing, so trying again is safe.
+    """
+    for attempt in range(_BEGIN_ATTEMPTS):
+        try:
+            await raw.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _BEGIN_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.01 * 2**attempt)
+
+
+async def _quietly(action: Callable[[], Awaitable[None]]) -> None:
+    """Rolling back over a dead connection must not hide why it died."""
+    try:
+        await action()
+    except (SQLAlchemyError, OSError):
+        return
+
+
+def _engine(target: DatabaseTarget) -> AsyncEngine:
+    if target.dialect == "postgresql":
+        # No pre-ping: it would cost a round trip per read. A connection the server
+        # dropped fails once; SQLAlchemy then discards the pool's older connections, reads
+        # retry once, and the next command finds fresh ones.
+        return create_async_engine(target.sqlalchemy_url, pool_size=5,
+                                   max_overflow=10, connect_args=target.connect_args)
+    # Every write transaction ends in an explicit COMMIT or ROLLBACK and reads run in
+    # autocommit, so a connection handed back has nothing to reset: no thread hop for it.
+    engine = create_async_engine(target.sqlalchemy_url, connect_args={"timeout": 5},
+                                 pool_reset_on_return=None)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _prepare(dbapi_connection: Any, _record: Any) -> None:
+        # Transactions are begun explicitly (BEGIN IMMEDIATE for writes); reads autocommit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        dbapi_connection.create_function("klout_topic_key", 1, topic_key, deterministic=True)
+
+    return engine
+
+
+async def _sqlite_reader(path: str) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(path, isolation_level=None)
+    reader.row_factory = sqlite3.Row
+    await reader.execute("PRAGMA busy_timeout=5000")
+    await reader.create_function("klout_topic_key", 1, topic_key, deterministic=True)
+    return reader
 
 
 def _can_open(where: str) -> None:
@@ -218,6 +450,8 @@ def _can_open(where: str) -> None:
 
 def _reason(exc: BaseException) -> str:
     """One line, whatever the error carried."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
 
@@ -231,19 +465,3 @@ def chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
 def marks(ids: Sequence[str]) -> str:
     """The `?, ?, ?` placeholders for an `IN (...)` list."""
     return ",".join("?" * len(ids))
-
-
-def _split_statements(sql: str) -> list[str]:
-    """Migrations hold plain DDL; `sqlite3.complete_statement` finds the boundaries."""
-    statements: list[str] = []
-    buffer = ""
-    for line in sql.splitlines(keepends=True):
-        if not buffer and line.strip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return [s for s in statements if s]

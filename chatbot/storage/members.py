@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.claims import claim_order, drop_claim, holder_of
-from chatbot.storage.database import Database, chunks, marks
+from chatbot.storage.database import Connection, Database, Row, chunks, marks
 from chatbot.storage.models import Handle, Holder, Member
 from chatbot.storage.notices import CLAIM_RESOLVED
 
 
-def _member(row: aiosqlite.Row) -> Member:
+def member_from_row(row: Row) -> Member:
     refreshed = row["last_refreshed_at"]
     return Member(
         team_id=row["team_id"],
@@ -29,7 +27,7 @@ def _optional_time(value: str | None) -> datetime | None:
     return from_iso(value) if value else None
 
 
-def _handle(row: aiosqlite.Row) -> Handle:
+def _handle(row: Row) -> Handle:
     return Handle(
         team_id=row["team_id"],
         user_id=row["user_id"],
@@ -45,14 +43,14 @@ def _handle(row: aiosqlite.Row) -> Handle:
     )
 
 
-async def ensure_member(conn: aiosqlite.Connection, team_id: str, user_id: str,
+async def ensure_member(conn: Connection, team_id: str, user_id: str,
                         display_name: str, now: datetime) -> None:
     """Inside the caller's transaction: create the member or follow a rename."""
     await conn.execute(
         "INSERT INTO members (team_id, user_id, display_name, joined_at)"
         " VALUES (?, ?, ?, ?)"
         " ON CONFLICT (team_id, user_id) DO UPDATE SET display_name = excluded.display_name"
-        " WHERE excluded.display_name != '' AND excluded.display_name != display_name",
+        " WHERE excluded.display_name != '' AND excluded.display_name != members.display_name",
         (team_id, user_id, display_name, to_iso(now)),
     )
 
@@ -70,6 +68,13 @@ class MemberRepository:
         """Keep the shown name current without creating a member who never opted in."""
         if not display_name:
             return
+        # Almost always the name is unchanged: then a read, not a write transaction.
+        stale = await self._db.fetch_one(
+            "SELECT 1 FROM members WHERE team_id = ? AND user_id = ? AND display_name != ?",
+            (team_id, user_id, display_name),
+        )
+        if stale is None:
+            return
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE members SET display_name = ? WHERE team_id = ? AND user_id = ?"
@@ -81,13 +86,13 @@ class MemberRepository:
         row = await self._db.fetch_one(
             "SELECT * FROM members WHERE team_id = ? AND user_id = ?", (team_id, user_id)
         )
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
     async def all(self, team_id: str) -> list[Member]:
         rows = await self._db.fetch_all(
             "SELECT * FROM members WHERE team_id = ? ORDER BY user_id", (team_id,)
         )
-        return [_member(row) for row in rows]
+        return [member_from_row(row) for row in rows]
 
     async def names(self, team_id: str) -> dict[str, str]:
         rows = await self._db.fetch_all(
@@ -130,7 +135,7 @@ class MemberRepository:
                 " m.last_refreshed_at LIMIT ?")
         params.extend([future, limit])
         rows = await self._db.fetch_all(sql, tuple(params))
-        return [_member(row) for row in rows]
+        return [member_from_row(row) for row in rows]
 
     async def mark_refreshed(self, team_id: str, user_id: str, now: datetime) -> None:
         await self.mark_refreshed_many([(team_id, user_id)], now)
@@ -193,8 +198,10 @@ class HandleRepository:
                 " ON CONFLICT (team_id, user_id, network) DO UPDATE SET"
                 " handle = excluded.handle, account_id = excluded.account_id,"
                 " verify_code = excluded.verify_code,"
-                " created_at = CASE WHEN ? THEN created_at ELSE excluded.created_at END,"
-                " verified_at = CASE WHEN ? THEN verified_at END, last_fetched_at = NULL,"
+                " created_at = CASE WHEN ? = 1 THEN handles.created_at"
+                " ELSE excluded.created_at END,"
+                " verified_at = CASE WHEN ? = 1 THEN handles.verified_at END,"
+                " last_fetched_at = NULL,"
                 " stale_reason = NULL, stale_since = NULL",
                 (team_id, user_id, network, handle, account_id, verify_code, to_iso(now),
                  int(same), int(same)),
@@ -210,8 +217,9 @@ class HandleRepository:
     async def holder(self, team_id: str, network: str, account_id: str | None, handle: str,
                      *, excluding: str) -> Holder | None:
         """Which other member of the team holds this account, if any."""
-        return await holder_of(self._db.connection, team_id, network, account_id, handle,
-                               excluding=excluding)
+        async with self._db.reading() as conn:
+            return await holder_of(conn, team_id, network, account_id, handle,
+                                   excluding=excluding)
 
     async def get(self, team_id: str, user_id: str, network: str) -> Handle | None:
         row = await self._db.fetch_one(

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database
+from chatbot.storage.database import Connection, Database
 from chatbot.storage.models import Notice
 
 CLAIM_RESOLVED = "claim_resolved"
@@ -21,7 +19,7 @@ CLAIM_TAKEN = "claim_taken"
 """Another member verified an account this member had registered without verifying."""
 
 
-async def leave_notice(conn: aiosqlite.Connection, team_id: str, user_id: str, kind: str,
+async def leave_notice(conn: Connection, team_id: str, user_id: str, kind: str,
                        network: str, handle: str, now: datetime) -> None:
     """Inside the caller's transaction, so the notice exists exactly when the change does."""
     await conn.execute(

@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database
+from chatbot.storage.database import Database, Row
 from chatbot.storage.models import ScheduledPost
 
 FROZEN_STATUSES = ("posted", "interrupted")
@@ -33,7 +31,7 @@ class StoredPlan:
     suggestions: tuple[PlannedSuggestion, ...]
 
 
-def _post(row: aiosqlite.Row) -> ScheduledPost:
+def _post(row: Row) -> ScheduledPost:
     return ScheduledPost(
         team_id=row["team_id"],
         kind=row["kind"],
@@ -202,8 +200,9 @@ class ScheduleRepository:
             )
             if not keep:
                 await conn.execute(
-                    "INSERT OR REPLACE INTO followfriday_plans (team_id, period, roster,"
-                    " computed_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO followfriday_plans (team_id, period, roster,"
+                    " computed_at) VALUES (?, ?, ?, ?) ON CONFLICT (team_id, period)"
+                    " DO UPDATE SET roster = excluded.roster, computed_at = excluded.computed_at",
                     (team_id, period, roster, to_iso(now)),
                 )
                 await conn.execute(
@@ -211,8 +210,9 @@ class ScheduleRepository:
                     (team_id, period),
                 )
                 await conn.executemany(
-                    "INSERT OR IGNORE INTO followfriday_suggestions (team_id, period, user_id,"
-                    " suggested_id, network, reasons, position) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO followfriday_suggestions (team_id, period, user_id,"
+                    " suggested_id, network, reasons, position) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     [
                         (team_id, period, item.user_id, item.suggested_id, item.network,
                          "\n".join(item.reasons), position)
@@ -225,7 +225,7 @@ class ScheduleRepository:
                         f"DELETE FROM {table} WHERE team_id = ? AND period < ?",
                         (team_id, forget_before),
                     )
-            stored = await self.plan(team_id, period)
+        stored = await self.plan(team_id, period)
         assert stored is not None
         return stored
 

@@ -10,10 +10,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database, chunks, marks
+from chatbot.storage.database import Connection, Database, Row, chunks, marks
 from chatbot.storage.models import BoardPage, ScorePoint, Standing
 
 MemberNames = Callable[[str, Sequence[str]], Awaitable[dict[str, str]]]
@@ -41,7 +39,7 @@ class DayScore:
 
 @dataclass(frozen=True)
 class _MoversBoard:
-    version: tuple[int, int]
+    version: int
     current: dict[str, float]
     gains: dict[str, float]
     ranks: dict[str, int]
@@ -52,7 +50,7 @@ def _today(point: DayScore) -> str:
     return point.computed_at.date().isoformat()
 
 
-async def _of_members(conn: aiosqlite.Connection, points: Sequence[DayScore]
+async def _of_members(conn: Connection, points: Sequence[DayScore]
                       ) -> list[DayScore]:
     """The points whose member still exists, read inside the caller's transaction."""
     teams: dict[str, list[str]] = {}
@@ -69,7 +67,7 @@ async def _of_members(conn: aiosqlite.Connection, points: Sequence[DayScore]
     return [p for p in points if (p.team_id, p.user_id) in present]
 
 
-def _point(row: aiosqlite.Row) -> ScorePoint:
+def _point(row: Row) -> ScorePoint:
     return ScorePoint(
         day=date.fromisoformat(row["day"]),
         score=int(row["score"]),
@@ -139,8 +137,11 @@ class ScoreRepository:
                 [(p.team_id, p.user_id, _today(p)) for p in points],
             )
             await conn.executemany(
-                "INSERT OR REPLACE INTO scores (team_id, user_id, day, score, raw, version,"
-                " components_json, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO scores (team_id, user_id, day, score, raw, version,"
+                " components_json, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (team_id, user_id, day) DO UPDATE SET score = excluded.score,"
+                " raw = excluded.raw, version = excluded.version,"
+                " components_json = excluded.components_json, computed_at = excluded.computed_at",
                 [(p.team_id, p.user_id, p.day.isoformat(), p.score, p.raw, p.version,
                   p.components_json, to_iso(p.computed_at)) for p in points],
             )
@@ -173,8 +174,8 @@ class ScoreRepository:
                 per_network,
             )
             await conn.executemany(
-                "INSERT OR IGNORE INTO latest_network_scores (team_id, user_id, day, network,"
-                " score) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO latest_network_scores (team_id, user_id, day, network,"
+                " score) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 per_network,
             )
 

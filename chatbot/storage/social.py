@@ -86,7 +86,7 @@ class EndorsementRepository:
     async def topics(self, team_id: str, receiver_id: str) -> list[TopicCount]:
         rows = await self._db.fetch_all(
             "SELECT topic_key, MIN(topic) AS topic, COUNT(*) AS n,"
-            " GROUP_CONCAT(DISTINCT giver_id) AS givers FROM endorsements"
+            f" {self._db.group_concat('DISTINCT giver_id')} AS givers FROM endorsements"
             " WHERE team_id = ? AND receiver_id = ? GROUP BY topic_key"
             " ORDER BY n DESC, topic_key",
             (team_id, receiver_id),
@@ -124,8 +124,10 @@ class GoalRepository:
     ) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO goals (team_id, user_id, target, by_date, baseline,"
-                " set_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO goals (team_id, user_id, target, by_date, baseline,"
+                " set_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET"
+                " target = excluded.target, by_date = excluded.by_date,"
+                " baseline = excluded.baseline, set_at = excluded.set_at",
                 (team_id, user_id, target, by_date.isoformat() if by_date else None, baseline,
                  to_iso(now)),
             )

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.database import Database
+from chatbot.storage.database import Database, Row
 from chatbot.storage.models import Team
 
 _SETTABLE = {
@@ -23,7 +21,7 @@ _SETTABLE = {
 }
 
 
-def _team(row: aiosqlite.Row) -> Team:
+def _team(row: Row) -> Team:
     return Team(
         team_id=row["team_id"],
         platform=row["platform"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 from hypothesis import given
@@ -17,6 +16,7 @@ from commands.context import Services
 from commands.endorse import DAILY_CAP
 from commands.registry import Dispatcher
 from tests.support.fakes import FakeEngine, FakeFollowFriday, FrozenClock
+from tests.support.legacy_db import make_legacy
 
 TEAM = "console:acme"
 
@@ -55,11 +55,11 @@ async def test_eight_identical_gives_at_once_store_one(
     assert await _stored(storage) == [("bob", "python")]
 
 
-async def test_gives_from_two_processes_share_the_cap(tmp_path: Path, clock: FrozenClock
+async def test_gives_from_two_processes_share_the_cap(database_url: str, clock: FrozenClock
                                                       ) -> None:
-    """Two connections (as two bot processes would have) still count each other's gives."""
-    path = tmp_path / "shared.db"
-    first, second = Storage.over(await Database.open(path)), Storage.over(await Database.open(path))
+    """Two pools (as two bot processes would have) still count each other's gives."""
+    first = Storage.over(await Database.open(database_url))
+    second = Storage.over(await Database.open(database_url))
     try:
         await _team(first, clock, "alice", *(f"m{i}" for i in range(12)))
         sessions = [ConsoleSession(Dispatcher(_services(s, clock)), "alice", "acme")
@@ -105,10 +105,7 @@ async def test_a_topic_of_combining_marks_only_is_refused(
 
 async def test_keys_stored_before_the_skeleton_are_recomputed(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = await Database.open(path, migrate=False)
-    await old.migrate(target=6)
-    await old.close()
-    raw = sqlite3.connect(path)
+    raw = make_legacy(path, 6)
     raw.executescript(
         "INSERT INTO teams (team_id, platform, created_at) VALUES ('console:t', 'console', 'x');"
         "INSERT INTO members (team_id, user_id, joined_at) VALUES ('console:t', 'a', 'x'),"

@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 from chatbot.followfriday.schedule import KIND
 from chatbot.followfriday.service import FollowFridayService
@@ -30,7 +29,7 @@ WEEK = "2026-W48"
 
 @asynccontextmanager
 async def process(
-    path: Path, clock: FrozenClock, worker: str
+    path: str, clock: FrozenClock, worker: str
 ) -> AsyncIterator[tuple[Storage, FollowFridayService]]:
     """One bot process: its own connection to the shared database file."""
     storage = await open_storage(path)
@@ -77,9 +76,9 @@ async def test_the_next_week_posts_again(storage: Storage, deliveries: Deliverie
 
 
 async def test_a_restart_the_same_day_does_not_post_a_second_time(
-    tmp_path: Path, deliveries: Deliveries
+    database_url: str, deliveries: Deliveries
 ) -> None:
-    path = tmp_path / "klout.db"
+    path = database_url
     clock = FrozenClock(at(f"{FRIDAY} 10:00"))
     async with process(path, clock, "before-restart") as (storage, service):
         await make_team(storage)
@@ -90,9 +89,9 @@ async def test_a_restart_the_same_day_does_not_post_a_second_time(
 
 
 async def test_two_processes_on_one_database_deliver_each_teams_post_exactly_once(
-    tmp_path: Path, deliveries: Deliveries
+    database_url: str, deliveries: Deliveries
 ) -> None:
-    path = tmp_path / "klout.db"
+    path = database_url
     clock = FrozenClock(at(f"{FRIDAY} 10:00"))
     async with process(path, clock, "setup") as (storage, _):
         for number in range(3):
@@ -130,7 +129,7 @@ class Crashing:
         return await self.channel.find(team, marker)
 
 
-async def _crash_at_the_slot(path: Path, clock: FrozenClock, channel: Deliveries, *,
+async def _crash_at_the_slot(path: str, clock: FrozenClock, channel: Deliveries, *,
                              after_send: bool) -> None:
     async with process(path, clock, "crashing") as (storage, service):
         await make_team(storage)
@@ -141,9 +140,9 @@ async def _crash_at_the_slot(path: Path, clock: FrozenClock, channel: Deliveries
 
 
 async def test_a_crash_after_sending_is_found_in_the_channel_and_not_posted_again(
-    tmp_path: Path, deliveries: Deliveries
+    database_url: str, deliveries: Deliveries
 ) -> None:
-    path = tmp_path / "klout.db"
+    path = database_url
     clock = FrozenClock(at(f"{FRIDAY} 10:00"))
     await _crash_at_the_slot(path, clock, deliveries, after_send=True)
     assert len(deliveries.sent) == 1
@@ -161,9 +160,9 @@ async def test_a_crash_after_sending_is_found_in_the_channel_and_not_posted_agai
 
 
 async def test_a_crash_before_sending_posts_once_on_the_next_run(
-    tmp_path: Path, deliveries: Deliveries
+    database_url: str, deliveries: Deliveries
 ) -> None:
-    path = tmp_path / "klout.db"
+    path = database_url
     clock = FrozenClock(at(f"{FRIDAY} 10:00"))
     await _crash_at_the_slot(path, clock, deliveries, after_send=False)
     assert deliveries.sent == []
@@ -180,9 +179,9 @@ async def test_a_crash_before_sending_posts_once_on_the_next_run(
 
 
 async def test_when_the_channel_cannot_be_read_nothing_is_posted_and_the_look_is_retried(
-    tmp_path: Path, deliveries: Deliveries
+    database_url: str, deliveries: Deliveries
 ) -> None:
-    path = tmp_path / "klout.db"
+    path = database_url
     clock = FrozenClock(at(f"{FRIDAY} 10:00"))
     await _crash_at_the_slot(path, clock, deliveries, after_send=False)
     deliveries.lookup_failures.append(DeliveryError("missing_scope channels:history"))

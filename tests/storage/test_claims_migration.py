@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from hypothesis import strategies as st
 from chatbot.storage import Database, open_storage
 from chatbot.storage.database import LATEST_VERSION
 from chatbot.storage.notices import CLAIM_RESOLVED
+from chatbot.storage.schema import head
 from commands.context import Caller, Services
 from commands.registry import Dispatcher
 from tests.support.fakes import FakeEngine, FakeFollowFriday, FrozenClock
+from tests.support.legacy_db import make_legacy
 
 FIXTURE = Path(__file__).parent / "data" / "schema_v4.db"
 TEAM = "slack:T0FIXTURE"
@@ -41,7 +44,8 @@ async def test_the_schema_4_fixture_upgrades_in_place_and_settles_duplicate_clai
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     storage = await open_storage(path)
     try:
-        assert await storage.db.schema_version() == LATEST_VERSION
+        state = await storage.db.schema()
+        assert (state.user_version, state.revision) == (LATEST_VERSION, head())
         after = _counts(path)
         assert {t: after[t] for t in KEPT_TABLES} == {t: before[t] for t in KEPT_TABLES}
         # Two losing claims go, each with its three posts and its snapshot.
@@ -98,43 +102,50 @@ def test_after_the_migration_each_account_has_the_claim_that_should_win(
 
 
 async def _check_migration(claims: list[tuple[str, str, str | None, bool, int]]) -> None:
-    db = await Database.open(":memory:", migrate=False)
-    try:
-        await db.migrate(target=5)
-        conn = db.connection
-        await conn.execute("INSERT INTO teams (team_id, platform, created_at)"
-                           " VALUES ('t', 'console', '2026-01-01')")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "v5.db"
+        conn = make_legacy(path, 5)
+        conn.execute("INSERT INTO teams (team_id, platform, created_at)"
+                     " VALUES ('t', 'console', '2026-01-01')")
         rows: dict[tuple[str, str], tuple[str | None, bool, int]] = {}
         for user, network, account, verified, day in claims:
             rows.setdefault((user, network), (account, verified, day))
         for (user, network), (account, verified, day) in rows.items():
-            await conn.execute("INSERT OR IGNORE INTO members (team_id, user_id, joined_at)"
-                               " VALUES ('t', ?, '2026-01-01')", (user,))
+            conn.execute("INSERT OR IGNORE INTO members (team_id, user_id, joined_at)"
+                         " VALUES ('t', ?, '2026-01-01')", (user,))
             created = f"2026-01-0{day + 1}T00:00:00+00:00"
             # Handles were unique as typed, so every claim here is spelt its own way.
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO handles (team_id, user_id, network, handle, account_id,"
                 " verify_code, verified_at, created_at) VALUES ('t', ?, ?, ?, ?, 'c', ?, ?)",
                 (user, network, f"{user}-{network}", account,
                  created if verified else None, created))
-        await db.migrate()
-        kept = {(r["user_id"], r["network"]) for r in await db.fetch_all(
-            "SELECT user_id, network FROM handles")}
-        told = {(r["user_id"], r["network"]) for r in await db.fetch_all(
-            "SELECT user_id, network FROM member_notices")}
-        expected_kept: set[tuple[str, str]] = set()
-        groups: dict[tuple[str, str], list[tuple[bool, str, str]]] = {}
-        for (user, network), (account, verified, day) in rows.items():
-            if network == "mastodon" or account is None:
-                expected_kept.add((user, network))  # no known id: nothing to compare
-                continue
-            groups.setdefault((network, account), []).append((not verified, f"{day}", user))
-        for (network, _account), members in groups.items():
-            expected_kept.add((min(members)[2], network))
-        assert kept == expected_kept
-        assert told == set(rows) - expected_kept
-    finally:
-        await db.close()
+        conn.commit()
+        conn.close()
+        db = await Database.open(path)
+        try:
+            await _check_outcome(db, rows)
+        finally:
+            await db.close()
+
+
+async def _check_outcome(db: Database,
+                         rows: dict[tuple[str, str], tuple[str | None, bool, int]]) -> None:
+    kept = {(r["user_id"], r["network"]) for r in await db.fetch_all(
+        "SELECT user_id, network FROM handles")}
+    told = {(r["user_id"], r["network"]) for r in await db.fetch_all(
+        "SELECT user_id, network FROM member_notices")}
+    expected_kept: set[tuple[str, str]] = set()
+    groups: dict[tuple[str, str], list[tuple[bool, str, str]]] = {}
+    for (user, network), (account, verified, day) in rows.items():
+        if network == "mastodon" or account is None:
+            expected_kept.add((user, network))  # no known id: nothing to compare
+            continue
+        groups.setdefault((network, account), []).append((not verified, f"{day}", user))
+    for (network, _account), members in groups.items():
+        expected_kept.add((min(members)[2], network))
+    assert kept == expected_kept
+    assert told == set(rows) - expected_kept
 
 
 async def test_members_whose_claims_the_upgrade_removed_are_told_on_their_next_command(

@@ -7,7 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatbot.storage import Database, Storage, open_storage
+from chatbot.storage import Storage, open_storage
+from tests.support.legacy_db import make_legacy
 
 TEAM = "console:acme"
 TODAY = date(2026, 11, 25)
@@ -92,25 +93,24 @@ async def test_gains_count_from_the_first_point_for_newcomers(storage: Storage) 
 
 
 async def test_upgrade_fills_the_latest_tables_from_history(tmp_path: Path) -> None:
-    old = await Database.open(tmp_path / "old.db", migrate=False)
-    await old.migrate(target=3)
-    conn = old.connection
-    await conn.execute("INSERT INTO teams (team_id, platform, created_at) VALUES (?, ?, ?)",
+    conn = make_legacy(tmp_path / "old.db", 3)
+    conn.execute("INSERT INTO teams (team_id, platform, created_at) VALUES (?, ?, ?)",
                        (TEAM, "console", NOW.isoformat()))
-    await conn.execute("INSERT INTO members (team_id, user_id, joined_at) VALUES (?, ?, ?)",
+    conn.execute("INSERT INTO members (team_id, user_id, joined_at) VALUES (?, ?, ?)",
                        (TEAM, "a", NOW.isoformat()))
-    await conn.execute(
+    conn.execute(
         "INSERT INTO handles (team_id, user_id, network, handle, account_id, verify_code,"
         " verified_at, created_at) VALUES (?, 'a', 'github', 'a', '1', 'c', ?, ?)",
         (TEAM, NOW.isoformat(), NOW.isoformat()))
     for offset, value in ((2, 30.0), (0, 44.0)):
         day = (TODAY - timedelta(days=offset)).isoformat()
-        await conn.execute(
+        conn.execute(
             "INSERT INTO scores VALUES (?, ?, ?, ?, ?, '1.0', ?, ?)",
             (TEAM, "a", day, round(value), value, json.dumps({}), NOW.isoformat()))
-        await conn.execute("INSERT INTO network_scores VALUES (?, ?, ?, 'github', ?)",
+        conn.execute("INSERT INTO network_scores VALUES (?, ?, ?, 'github', ?)",
                            (TEAM, "a", day, value))
-    await old.close()
+    conn.commit()
+    conn.close()
     storage = await open_storage(tmp_path / "old.db")
     try:
         assert await storage.scores.values_on(TEAM, TODAY) == {"a": 44.0}

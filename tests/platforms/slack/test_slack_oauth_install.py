@@ -268,6 +268,7 @@ async def test_revoking_the_bot_token_removes_the_workspace_like_an_uninstall(
 async def test_team_delete_removes_a_workspaces_data_at_once(
     host: Host, acme: FakeWorkspace, globex: FakeWorkspace, clock: FrozenClock,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    database_url: str,
 ) -> None:
     await host.install(acme)
     await host.install(globex)
@@ -276,7 +277,7 @@ async def test_team_delete_removes_a_workspaces_data_at_once(
     await seed_scores(host.storage, "slack:T0GLOBEX", "U0GREG", "Greg", [50.0],
                       last_day=clock.now().date())
     await host.event(acme, {"type": "app_uninstalled", "event_ts": "1700000000.1"})
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'klout.db'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     # By the name Slack gave the workspace at install.
     code = await asyncio.to_thread(main, ["--env-file", str(tmp_path / "none.env"),
                                           "team", "delete", "acme corp", "--yes"])

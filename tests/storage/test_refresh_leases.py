@@ -1,0 +1,107 @@
+"""`refresh_due` claims leases: processes on one database share the due members, each
+fetched by exactly one of them per cycle, and a dead process's members are taken over."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+
+from chatbot.influence.refresh import Refresher
+from chatbot.storage import Storage, open_storage
+from chatbot.values.accounts import Post, Profile
+from chatbot.values.network_errors import NetworkError
+from tests.support.fakes import FrozenClock
+
+TEAM = "console:acme"
+
+
+@dataclass
+class CountingClient:
+    """Counts every profile it is asked for; yields to the loop so runs interleave."""
+
+    name: str = "github"
+    label: str = "GitHub"
+    asked: Counter[str] = field(default_factory=Counter)
+    profiles_per_request: int = 5
+    parallel_accounts: int = 4
+
+    def parse_handle(self, raw: str) -> str:
+        return raw
+
+    def handle_for_humans(self, handle: str) -> str:
+        return handle
+
+    async def fetch_profiles(self, handles: Sequence[str]
+                             ) -> Mapping[str, Profile | NetworkError]:
+        await asyncio.sleep(0)
+        self.asked.update(handles)
+        return {h: Profile(self.name, h, h, followers=10, following=5, posts_count=1)
+                for h in handles}
+
+    async def fetch_posts(self, profile: Profile, since: datetime) -> Sequence[Post]:
+        await asyncio.sleep(0)
+        return []
+
+    async def fetch_following(self, profile: Profile) -> frozenset[str] | None:
+        return None
+
+
+@pytest.fixture
+async def stores(database_url: str) -> AsyncIterator[list[Storage]]:
+    opened = [await open_storage(database_url) for _ in range(3)]
+    yield opened
+    for storage in opened:
+        await storage.close()
+
+
+async def _team(storage: Storage, now: datetime, count: int) -> None:
+    await storage.teams.ensure(TEAM, "console", "acme", now)
+    for index in range(count):
+        user = f"m{index:03d}"
+        await storage.members.ensure(TEAM, user, user, now)
+        await storage.handles.add(TEAM, user, "github", user, user, "code", now)
+
+
+async def test_three_processes_refresh_each_due_member_exactly_once(
+    stores: list[Storage],
+) -> None:
+    clock = FrozenClock()
+    await _team(stores[0], clock.now(), 45)
+    client = CountingClient()
+    refreshers = [Refresher(storage, {"github": client}, clock, worker=f"replica{i}")
+                  for i, storage in enumerate(stores)]
+    reports = await asyncio.gather(*(r.refresh_due(timedelta(hours=1), limit=20)
+                                     for r in refreshers))
+    # However the three runs interleave, together they take every member once.
+    reports += await asyncio.gather(*(r.refresh_due(timedelta(hours=1), limit=20)
+                                      for r in refreshers))
+    assert sum(report.members for report in reports) == 45
+    assert set(client.asked.values()) == {1} and len(client.asked) == 45
+    for index, storage in enumerate(stores):
+        assert await storage.leases.held(f"replica{index}", clock.now()) == []
+
+
+async def test_a_killed_process_s_members_are_taken_over_once_its_leases_expire(
+    stores: list[Storage],
+) -> None:
+    clock = FrozenClock()
+    await _team(stores[0], clock.now(), 6)
+    # The dead process claimed three members and never came back to release them.
+    dead = await stores[0].leases.claim_due("killed", clock.now() - timedelta(hours=1), 3,
+                                            now=clock.now(),
+                                            until=clock.now() + timedelta(minutes=15))
+    client = CountingClient()
+    survivor = Refresher(stores[1], {"github": client}, clock, worker="survivor")
+    first = await survivor.refresh_due(timedelta(hours=1))
+    assert first.members == 3
+    assert not set(client.asked) & {m.user_id for m in dead}
+    clock.advance(minutes=16)
+    second = await survivor.refresh_due(timedelta(hours=1))
+    assert second.members == 3
+    assert set(client.asked) == {f"m{i:03d}" for i in range(6)}
+    assert set(client.asked.values()) == {1}
