@@ -13,26 +13,20 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from aiohttp import web
 
 from chatbot.influence.http import HttpFetcher, RetryPolicy
 from chatbot.influence.ratelimit import RateLimit, RateLimiter
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+from tests import conftest
 
 
 def shared_fixture(relative: str) -> bytes:
-    """Bytes of a recorded payload; skips the test when the shared folder is absent."""
-    path = SHARED_FIXTURES / relative
-    if not path.is_file():
-        pytest.skip(f"recorded payload {relative} not available (needs ../shared/fixtures)")
-    return path.read_bytes()
+    """Bytes of a recorded payload, under the same rule as every recording: a skip on a
+    laptop without ../shared/fixtures, a failure under CI."""
+    return conftest.shared_fixture(relative).read_bytes()
 
 
 def shared_json(relative: str) -> Any:
