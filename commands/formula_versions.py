@@ -38,10 +38,11 @@ async def recompute(ctx: Context, user_id: str, stored: ScoreResult, at: datetim
     return rescore_result(stored, posts, at, own_ids)
 
 
-async def align(ctx: Context, user_id: str, points: Sequence[ScorePoint], version: str
-                ) -> list[ScorePoint]:
-    """`points` with older formulas' points shifted onto `version`, in the same order."""
-    older = [point for point in points if point.version != version]
+async def align(ctx: Context, user_id: str, points: Sequence[ScorePoint | None],
+                version: str) -> list[ScorePoint | None]:
+    """`points` with older formulas' points shifted onto `version`, in the same order
+    (a missing point stays missing)."""
+    older = [point for point in points if point is not None and point.version != version]
     if not older:
         return list(points)
     offsets: dict[str, float] = {}
@@ -55,10 +56,10 @@ async def align(ctx: Context, user_id: str, points: Sequence[ScorePoint], versio
             continue
         again = await recompute(ctx, user_id, stored, boundary.computed_at)
         offsets[old_version] = again.raw - stored.raw
-    aligned = []
+    aligned: list[ScorePoint | None] = []
     for point in points:
-        shift = offsets.get(point.version)
-        if point.version == version or shift is None:
+        shift = offsets.get(point.version) if point is not None else None
+        if point is None or point.version == version or shift is None:
             aligned.append(point)
             continue
         raw = min(SCORE_MAX, max(SCORE_MIN, point.raw + shift))

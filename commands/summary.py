@@ -80,12 +80,9 @@ async def summarize(ctx: Context, user_id: str) -> MemberSummary:
     if current is not None:
         # A formula change is not a change in anyone's accounts: older versions'
         # points are shifted onto the current formula before anything compares them.
-        before = [point for point in (week_ago, month_ago) if point is not None]
-        aligned = await align(ctx, user_id, [*before, *history], current.version)
-        shifted = dict(zip([id(p) for p in (*before, *history)], aligned, strict=True))
-        week_ago = shifted[id(week_ago)] if week_ago is not None else None
-        month_ago = shifted[id(month_ago)] if month_ago is not None else None
-        history = aligned[len(before):]
+        week_ago, month_ago, *shifted = await align(
+            ctx, user_id, [week_ago, month_ago, *history], current.version)
+        history = [point for point in shifted if point is not None]
     latest_network: dict[str, float] = {}
     if current is not None:
         latest = await storage.scores.network_history(ctx.team_id, user_id, current.day)
