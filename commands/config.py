@@ -5,17 +5,20 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chatbot.i18n import LANGUAGES
 from chatbot.influence.networks import get_network_name
 from chatbot.storage.models import Team
 from chatbot.values.network_errors import NetworkError
 from chatbot.values.reply import Field, Reply, Tone, error
 from commands.common import label
 from commands.context import Context
+from commands.language import LANGUAGE_NAMES
 from commands.param_values import shown
 from commands.spec import Args, CommandSpec, Kind, Param
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SETTINGS = ("channel", "weekday", "time", "timezone", "networks", "unverified", "card")
+SETTINGS = ("channel", "weekday", "time", "timezone", "networks", "unverified", "card",
+            "language")
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^<#(\d+)>$|^#?([A-Za-z0-9_.\-]{1,80})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _UNVERIFIED = {"count": True, "provisional": False,
@@ -77,6 +80,10 @@ def _parse(setting: str, value: str) -> dict[str, object]:
         if value.casefold() not in ("text", "image"):
             raise ConfigError("Card is text or image.")
         return {"card_style": value.casefold()}
+    if setting == "language":
+        if value.casefold() not in LANGUAGES:
+            raise ConfigError("Language is de (Deutsch) or en (English).")
+        return {"language": value.casefold()}
     raise ConfigError(f"Unknown setting; choose one of {', '.join(SETTINGS)}.")
 
 
@@ -95,6 +102,7 @@ async def _overview(ctx: Context, team: Team) -> Reply:
         Field("Unverified accounts", "count (labelled)" if team.count_unverified else
               "provisional (seen by their owner only, not ranked)"),
         Field("Score card", team.card_style),
+        Field("Language", LANGUAGE_NAMES[team.language]),
         Field("Last #FollowFriday", status, inline=False),
     )
     return Reply(title="Kloutbot settings for this team", fields=fields,
@@ -130,7 +138,7 @@ async def config(ctx: Context, args: Args) -> Reply:
 SPEC = CommandSpec(
     name="config",
     summary="Admins: channel, weekday, time and timezone of the weekly post; networks; "
-            "whether unverified accounts count; text or image cards",
+            "whether unverified accounts count; text or image cards; the team's language",
     handler=config,
     params=(
         Param("setting", Kind.CHOICE, "what to change", choices=SETTINGS),
@@ -138,5 +146,5 @@ SPEC = CommandSpec(
     ),
     admin_only=True,
     examples=("/klout config channel #general", "/klout config timezone Europe/Berlin",
-              "/klout config unverified count"),
+              "/klout config unverified count", "/klout config language de"),
 )

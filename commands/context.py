@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from chatbot.clock import Clock
+from chatbot.i18n import Catalogs, Translator, load_catalogs
 from chatbot.influence.score import WINDOW_DAYS_DEFAULT
 from chatbot.storage import Storage
 from commands.ports import Engine, FollowFriday
@@ -25,6 +26,11 @@ class Caller:
     is_admin: bool = False
     team_name: str = ""
     channel_id: str | None = None
+    locale: str | None = None
+    """The language the member's client runs in, where the platform says (Discord's
+    interaction locale, Slack's user locale, the console's --lang or LANG)."""
+    team_locale: str | None = None
+    """The server's own locale (Discord's guild locale): a new team starts in it."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class Services:
     clock: Clock
     score_window_days: int = WINDOW_DAYS_DEFAULT
     """KLOUT_SCORE_WINDOW_DAYS: how far back posts count, and how much history is shown."""
+    catalogs: Catalogs = field(default_factory=load_catalogs)
 
 
 NameLookup = Callable[[str], Awaitable[str | None]]
@@ -51,6 +58,8 @@ class Context:
     services: Services
     commands: Sequence[CommandSpec]
     lookup_name: NameLookup = _no_lookup
+    tr: Translator = field(default_factory=lambda: load_catalogs().translator("en"))
+    """The caller's language (commands/registry.py chooses it before parsing)."""
 
     @property
     def team_id(self) -> str:

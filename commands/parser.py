@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chatbot.i18n import Translator, load_catalogs
 from chatbot.influence.networks import get_network_name
 from chatbot.values.network_errors import NetworkError
 from commands.param_values import InvalidValue, param_value, shown
@@ -50,9 +51,11 @@ def _looks_like_mention(token: str) -> bool:
 
 
 class Parser:
-    def __init__(self, specs: Sequence[CommandSpec], resolve_mention: MentionResolver) -> None:
+    def __init__(self, specs: Sequence[CommandSpec], resolve_mention: MentionResolver,
+                 tr: Translator | None = None) -> None:
         self._specs = {spec.name: spec for spec in specs}
         self._resolve = resolve_mention
+        self._tr = tr or load_catalogs().translator("en")
 
     def parse(self, text: str) -> Invocation:
         _check_text(text)

@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatbot.admission import Admission
+from chatbot.i18n import Translator, choose_language, language_of
 from chatbot.storage.database import DatabaseUnavailable
+from chatbot.values.message import N_
 from chatbot.values.network_errors import NetworkError
 from chatbot.values.reply import Reply, error
 from commands import (
@@ -18,6 +20,7 @@ from commands import (
     followfriday,
     goal,
     history,
+    language,
     leaderboard,
     privacy,
     register,
@@ -32,8 +35,8 @@ from commands.spec import CommandSpec
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = ("Kloutbot's database is temporarily unavailable, so I can't answer that right "
-               "now. Please try again in a minute.")
+UNAVAILABLE = N_("Kloutbot's database is temporarily unavailable, so I can't answer that "
+                 "right now. Please try again in a minute.")
 
 _COMMANDS: tuple[CommandSpec, ...] = (
     score.SPEC,
@@ -51,6 +54,7 @@ _COMMANDS: tuple[CommandSpec, ...] = (
     privacy.FORGET,
     privacy.EXPORT,
     config.SPEC,
+    language.SPEC,
 )
 
 
@@ -91,10 +95,25 @@ class Dispatcher:
     def spec(self, name: str) -> CommandSpec:
         return self._by_name[name]
 
-    def parse(self, text: str, resolve_mention: MentionResolver) -> tuple[CommandSpec,
-                                                                           dict[str, Any]]:
-        invocation = Parser(self.commands, resolve_mention).parse(text)
+    def parse(self, text: str, resolve_mention: MentionResolver,
+              tr: Translator | None = None) -> tuple[CommandSpec, dict[str, Any]]:
+        parser = Parser(self.commands, resolve_mention, tr or self.english)
+        invocation = parser.parse(text)
         return invocation.spec, invocation.args
+
+    @property
+    def english(self) -> Translator:
+        return self.services.catalogs.translator("en")
+
+    async def translator_for(self, caller: Caller) -> Translator:
+        """The member's own choice, else their client's language, else the team's; a new
+        team's language is its server's (Discord's guild locale)."""
+        team_language, chosen = await self.services.storage.teams.languages(
+            caller.team_id, caller.user_id)
+        if team_language is None:
+            team_language = language_of(caller.team_locale)
+        return self.services.catalogs.translator(
+            choose_language(chosen, caller.locale, team_language))
 
     async def run_text(
         self,
@@ -104,10 +123,15 @@ class Dispatcher:
         lookup_name: NameLookup = _no_name,
     ) -> Reply:
         try:
-            spec, args = self.parse(text, resolve_mention)
+            tr = await self.translator_for(caller)
+        except DatabaseUnavailable:
+            tr = self.services.catalogs.translator(language_of(caller.locale))
+            return error(tr._(UNAVAILABLE))
+        try:
+            spec, args = self.parse(text, resolve_mention, tr)
         except UsageError as exc:
             return error(str(exc))
-        return await self.run(caller, spec, args, lookup_name)
+        return await self.run(caller, spec, args, lookup_name, tr=tr)
 
     async def run(
         self,
@@ -115,14 +139,19 @@ class Dispatcher:
         spec: CommandSpec,
         args: Mapping[str, Any],
         lookup_name: NameLookup = _no_name,
+        *,
+        tr: Translator | None = None,
     ) -> Reply:
         started = self._timer()
         try:
-            return await self._run(caller, spec, args, lookup_name)
+            if tr is None:
+                tr = await self.translator_for(caller)
+            return await self._run(caller, spec, args, lookup_name, tr)
         except DatabaseUnavailable:
             # The pool reconnects by itself on a later command; nothing to log per command.
             log.warning("command %s: the database is unreachable", spec.name)
-            return error(UNAVAILABLE)
+            tr = tr or self.services.catalogs.translator(language_of(caller.locale))
+            return error(tr._(UNAVAILABLE))
         finally:
             if self._observe is not None:
                 self._observe(spec.name, caller.platform, self._timer() - started)
@@ -133,14 +162,19 @@ class Dispatcher:
         spec: CommandSpec,
         args: Mapping[str, Any],
         lookup_name: NameLookup,
+        tr: Translator,
     ) -> Reply:
         if spec.admin_only and not caller.is_admin:
-            return error(f"/klout {spec.name} is for admins of this "
-                         f"{'workspace' if caller.platform == 'slack' else 'server'}.")
+            if caller.platform == "slack":
+                return error(tr._("/klout {command} is for admins of this workspace.",
+                                  command=spec.name))
+            return error(tr._("/klout {command} is for admins of this server.",
+                              command=spec.name))
         storage = self.services.storage
         now = self.services.clock.now()
         if self._team_names.changed(caller.team_id, caller.team_name):
-            await storage.teams.ensure(caller.team_id, caller.platform, caller.team_name, now)
+            await storage.teams.ensure(caller.team_id, caller.platform, caller.team_name, now,
+                                       language_of(caller.team_locale) or "en")
             self._team_names.remember(caller.team_id, caller.team_name)
         member = (caller.team_id, caller.user_id)
         if self._member_names.changed(member, caller.display_name):
@@ -148,19 +182,19 @@ class Dispatcher:
                                                 caller.display_name)
             self._member_names.remember(member, caller.display_name)
         ctx = Context(caller=caller, services=self.services, commands=self.commands,
-                      lookup_name=lookup_name)
+                      lookup_name=lookup_name, tr=tr)
         try:
             reply = await spec.handler(ctx, args)
         except UsageError as exc:
             reply = error(str(exc))
         except NetworkError as exc:
-            reply = error(str(exc))
+            reply = error(tr.msg(exc.message))
         except DatabaseUnavailable:
             raise
         except Exception:
             log.exception("command %s failed", spec.name)
-            reply = error("Something went wrong on my side and it was logged. "
-                          "Please try again, and tell an admin if it keeps happening.")
+            reply = error(tr._("Something went wrong on my side and it was logged. "
+                               "Please try again, and tell an admin if it keeps happening."))
         if await storage.notices.pending(caller.team_id, caller.user_id):
             reply = with_notices(reply, await storage.notices.take(caller.team_id,
                                                                    caller.user_id))

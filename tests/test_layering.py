@@ -16,6 +16,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "chatbot.storage", "chatbot.influence", "chatbot.followfriday", "chatbot.render",
         "commands", "chatbot.platforms", "slack_bolt", "slack_sdk", "discord",
     ),
+    "chatbot/i18n": (
+        "chatbot.storage", "chatbot.influence", "chatbot.followfriday", "chatbot.render",
+        "commands", "chatbot.platforms", "slack_bolt", "slack_sdk", "discord",
+    ),
     "chatbot/storage": (
         "chatbot.influence", "chatbot.followfriday", "commands", "chatbot.platforms",
     ),

@@ -20,6 +20,7 @@ def member_from_row(row: Row) -> Member:
         display_name=row["display_name"],
         joined_at=from_iso(row["joined_at"]),
         last_refreshed_at=from_iso(refreshed) if refreshed else None,
+        language=row["language"],
     )
 
 
@@ -80,6 +81,16 @@ class MemberRepository:
                 "UPDATE members SET display_name = ? WHERE team_id = ? AND user_id = ?"
                 " AND display_name != ?",
                 (display_name, team_id, user_id, display_name),
+            )
+
+    async def set_language(self, team_id: str, user_id: str, language: str | None,
+                           now: datetime) -> None:
+        """None goes back to following the platform and the team."""
+        async with self._db.transaction() as conn:
+            await ensure_member(conn, team_id, user_id, "", now)
+            await conn.execute(
+                "UPDATE members SET language = ? WHERE team_id = ? AND user_id = ?",
+                (language, team_id, user_id),
             )
 
     async def get(self, team_id: str, user_id: str) -> Member | None:

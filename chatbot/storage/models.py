@@ -19,6 +19,8 @@ class Team:
     count_unverified: bool
     card_style: str
     created_at: datetime
+    language: str = "en"
+    """What the weekly post and members without a language of their own read."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Member:
     display_name: str
     joined_at: datetime
     last_refreshed_at: datetime | None
+    language: str | None = None
+    """Set by `/klout language`; None follows the platform's locale, then the team."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ _SETTABLE = {
     "networks",
     "count_unverified",
     "card_style",
+    "language",
 }
 
 
@@ -34,6 +35,7 @@ def _team(row: Row) -> Team:
         count_unverified=bool(row["count_unverified"]),
         card_style=row["card_style"],
         created_at=from_iso(row["created_at"]),
+        language=row["language"],
     )
 
 
@@ -41,20 +43,32 @@ class TeamRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def ensure(self, team_id: str, platform: str, name: str, now: datetime) -> Team:
+    async def ensure(self, team_id: str, platform: str, name: str, now: datetime,
+                     language: str = "en") -> Team:
+        """`language` is a new team's only (a Discord server's locale); an existing team
+        keeps what its admin set."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 # New teams start provisional: unverified accounts are seen by their
                 # owner only (the column's default predates that rule).
-                "INSERT INTO teams (team_id, platform, name, count_unverified, created_at)"
-                " VALUES (?, ?, ?, 0, ?)"
+                "INSERT INTO teams (team_id, platform, name, count_unverified, created_at,"
+                " language) VALUES (?, ?, ?, 0, ?, ?)"
                 " ON CONFLICT (team_id) DO UPDATE SET name = excluded.name"
                 " WHERE excluded.name != '' AND excluded.name != teams.name",
-                (team_id, platform, name, to_iso(now)),
+                (team_id, platform, name, to_iso(now), language),
             )
         team = await self.get(team_id)
         assert team is not None
         return team
+
+    async def languages(self, team_id: str, user_id: str) -> tuple[str | None, str | None]:
+        """(the team's language, the member's own choice) in one read, for every command."""
+        row = await self._db.fetch_one(
+            "SELECT t.language, m.language FROM teams t LEFT JOIN members m"
+            " ON m.team_id = t.team_id AND m.user_id = ? WHERE t.team_id = ?",
+            (user_id, team_id),
+        )
+        return (row[0], row[1]) if row else (None, None)
 
     async def get(self, team_id: str) -> Team | None:
         row = await self._db.fetch_one("SELECT * FROM teams WHERE team_id = ?", (team_id,))
