@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from chatbot.i18n import Translator
+from chatbot.values.message import N_
 from chatbot.values.reply import Reply, Tone, Visibility
 
 log = logging.getLogger(__name__)
@@ -30,18 +32,25 @@ DEFAULT_MAX_IN_FLIGHT = 64
 small enough that an admitted command is answered in well under a second."""
 DEFAULT_DEADLINE_SECONDS = 10.0
 
-BUSY_TEXT = "I'm busy with a lot of requests right now. Please try again in a moment."
-TOO_LONG_TEXT = "That took too long, so I stopped working on it. Please try again."
+BUSY_TEXT = N_("I'm busy with a lot of requests right now. Please try again in a moment.")
+TOO_LONG_TEXT = N_("That took too long, so I stopped working on it. Please try again.")
+
+TranslatorSource = Callable[[], Translator | None]
+"""The caller's language as far as it is known when the answer is needed (it may be
+learnt while the command runs); None is English."""
 
 
-def busy_reply() -> Reply:
-    """What a refused command gets, only for the caller."""
-    return Reply(text=BUSY_TEXT, tone=Tone.WARNING, visibility=Visibility.PRIVATE)
+def busy_reply(tr: Translator | None = None) -> Reply:
+    """What a refused command gets, only for the caller, in the language the adapter could
+    tell without a query (refusing stays cheap)."""
+    return Reply(text=tr._(BUSY_TEXT) if tr else BUSY_TEXT, tone=Tone.WARNING,
+                 visibility=Visibility.PRIVATE)
 
 
-def too_long_reply() -> Reply:
+def too_long_reply(tr: Translator | None = None) -> Reply:
     """What a command gets when its answer was not ready by the deadline."""
-    return Reply(text=TOO_LONG_TEXT, tone=Tone.WARNING, visibility=Visibility.PRIVATE)
+    return Reply(text=tr._(TOO_LONG_TEXT) if tr else TOO_LONG_TEXT, tone=Tone.WARNING,
+                 visibility=Visibility.PRIVATE)
 
 
 class Admission:
@@ -105,10 +114,11 @@ class Slot:
         when no `finally` inside it would)."""
         task.add_done_callback(lambda _: self.release())
 
-    async def reply(self, work: Awaitable[Reply]) -> Reply:
-        """`work`'s reply, or the too-long reply once the deadline passes; the work is
-        cancelled then. A TimeoutError raised by the work itself is not the deadline and
-        propagates."""
+    async def reply(self, work: Awaitable[Reply],
+                    language: TranslatorSource = lambda: None) -> Reply:
+        """`work`'s reply, or the too-long reply once the deadline passes, in the
+        caller's language as `language` knows it by then; the work is cancelled then. A
+        TimeoutError raised by the work itself is not the deadline and propagates."""
         timeout = asyncio.timeout_at(self.expires_at)
         try:
             async with timeout:
@@ -118,4 +128,4 @@ class Slot:
                 raise
             log.warning("a command was stopped at its %.0f s deadline",
                         self._admission.deadline_seconds)
-            return too_long_reply()
+            return too_long_reply(language())

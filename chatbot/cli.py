@@ -8,6 +8,7 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from chatbot.i18n import LANGUAGES
 from chatbot.redacted_logging import configure_logging, secret_values
 from chatbot.settings import Settings, SettingsError, load_settings
 from chatbot.storage.database import DatabaseUnusable
@@ -39,9 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start every configured platform and the scheduler "
-                               "(the console when no chat tokens are set)")
+    run = sub.add_parser("run", help="start every configured platform and the scheduler "
+                                     "(the console when no chat tokens are set)")
+    run.add_argument("--lang", choices=LANGUAGES, default=None,
+                     help="the console's language when it is the console (default: "
+                          "LC_ALL/LANG, else en)")
     console = sub.add_parser("console", help="chat locally; reads commands from stdin")
+    console.add_argument("--lang", choices=LANGUAGES, default=None,
+                         help="your language (default: LC_ALL/LANG, else en)")
     console.add_argument("--user", default=None, help="your member name (default: login name)")
     console.add_argument("--team", default="local", help="team name (default: local)")
     score = sub.add_parser("score", help="fetch one public account and print its score")
@@ -77,8 +84,16 @@ def _console_user(explicit: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:64] or "me"
 
 
+def _console_locale(explicit: str | None) -> str | None:
+    """--lang wins; else the terminal's locale (an unsupported one means English)."""
+    from chatbot.platforms.console import terminal_locale
+
+    return explicit or terminal_locale(os.environ)
+
+
 async def _console(
-    settings: Settings, user: str | None, team: str, *, with_scheduler: bool = False
+    settings: Settings, user: str | None, team: str, *, with_scheduler: bool = False,
+    lang: str | None = None,
 ) -> int:
     from chatbot.app import build_app
     from chatbot.delivery import deliver_with
@@ -89,7 +104,8 @@ async def _console(
     async with build_app(settings) as app:
         try:
             session = ConsoleSession(app.dispatcher, _console_user(user), team,
-                                     files_dir=settings.klout_export_dir)
+                                     files_dir=settings.klout_export_dir,
+                                     locale=_console_locale(lang))
         except ValueError as exc:
             print(f"kloutbot console: {exc}", file=sys.stderr)
             return 2
@@ -120,11 +136,11 @@ def _add_chat_platforms(app: App, settings: Settings,
         app.platforms["discord"] = DiscordPlatform(settings, app.dispatcher)
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, lang: str | None = None) -> int:
     if not settings.slack_enabled and not settings.discord_enabled:
         print("No Slack or Discord tokens set: starting the console chat "
               "(see README to connect a workspace).", file=sys.stderr)
-        return await _console(settings, None, "local", with_scheduler=True)
+        return await _console(settings, None, "local", with_scheduler=True, lang=lang)
     from functools import partial
 
     from chatbot.app import build_app
@@ -339,9 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "run":
-            return asyncio.run(_run(settings))
+            return asyncio.run(_run(settings, args.lang))
         if args.command == "console":
-            return asyncio.run(_console(settings, args.user, args.team))
+            return asyncio.run(_console(settings, args.user, args.team, lang=args.lang))
         if args.command == "score":
             return asyncio.run(_score(settings, args.network, args.handle, args.json))
         if args.command == "refresh":

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from chatbot.platforms.base import ChatPlatform
 from chatbot.storage.models import Team
 from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.message import Msg
 from chatbot.values.reply import Reply
 
 
@@ -19,9 +20,10 @@ class PlatformDelivery:
     def _route(self, team: Team) -> tuple[ChatPlatform, str]:
         platform = self._platforms.get(team.platform)
         if platform is None:
-            raise DeliveryError(f"{team.platform} is not connected in this process")
+            raise DeliveryError(Msg("{platform} is not connected in this process",
+                                    platform=team.platform))
         if not team.post_channel:
-            raise DeliveryError("no channel configured (/klout config channel #name)")
+            raise DeliveryError(Msg("no channel configured (/klout config channel #name)"))
         return platform, team.post_channel
 
     async def post(self, team: Team, reply: Reply, marker: PostMarker) -> None:

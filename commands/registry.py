@@ -121,12 +121,17 @@ class Dispatcher:
         text: str,
         resolve_mention: MentionResolver,
         lookup_name: NameLookup = _no_name,
+        *,
+        tr: Translator | None = None,
     ) -> Reply:
-        try:
-            tr = await self.translator_for(caller)
-        except DatabaseUnavailable:
-            tr = self.services.catalogs.translator(language_of(caller.locale))
-            return error(tr._(UNAVAILABLE))
+        """`tr`: the caller's translator when the adapter already asked `translator_for`
+        (it needs the language for its own texts), so it is not looked up twice."""
+        if tr is None:
+            try:
+                tr = await self.translator_for(caller)
+            except DatabaseUnavailable:
+                tr = self.services.catalogs.translator(language_of(caller.locale))
+                return error(tr._(UNAVAILABLE))
         try:
             spec, args = self.parse(text, resolve_mention, tr)
         except UsageError as exc:

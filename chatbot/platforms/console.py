@@ -10,13 +10,16 @@ import contextlib
 import re
 import shutil
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 
 from chatbot.admission import busy_reply
+from chatbot.i18n import Translator
+from chatbot.platforms.caller_language import KnownLanguage, quick_translator, translator_for
 from chatbot.platforms.console_render import render
 from chatbot.values.delivery import PostMarker
 from chatbot.values.reply import Reply, Tone, error
@@ -75,9 +78,20 @@ def command_text(line: str) -> str | None:
     return stripped
 
 
+def terminal_locale(environ: Mapping[str, str]) -> str | None:
+    """The language the terminal asks for, the way gettext reads it: LC_ALL, then
+    LC_MESSAGES, then LANG ("de_DE.UTF-8"); "C" and unset mean no preference."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return value
+    return None
+
+
 class ConsoleSession:
     def __init__(self, dispatcher: Dispatcher, user: str, team: str, *, admin: bool = True,
-                 files_dir: Path | None = None):
+                 files_dir: Path | None = None, locale: str | None = None):
+        """`locale` is the console's --lang, else the terminal's (`terminal_locale`)."""
         if not CONSOLE_NAME.match(user):
             raise ValueError("--user is letters, digits, dot, dash or underscore (max 64)")
         if not CONSOLE_NAME.match(team):
@@ -86,27 +100,35 @@ class ConsoleSession:
         self.caller = Caller(
             team_id=console_team_id(team), platform="console", user_id=user,
             display_name=user, is_admin=admin, team_name=team, channel_id="console",
+            locale=locale,
         )
         self.files = member_files(files_dir, team, user) if files_dir is not None else None
         """This member's exports and images; None when replies are not saved to files."""
 
     async def handle(self, text: str) -> Reply:
+        reply, _ = await self.answer(text)
+        return reply
+
+    async def answer(self, text: str) -> tuple[Reply, Translator]:
+        """The reply and the language it is in (for what the console prints around it)."""
+        language = KnownLanguage(quick_translator(self.dispatcher, self.caller.locale))
         slot = self.dispatcher.admission.admit()
         if slot is None:
-            return busy_reply()
+            return busy_reply(language.tr), language.tr
         with slot:
-            return await slot.reply(self._handle(text))
+            return await slot.reply(self._handle(text, language), language.get), language.tr
 
-    async def _handle(self, text: str) -> Reply:
+    async def _handle(self, text: str, language: KnownLanguage) -> Reply:
+        tr = language.learn(await translator_for(self.dispatcher, self.caller))
         names = mentioned(text)
         known = set(await self.dispatcher.services.storage.members.names_of(
             self.caller.team_id, names)) if names else set()
         known.add(self.caller.user_id)
         try:
-            spec, args = self.dispatcher.parse(text, resolver_for(known))
+            spec, args = self.dispatcher.parse(text, resolver_for(known), tr)
         except UsageError as exc:
             return error(str(exc))
-        reply = await self.dispatcher.run(self.caller, spec, args)
+        reply = await self.dispatcher.run(self.caller, spec, args, tr=tr)
         if spec.name == "forget" and args.get("confirm") == "confirm" \
                 and reply.tone is not Tone.ERROR and self.files is not None:
             # The files were made from the member's data; they go with it.
@@ -155,8 +177,11 @@ async def run_console(
     interactive = stream.isatty()
     save_history = _enable_line_editing() if interactive else (lambda: None)
     if interactive:
-        out.print(f"Kloutbot console — you are [bold]{session.caller.user_id}[/] in team "
-                  f"[bold]{session.caller.team_name}[/]. Type /klout help, Ctrl-D to quit.")
+        tr = await translator_for(session.dispatcher, session.caller)
+        user = "[bold]" + escape(session.caller.user_id) + "[/]"
+        team = "[bold]" + escape(session.caller.team_name) + "[/]"
+        out.print(tr._("Kloutbot console — you are {user} in team {team}. Type /klout help, "
+                       "Ctrl-D to quit.", user=user, team=team))
     try:
         while True:
             line = await _read_line(stream, interactive)
@@ -165,8 +190,8 @@ async def run_console(
             text = command_text(line)
             if text is None:
                 continue
-            reply = await session.handle(text)
-            _show(out, reply, session.files)
+            reply, tr = await session.answer(text)
+            _show(out, reply, session.files, tr)
             out.print()
     except KeyboardInterrupt:
         pass
@@ -175,14 +200,15 @@ async def run_console(
     return 0
 
 
-def _show(out: Console, reply: Reply, files: Path) -> None:
+def _show(out: Console, reply: Reply, files: Path, tr: Translator) -> None:
     """A folder that can't be written (KLOUT_EXPORT_DIR is a file, the disk is full) costs
     the file, not the session."""
     try:
-        render(out, reply, files)
+        render(out, reply, files, tr)
     except OSError as exc:
-        out.print(f"✖ Couldn't save the file in {files}: {exc.strerror or exc}. "
-                  "Check KLOUT_EXPORT_DIR.")
+        out.print(escape("✖ " + tr._("Couldn't save the file in {folder}: {reason}. Check "
+                                     "KLOUT_EXPORT_DIR.", folder=str(files),
+                                     reason=exc.strerror or str(exc))))
 
 
 class ConsolePlatform:

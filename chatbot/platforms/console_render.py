@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from chatbot.i18n import Translator, load_catalogs
 from chatbot.values.reply import Reply, Tone
 
 _TONE_STYLE = {Tone.INFO: "bold", Tone.SUCCESS: "bold green", Tone.WARNING: "bold yellow",
@@ -31,7 +32,11 @@ def save_file(directory: Path, name: str, data: bytes) -> Path:
     return target
 
 
-def render(console: Console, reply: Reply, files_dir: Path) -> None:
+def render(console: Console, reply: Reply, files_dir: Path,
+           tr: Translator | None = None) -> None:
+    """`tr` is the reader's language for what the console adds ("← you", "Saved to");
+    English when not given."""
+    tr = tr or load_catalogs().translator("en")
     style = _TONE_STYLE[reply.tone]
     if reply.title:
         prefix = "✖ " if reply.tone is Tone.ERROR else ""
@@ -59,7 +64,7 @@ def render(console: Console, reply: Reply, files_dir: Path) -> None:
             cells = [escape(cell) for cell in row]
             if index == reply.table.highlight:
                 cells = [f"[reverse]{cell}[/]" if cell else cell for cell in cells]
-                cells[-1] += "  ← you"
+                cells[-1] += "  " + tr._("← you")
             table.add_row(*cells)
         console.print(table)
     if reply.image is not None:
@@ -68,7 +73,7 @@ def render(console: Console, reply: Reply, files_dir: Path) -> None:
     if reply.attachment is not None:
         name, data = reply.attachment
         path = save_file(files_dir, name, data)
-        console.print(f"Saved to {escape(str(path))}")
+        console.print(escape(tr._("Saved to {path}", path=str(path))))
     for button in reply.buttons:
         console.print(f"[cyan]\\[{escape(button.label)}][/] → /klout {escape(button.command)}")
     if reply.footer:

@@ -31,6 +31,7 @@ import discord
 from discord import app_commands
 
 from chatbot.influence.networks import network_names
+from chatbot.values.message import N_
 from commands.common import label
 from commands.param_values import InvalidValue, param_value
 from commands.registry import Dispatcher
@@ -39,6 +40,8 @@ from commands.spec import CommandSpec, Kind, Param
 log = logging.getLogger(__name__)
 
 GROUP_NAME = "klout"
+GROUP_DESCRIPTION = N_("Kloutbot: transparent influence scores, leaderboards and "
+                       "#FollowFriday")
 DESCRIPTION_MAX = 100
 CHOICES_MAX = 25
 
@@ -50,9 +53,16 @@ def team_id_for(guild_id: int) -> str:
     return f"discord:{guild_id}"
 
 
-def _describe(text: str) -> str:
+def describe(text: str) -> str:
+    """One line within Discord's 100 characters, in whichever language."""
     text = " ".join(text.split()) or "…"
     return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1] + "…"
+
+
+def localized(text: str) -> app_commands.locale_str:
+    """A description Discord shows in the client's language: the English text as sent,
+    with the catalog's id for the translator (discord_translation.py)."""
+    return app_commands.locale_str(describe(text), msgid=text)
 
 
 class Suggestions:
@@ -150,7 +160,7 @@ class SuggestingTransformer(OptionTransformer):
                 found = []
         else:
             found = [c for c in self.param.choices if c.startswith(current.casefold())]
-        return [app_commands.Choice(name=_describe(item), value=item[:100])
+        return [app_commands.Choice(name=describe(item), value=item[:100])
                 for item in found[:CHOICES_MAX]]
 
 
@@ -183,7 +193,7 @@ def _callback(spec: CommandSpec, run: CommandRunner, networks: tuple[str, ...],
         ))
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = f"klout_{spec.name}"
-    descriptions = {param.name: _describe(param.help) for param in spec.params}
+    descriptions = {param.name: localized(param.help) for param in spec.params}
     return app_commands.describe(**descriptions)(callback)
 
 
@@ -191,12 +201,12 @@ def build_klout_group(dispatcher: Dispatcher, run: CommandRunner) -> app_command
     """`/klout <name> ...` for every spec; guild-only because a team is a server."""
     suggestions = Suggestions(dispatcher)
     networks = network_names()
-    group = app_commands.Group(name=GROUP_NAME, description="Kloutbot: transparent influence "
-                               "scores, leaderboards and #FollowFriday", guild_only=True)
+    group = app_commands.Group(name=GROUP_NAME, description=localized(GROUP_DESCRIPTION),
+                               guild_only=True)
     for spec in dispatcher.commands:
         command: app_commands.Command[Any, ..., None] = app_commands.Command(
             name=spec.name,
-            description=_describe(spec.summary),
+            description=localized(spec.summary),
             callback=_callback(spec, run, networks, suggestions),
         )
         group.add_command(command)
@@ -287,7 +297,11 @@ async def sync_commands(tree: app_commands.CommandTree[Any], state: SyncState,
     guild = discord.Object(id=guild_id) if guild_id else None
     if guild is not None:
         tree.copy_global_to(guild=guild)
-    payload = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
+    # With a translator the German descriptions are part of what is compared, so a new
+    # translation is synced like a new command.
+    translator = tree.translator
+    payload = [await command.get_translated_payload(tree, translator) if translator
+               else command.to_dict(tree) for command in tree.get_commands(guild=guild)]
     key = _state_key(application_id, guild_id)
     digest = payload_digest(payload)
     stored = state.load()

@@ -53,8 +53,10 @@ from chatbot.platforms.discord_shards import (
     format_shard_ids,
     shard_plan,
 )
+from chatbot.platforms.discord_translation import CatalogTranslator
 from chatbot.settings import Settings
 from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.message import N_, Msg
 from chatbot.values.reply import Reply, error
 from commands.registry import Dispatcher
 
@@ -94,12 +96,19 @@ class _Endpoints:
             self._saved = None
 
 
+OPTIONS_UNREADABLE = N_("I couldn't read that command's options; please try again.")
+
+
 class KloutTree(app_commands.CommandTree[discord.Client]):
     async def on_error(self, interaction: discord.Interaction,
                        error_: app_commands.AppCommandError, /) -> None:
         """An option Discord could not resolve (a member who left) still gets an answer."""
         log.warning("app command error: %s", error_, exc_info=error_)
-        message = render(error("I couldn't read that command's options; please try again."))
+        client = interaction.client
+        tr = client.responder.quick_translator(interaction) \
+            if isinstance(client, KloutClient) else None
+        text = OPTIONS_UNREADABLE if tr is None else tr._(OPTIONS_UNREADABLE)
+        message = render(error(text), tr)
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(ephemeral=True, **message.send_kwargs())
@@ -125,6 +134,8 @@ class KloutClient(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(CommandButton)
+        await self.tree.set_translator(
+            CatalogTranslator(self.platform.dispatcher.services.catalogs))
         self.tree.add_command(build_klout_group(self.platform.dispatcher,
                                                 self.responder.run_command))
         if self.application_id is None:
@@ -269,7 +280,7 @@ class DiscordPlatform:
     def _guild(self, team_id: str) -> int:
         prefix, _, guild = team_id.partition(":")
         if prefix != self.name or not guild.isdigit():
-            raise DeliveryError(f"{team_id} is not a Discord server")
+            raise DeliveryError(Msg("{team} is not a Discord server", team=team_id))
         return int(guild)
 
     async def post(self, team_id: str, channel_id: str, reply: Reply,
@@ -283,20 +294,25 @@ class DiscordPlatform:
         try:
             await channel.send(**kwargs)
         except discord.NotFound:
-            raise DeliveryError(f"Channel {channel_id} no longer exists or the bot can't "
-                                "see it; pick another with /klout config channel.") from None
+            raise DeliveryError(Msg("Channel {channel} no longer exists or the bot can't "
+                                    "see it; pick another with /klout config channel.",
+                                    channel=channel_id)) from None
         except discord.Forbidden:
-            raise DeliveryError(f"The bot may not post in channel {channel_id}: it needs View "
-                                "Channel, Send Messages, Embed Links and Attach Files "
-                                "there.") from None
+            raise DeliveryError(Msg("The bot may not post in channel {channel}: it needs "
+                                    "View Channel, Send Messages, Embed Links and Attach "
+                                    "Files there.", channel=channel_id)) from None
         except discord.HTTPException as exc:
-            raise DeliveryError(f"Discord refused the post ({exc.status}): "
-                                f"{exc.text or 'no reason given'}") from None
+            if exc.text:
+                raise DeliveryError(Msg("Discord refused the post ({status}): {reason}",
+                                        status=exc.status, reason=exc.text)) from None
+            raise DeliveryError(Msg("Discord refused the post ({status}): no reason given",
+                                    status=exc.status)) from None
         except (aiohttp.ClientConnectorError, ConnectionRefusedError) as exc:
-            raise DeliveryError(f"I couldn't reach Discord ({type(exc).__name__}).") from None
+            raise DeliveryError(Msg("I couldn't reach Discord ({failure}).",
+                                    failure=type(exc).__name__)) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise DeliveryUnconfirmed(f"The connection to Discord broke while posting "
-                                      f"({type(exc).__name__}).") from None
+            raise DeliveryUnconfirmed(Msg("The connection to Discord broke while posting "
+                                          "({failure}).", failure=type(exc).__name__)) from None
 
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
         """Whether the bot's own post tagged `marker` is among the channel's messages
@@ -310,16 +326,18 @@ class DiscordPlatform:
                 if me is not None and message.author.id == me.id and carries(message, marker):
                     return True
         except discord.Forbidden:
-            raise DeliveryError(f"The bot may not read channel {channel_id}'s history: it "
-                                "needs Read Message History there.") from None
+            raise DeliveryError(Msg("The bot may not read channel {channel}'s history: it "
+                                    "needs Read Message History there.",
+                                    channel=channel_id)) from None
         except discord.NotFound:
-            raise DeliveryError(f"Channel {channel_id} no longer exists or the bot can't "
-                                "see it.") from None
+            raise DeliveryError(Msg("Channel {channel} no longer exists or the bot can't "
+                                    "see it.", channel=channel_id)) from None
         except discord.HTTPException as exc:
-            raise DeliveryError(f"Discord refused to list the channel's messages "
-                                f"({exc.status}).") from None
+            raise DeliveryError(Msg("Discord refused to list the channel's messages "
+                                    "({status}).", status=exc.status)) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise DeliveryError(f"I couldn't reach Discord ({type(exc).__name__}).") from None
+            raise DeliveryError(Msg("I couldn't reach Discord ({failure}).",
+                                    failure=type(exc).__name__)) from None
         return False
 
     def _channel(self, guild_id: int, channel: str) -> discord.abc.Messageable:
@@ -331,9 +349,9 @@ class DiscordPlatform:
         guild = client.get_guild(guild_id)
         found = discord.utils.get(guild.text_channels, name=cleaned) if guild else None
         if found is None:
-            raise DeliveryError(f"There is no channel named #{cleaned} that the bot can see; "
-                                "set it again with /klout config channel and pick it from "
-                                "the list.")
+            raise DeliveryError(Msg("There is no channel named #{channel} that the bot can "
+                                    "see; set it again with /klout config channel and pick "
+                                    "it from the list.", channel=cleaned))
         return found
 
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
+from chatbot.i18n import Translator, load_catalogs
 from chatbot.values.delivery import PostMarker
 from chatbot.values.reply import Button, Reply, Table, Tone
 
@@ -103,23 +104,25 @@ def table_lines(table: Table) -> list[str]:
     return out
 
 
-def _code_block(lines: list[str], room: int) -> str:
+def _code_block(lines: list[str], room: int, tr: Translator) -> str:
     """As many rows as fit in `room` characters, then a visible "N more rows" line."""
     for keep in range(len(lines), 1, -1):
         hidden = len(lines) - keep
-        body = lines[:keep] + ([f"… {hidden} more rows"] if hidden else [])
+        # English says "rows" whatever the count; German needs the count's form.
+        body = lines[:keep] + ([tr.n_("… {n} more rows", "… {n} more rows", hidden)]
+                               if hidden else [])
         block = "```\n" + "\n".join(body) + "\n```"
         if len(block) <= room:
             return block
     return ""
 
 
-def _description(reply: Reply, room: int) -> str:
+def _description(reply: Reply, room: int, tr: Translator) -> str:
     text = cut(escape(reply.text), room) if reply.text else ""
     if reply.table is None:
         return text
     separator = "\n\n" if text else ""
-    block = _code_block(table_lines(reply.table), room - len(text) - len(separator))
+    block = _code_block(table_lines(reply.table), room - len(text) - len(separator), tr)
     return text + separator + block if block else cut(text, room)
 
 
@@ -145,7 +148,7 @@ def _total(title: str, description: str, fields: list[EmbedField], footer: str) 
 
 
 def _fit(title: str, description: str, fields: list[EmbedField],
-         footer: str) -> tuple[str, list[EmbedField]]:
+         footer: str, tr: Translator) -> tuple[str, list[EmbedField]]:
     """At most 25 fields and 6,000 characters in all: trailing fields give way to an
     "N more not shown" field first, then the description is shortened."""
     for keep in range(min(len(fields), FIELDS_MAX), -1, -1):
@@ -154,7 +157,8 @@ def _fit(title: str, description: str, fields: list[EmbedField],
             continue
         chosen = fields[:keep]
         if hidden:
-            chosen.append(EmbedField("…", f"{hidden} more not shown", False))
+            chosen.append(EmbedField("…", tr.n_("{n} more not shown", "{n} more not shown",
+                                                hidden), False))
         over = _total(title, description, chosen, footer) - EMBED_TOTAL_MAX
         if over <= 0:
             return description, chosen
@@ -211,11 +215,14 @@ class RenderedMessage:
                 "allowed_mentions": NO_MENTIONS}
 
 
-def render(reply: Reply) -> RenderedMessage:
+def render(reply: Reply, tr: Translator | None = None) -> RenderedMessage:
+    """`tr` is the reader's language for the few words rendering adds ("N more rows");
+    English when not given."""
+    tr = tr or load_catalogs().translator("en")
     title = cut(escape(reply.title), TITLE_MAX)
     footer = cut(discord.utils.escape_mentions(reply.footer), FOOTER_MAX)
-    description = _description(reply, DESCRIPTION_MAX)
-    description, fields = _fit(title, description, _fields(reply), footer)
+    description = _description(reply, DESCRIPTION_MAX, tr)
+    description, fields = _fit(title, description, _fields(reply), footer, tr)
     if not (title or description or fields):
         description = _EMPTY
     embed = discord.Embed(title=title or None, description=description or None,

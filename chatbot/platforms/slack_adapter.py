@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -41,6 +42,7 @@ from chatbot.platforms.slack_oauth import (
 )
 from chatbot.settings import Settings
 from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.message import Msg
 from chatbot.values.reply import Reply
 from commands.registry import Dispatcher
 
@@ -122,13 +124,16 @@ def build_slack_app(
 
 def build_http_app(app: AsyncApp, signing_secret: str,
                    clock: Callable[[], float] = time.time,
-                   admission: Admission | None = None) -> web.Application:
+                   admission: Admission | None = None,
+                   busy: Callable[[str], dict[str, Any]] = lambda _body: busy_ack()
+                   ) -> web.Application:
     """aiohttp serving bolt at /slack/events (slash commands and button clicks alike).
 
     Every request passes `check_request` first: unsigned or malformed requests get a
     401 or 400 and one quiet log line, never a traceback. When `admission` is full, a
     signed slash command is refused with the busy ack right here: going through bolt
     would cost about as much again as the refusal (bench/RESULTS.md, "Load from outside").
+    `busy` makes that ack from the request body (in the member's language, if known).
     """
 
     async def events(request: web.Request) -> web.Response:
@@ -139,7 +144,7 @@ def build_http_app(app: AsyncApp, signing_secret: str,
                      checked.status)
             return web.Response(status=checked.status, text=checked.reason)
         if admission is not None and admission.full and is_slash_command(checked):
-            return web.json_response(busy_ack())
+            return web.json_response(busy(checked))
         bolt_request = AsyncBoltRequest(body=checked, query=request.query_string,
                                         headers=dict(request.headers))
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
@@ -253,7 +258,8 @@ class SlackPlatform:
     async def _start_http(self) -> None:
         secret = _signing_secret(self.settings)
         assert secret is not None  # build_listeners refuses HTTP mode without one
-        http = build_http_app(self.app, secret, admission=self.listeners.dispatcher.admission)
+        http = build_http_app(self.app, secret, admission=self.listeners.dispatcher.admission,
+                              busy=self.listeners.busy_ack_for)
         if self._http_routes is not None:
             self._http_routes(http)
         runner = web.AppRunner(http, access_log=None)
@@ -282,12 +288,13 @@ class SlackPlatform:
 
     def _check_team(self, team_id: str) -> None:
         if not team_id.startswith("slack:"):
-            raise DeliveryError(f"{team_id} is not a Slack workspace.")
+            raise DeliveryError(Msg("{team} is not a Slack workspace.", team=team_id))
         workspace = team_id.removeprefix("slack:")
         if self.identity is not None and self.identity.team_id and \
                 workspace != self.identity.team_id:
-            raise DeliveryError(f"This bot's token belongs to workspace {self.identity.team_id}, "
-                                f"not {workspace}.")
+            raise DeliveryError(Msg("This bot's token belongs to workspace {token_workspace}, "
+                                    "not {workspace}.",
+                                    token_workspace=self.identity.team_id, workspace=workspace))
 
     async def _client_for(self, team_id: str) -> AsyncWebClient:
         self._check_team(team_id)
@@ -296,8 +303,9 @@ class SlackPlatform:
         workspace = team_id.removeprefix("slack:")
         token = await self.installations.bot_token(workspace)
         if token is None:
-            raise DeliveryError(f"Kloutbot is not installed in Slack workspace {workspace} "
-                                "(any more); it can be added again at /slack/install.")
+            raise DeliveryError(Msg("Kloutbot is not installed in Slack workspace {workspace} "
+                                    "(any more); it can be added again at /slack/install.",
+                                    workspace=workspace))
         return AsyncWebClient(token=token, base_url=self.client.base_url)
 
     async def post(self, team_id: str, channel_id: str, reply: Reply,

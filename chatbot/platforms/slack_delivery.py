@@ -16,8 +16,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from chatbot.i18n import Translator
 from chatbot.platforms.slack_render import render_reply
 from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.message import Msg
 from chatbot.values.reply import Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -47,37 +49,59 @@ class Respond(Protocol):
     ) -> Any: ...
 
 
-def describe_failure(exc: BaseException, channel_id: str | None = None) -> str:
-    """A sentence an admin can act on, for any failure of a Web API call."""
-    where = f"channel {channel_id}" if channel_id else "that conversation"
+def describe_failure(exc: BaseException, channel_id: str | None = None) -> Msg:
+    """A sentence an admin can act on, for any failure of a Web API call; the reader's
+    language is chosen where it is shown (`str()` of it is English, for logs)."""
     if isinstance(exc, SlackApiError):
         response = exc.response
         error = str(response.get("error", "unknown_error")) if response is not None else "?"
         if error == "channel_not_found":
-            return (f"Slack can't find {where}: it was deleted, is private without me in it, "
-                    "or belongs to another workspace. Choose another with /klout config "
-                    "channel.")
+            if channel_id:
+                return Msg("Slack can't find channel {channel}: it was deleted, is private "
+                           "without me in it, or belongs to another workspace. Choose another "
+                           "with /klout config channel.", channel=channel_id)
+            return Msg("Slack can't find that conversation: it was deleted, is private "
+                       "without me in it, or belongs to another workspace. Choose another "
+                       "with /klout config channel.")
         if error == "not_in_channel":
-            return f"I'm not a member of {where}: invite me with /invite @Kloutbot."
+            if channel_id:
+                return Msg("I'm not a member of channel {channel}: invite me with "
+                           "/invite @Kloutbot.", channel=channel_id)
+            return Msg("I'm not a member of that conversation: invite me with "
+                       "/invite @Kloutbot.")
         if error in ("is_archived", "channel_is_archived"):
-            return f"{where.capitalize()} is archived; choose another with /klout config channel."
+            if channel_id:
+                return Msg("Channel {channel} is archived; choose another with /klout config "
+                           "channel.", channel=channel_id)
+            return Msg("That conversation is archived; choose another with /klout config "
+                       "channel.")
         if error == "missing_scope":
             needed = response.get("needed") if response is not None else None
-            scope = f" {needed}" if needed else ""
-            return (f"The Slack app lacks the permission{scope}: add it under OAuth & "
-                    "Permissions (or recreate the app from slack-manifest.yml) and reinstall it.")
+            if needed:
+                return Msg("The Slack app lacks the permission {scope}: add it under OAuth & "
+                           "Permissions (or recreate the app from slack-manifest.yml) and "
+                           "reinstall it.", scope=needed)
+            return Msg("The Slack app lacks the permission: add it under OAuth & "
+                       "Permissions (or recreate the app from slack-manifest.yml) and "
+                       "reinstall it.")
         if error in _TOKEN_ERRORS:
-            return f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN."
+            return Msg("Slack refused the bot token ({error}): check SLACK_BOT_TOKEN.",
+                       error=error)
         if error == "ratelimited":
-            return "Slack is rate-limiting me right now; the next attempt should get through."
+            return Msg("Slack is rate-limiting me right now; the next attempt should get "
+                       "through.")
         if error in ("restricted_action", "restricted_action_read_only_channel"):
-            return f"This workspace's settings don't let me post in {where}."
+            if channel_id:
+                return Msg("This workspace's settings don't let me post in channel "
+                           "{channel}.", channel=channel_id)
+            return Msg("This workspace's settings don't let me post in that conversation.")
         if error == "user_not_found":
-            return "Slack doesn't know that member any more."
-        return f"Slack refused the request ({error})."
+            return Msg("Slack doesn't know that member any more.")
+        return Msg("Slack refused the request ({error}).", error=error)
     if isinstance(exc, SlackClientError):
-        return f"Slack refused the file upload ({exc})."
-    return f"I couldn't reach Slack ({type(exc).__name__}); it will be retried next time."
+        return Msg("Slack refused the file upload ({detail}).", detail=str(exc))
+    return Msg("I couldn't reach Slack ({failure}); it will be retried next time.",
+               failure=type(exc).__name__)
 
 
 async def upload_file(
@@ -105,26 +129,29 @@ async def answer(
     *,
     user_id: str,
     channel_id: str | None,
+    tr: Translator,
     replace_original: bool = False,
 ) -> None:
-    """Answer a slash command or a button click through its response URL."""
+    """Answer a slash command or a button click through its response URL; `tr` is the
+    caller's language, for the notes this adds about files and images."""
     notes: list[str] = []
     snippet: tuple[str, bytes] | None = None
     if reply.attachment is not None:
         name, data = reply.attachment
         try:
             await send_to_dm(client, user_id, name, data, name)
-            notes.append(f"I sent {name} to you in a direct message with me.")
+            notes.append(tr._("I sent {file} to you in a direct message with me.", file=name))
         except SLACK_FAILURES as exc:
             log.info("could not DM %s to %s: %s", name, user_id, exc)
-            notes.append(f"I couldn't send {name} as a direct message "
-                         f"({describe_failure(exc)}); here it is instead.")
+            notes.append(tr._("I couldn't send {file} as a direct message ({reason}); here it "
+                              "is instead.", file=name, reason=describe_failure(exc)))
             snippet = reply.attachment
     public = reply.visibility is Visibility.CHANNEL
     upload_image = reply.image is not None and public and channel_id is not None
     if reply.image is not None and not upload_image:
-        notes.append("Images are only posted in channels; the numbers above say the same.")
-    message = render_reply(reply, notes=notes, snippet=snippet)
+        notes.append(tr._("Images are only posted in channels; the numbers above say the "
+                          "same."))
+    message = render_reply(reply, notes=notes, snippet=snippet, tr=tr)
     response = await respond(
         text=message.text,
         blocks=list(message.blocks),
@@ -144,8 +171,9 @@ async def answer(
                               reply.image.alt)
         except SLACK_FAILURES as exc:
             log.info("image upload to %s failed: %s", channel_id, exc)
-            note = render_reply(Reply(text=f"I couldn't attach the image here: "
-                                           f"{describe_failure(exc, channel_id)}"))
+            note = render_reply(Reply(text=tr._(
+                "I couldn't attach the image here: {reason}",
+                reason=describe_failure(exc, channel_id))), tr=tr)
             await respond(text=note.text, blocks=list(note.blocks), response_type="ephemeral",
                           unfurl_links=False, unfurl_media=False)
 

@@ -65,6 +65,8 @@ class SlackUser:
     display_name: str
     is_admin: bool
     """Workspace admin or owner: the people Slack itself lets manage the workspace."""
+    locale: str | None = None
+    """The language their Slack runs in ("de-DE"), asked for with `include_locale`."""
 
 
 def _user_from(payload: dict[str, object], user_id: str) -> SlackUser:
@@ -81,14 +83,19 @@ def _user_from(payload: dict[str, object], user_id: str) -> SlackUser:
         display_name=name or user_id,
         is_admin=bool(payload.get("is_admin") or payload.get("is_owner")
                       or payload.get("is_primary_owner")),
+        locale=locale if isinstance(locale := payload.get("locale"), str) and locale else None,
     )
 
 
 class SlackDirectory:
     """users.info, cached in memory with a time to live.
 
-    Concurrent lookups of one member share one request; failures are not cached, so a
-    Slack hiccup costs one answer its display name, not ten minutes of them.
+    One directory serves one workspace, so the cache is per (workspace, member). The
+    same call brings the member's locale (`include_locale`): their language costs no
+    request of its own, and users.info (Tier 4, 100+ a minute) is asked at most once per
+    member per time to live. Concurrent lookups of one member share one request;
+    failures are not cached, so a Slack hiccup costs one answer its display name (and
+    its member language: the team's is used), not ten minutes of them.
     """
 
     def __init__(
@@ -116,6 +123,12 @@ class SlackDirectory:
         while len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
 
+    def cached(self, user_id: str) -> SlackUser | None:
+        """The member if already known and fresh, without asking Slack (for answers that
+        must not wait, such as the busy refusal in an ack)."""
+        cached = self._entries.get(user_id)
+        return cached[1] if cached is not None and cached[0] > self._clock() else None
+
     async def get(self, user_id: str) -> SlackUser | None:
         """The member, None when Slack does not know them or cannot be asked right now."""
         cached = self._entries.get(user_id)
@@ -142,7 +155,7 @@ class SlackDirectory:
 
     async def _fetch(self, user_id: str) -> SlackUser | None:
         try:
-            response = await self._client.users_info(user=user_id)
+            response = await self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             if error in ("user_not_found", "users_not_found"):

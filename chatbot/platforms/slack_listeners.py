@@ -19,14 +19,23 @@ import logging
 import re
 from collections.abc import Coroutine
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.admission import Slot, busy_reply
+from chatbot.i18n import Translator
+from chatbot.platforms.caller_language import (
+    KnownLanguage,
+    RecentLanguages,
+    quick_translator,
+    translator_for,
+)
 from chatbot.platforms.slack_delivery import Respond, answer
 from chatbot.platforms.slack_identity import SlackDirectory, command_text, resolve_mention
 from chatbot.platforms.slack_render import BUTTON_ACTION_PREFIX, render_reply
+from chatbot.values.message import N_
 from chatbot.values.reply import Reply, Visibility, error
 from commands.context import Caller
 from commands.parser import UsageError
@@ -37,14 +46,13 @@ log = logging.getLogger(__name__)
 COMMAND_PATTERN = re.compile(r"^/klout")
 """`/klout`, and renamed copies such as `/klout-dev` for a second app in one workspace."""
 BUTTON_PATTERN = re.compile(rf"^{BUTTON_ACTION_PREFIX}\d+$")
-WORKING_TEXT = ":hourglass_flowing_sand: Working on it…"
+WORKING_TEXT = N_("Working on it…")
+FAILED = N_("Something went wrong on my side and it was logged. Please try again.")
 
-_FAILED = error("Something went wrong on my side and it was logged. Please try again.")
 
-
-def busy_ack() -> dict[str, Any]:
+def busy_ack(tr: Translator | None = None) -> dict[str, Any]:
     """The ack body that refuses a slash command: only the caller sees it."""
-    busy = render_reply(busy_reply())
+    busy = render_reply(busy_reply(tr), tr=tr)
     return {"text": busy.text, "blocks": list(busy.blocks), "response_type": "ephemeral"}
 
 
@@ -73,6 +81,7 @@ class SlackListeners:
         authorize made for its workspace, and the team keeps the name it was installed as."""
         self._directories: dict[str, tuple[str | None, SlackDirectory]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._languages = RecentLanguages()
         app.command(COMMAND_PATTERN)(self._on_command)
         app.action(BUTTON_PATTERN)(self._on_button)
         app.error(self._on_error)
@@ -99,6 +108,32 @@ class SlackListeners:
             self._directories[team_id] = known
         return client, known[1]
 
+    def known_translator(self, team_id: str, user_id: str) -> Translator:
+        """The member's language without waiting for anything (an ack has 3 s and may not
+        depend on Slack or the database): the one their last answer had, else their
+        Slack's if users.info told us lately, else English."""
+        key = (team_id, user_id)
+        language = self._languages.get(key)
+        if language is not None:
+            return self.dispatcher.services.catalogs.translator(language)
+        known = self._directories.get(team_id) if self.per_workspace else None
+        directory = known[1] if known is not None else self.directory
+        user = directory.cached(user_id)
+        return quick_translator(self.dispatcher, user.locale if user else None)
+
+    def busy_ack_for(self, body: str) -> dict[str, Any]:
+        """The busy ack for a signed slash command's raw body (HTTP mode's front door)."""
+        fields = parse_qs(body)
+        team_id = (fields.get("team_id") or [""])[0]
+        user_id = (fields.get("user_id") or [""])[0]
+        return busy_ack(self.known_translator(team_id, user_id))
+
+    async def _translator(self, caller: Caller, team_id: str,
+                          language: KnownLanguage) -> Translator:
+        tr = language.learn(await translator_for(self.dispatcher, caller))
+        self._languages.remember((team_id, caller.user_id), tr.language)
+        return tr
+
     async def _caller(self, team_id: str, user_id: str, fallback_name: str,
                       team_name: str, channel_id: str | None,
                       directory: SlackDirectory) -> Caller:
@@ -111,6 +146,7 @@ class SlackListeners:
             is_admin=user.is_admin if user else False,
             team_name="" if self.per_workspace else team_name,
             channel_id=channel_id,
+            locale=user.locale if user else None,
         )
 
     def _is_slow(self, text: str) -> bool:
@@ -138,11 +174,14 @@ class SlackListeners:
         slot = self.dispatcher.admission.admit()
         if slot is None:
             # The refusal travels in the ack itself: no task, no request, no query.
-            await ack(**busy_ack())
+            await ack(**busy_ack(self.known_translator(str(body["team_id"]),
+                                                       str(body["user_id"]))))
             return
         try:
             if self._is_slow(text):
-                await ack(text=WORKING_TEXT, response_type="ephemeral")
+                tr = self.known_translator(str(body["team_id"]), str(body["user_id"]))
+                await ack(text=":hourglass_flowing_sand: " + tr._(WORKING_TEXT),
+                          response_type="ephemeral")
             else:
                 await ack()
         except BaseException:
@@ -156,21 +195,24 @@ class SlackListeners:
         channel_id = body.get("channel_id")
         team_id = str(body.get("team_id", ""))
         client, directory = self._workspace(team_id, request_client)
+        language = KnownLanguage(self.known_translator(team_id, user_id))
 
         async def work() -> Reply:
             caller = await self._caller(
                 team_id, user_id, str(body.get("user_name") or ""),
                 str(body.get("team_domain") or ""), channel_id, directory,
             )
+            tr = await self._translator(caller, team_id, language)
             return await self.dispatcher.run_text(caller, text, resolve_mention,
-                                                  directory.display_name)
+                                                  directory.display_name, tr=tr)
 
         try:
-            reply = await slot.reply(work())
-            await answer(respond, client, reply, user_id=user_id, channel_id=channel_id)
+            reply = await slot.reply(work(), language.get)
+            await answer(respond, client, reply, user_id=user_id, channel_id=channel_id,
+                         tr=language.tr)
         except Exception:
             log.exception("answering /klout %r failed", text[:80])
-            await self._apologise(respond)
+            await self._apologise(respond, language.tr)
 
     async def _on_button(self, ack: Any, body: dict[str, Any], respond: Respond,
                          action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -181,7 +223,10 @@ class SlackListeners:
             return
         slot = self.dispatcher.admission.admit()
         if slot is None:
-            self._spawn(self._say_busy(respond))
+            team = body.get("team") or {}
+            team_id = str(team.get("id") or user.get("team_id") or "")
+            self._spawn(self._say_busy(respond, self.known_translator(team_id,
+                                                                      str(user["id"]))))
             return
         self._spawn(self._answer_button(body, str(action.get("value") or ""), respond, client,
                                         slot), slot)
@@ -196,34 +241,37 @@ class SlackListeners:
         team_id = str(team.get("id") or user.get("team_id") or "")
         channel_id = channel.get("id") or container.get("channel_id")
         client, directory = self._workspace(team_id, request_client)
+        language = KnownLanguage(self.known_translator(team_id, user_id))
 
         async def work() -> Reply:
             caller = await self._caller(team_id, user_id,
                                         str(user.get("name") or user.get("username") or ""),
                                         str(team.get("domain") or ""), channel_id, directory)
+            tr = await self._translator(caller, team_id, language)
             return await self.dispatcher.run_text(caller, command, resolve_mention,
-                                                  directory.display_name)
+                                                  directory.display_name, tr=tr)
 
         try:
-            reply = await slot.reply(work())
+            reply = await slot.reply(work(), language.get)
             await answer(respond, client, reply, user_id=user_id, channel_id=channel_id,
+                         tr=language.tr,
                          replace_original=_replaces_original(reply, container))
         except Exception:
             log.exception("button %r failed", command[:80])
-            await self._apologise(respond)
+            await self._apologise(respond, language.tr)
 
-    async def _apologise(self, respond: Respond) -> None:
-        message = render_reply(_FAILED)
+    async def _apologise(self, respond: Respond, tr: Translator) -> None:
+        message = render_reply(error(tr._(FAILED)), tr=tr)
         try:
             await respond(text=message.text, blocks=list(message.blocks),
                           response_type="ephemeral")
         except Exception:
             log.exception("could not even apologise through the response URL")
 
-    async def _say_busy(self, respond: Respond) -> None:
+    async def _say_busy(self, respond: Respond, tr: Translator) -> None:
         """A click can't be refused in its ack, so the busy answer follows; it never
         replaces the message clicked."""
-        message = render_reply(busy_reply())
+        message = render_reply(busy_reply(tr), tr=tr)
         try:
             await respond(text=message.text, blocks=list(message.blocks),
                           response_type="ephemeral", replace_original=False)

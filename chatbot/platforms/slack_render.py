@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chatbot.i18n import Translator, load_catalogs
 from chatbot.values.reply import Button, Field, Reply, Table, Tone
 
 MAX_BLOCKS = 50
@@ -42,6 +43,10 @@ _TONE_EMOJI = {Tone.INFO: "", Tone.SUCCESS: ":white_check_mark: ", Tone.WARNING:
                Tone.ERROR: ":x: "}
 
 Block = dict[str, Any]
+
+
+def _english() -> Translator:
+    return load_catalogs().translator("en")
 
 
 @dataclass(frozen=True)
@@ -235,8 +240,9 @@ def _pad(text: str, width: int, align: str) -> str:
     return gap + text if align == "r" else text + gap
 
 
-def table_lines(table: Table) -> list[str]:
+def table_lines(table: Table, tr: Translator | None = None) -> list[str]:
     """Aligned monospaced lines; the caller's row starts with ▶ and ends with ← you."""
+    you = (tr or _english())._("← you")
     columns = [_cell(column) for column in table.columns]
     rows = [[_cell(cell) for cell in row] for row in table.rows]
     count = len(columns)
@@ -252,18 +258,18 @@ def table_lines(table: Table) -> list[str]:
     for index, row in enumerate(rows):
         mine = index == table.highlight
         text = line(row, "▶" if mine else " ")
-        lines.append(f"{text}  ← you" if mine else text)
+        lines.append(f"{text}  {you}" if mine else text)
     return lines
 
 
-def _table_blocks(table: Table) -> list[Block]:
+def _table_blocks(table: Table, tr: Translator) -> list[Block]:
     """A code block per section; a long table continues in the next section."""
     blocks: list[Block] = []
     fence = "```"
     budget = SECTION_TEXT_LIMIT - 2 * len(fence) - 2
     current: list[str] = []
     size = 0
-    for raw in table_lines(table):
+    for raw in table_lines(table, tr):
         line = escape(raw)
         if current and size + len(line) + 1 > budget:
             blocks.append(_section(f"{fence}\n" + "\n".join(current) + f"\n{fence}"))
@@ -275,11 +281,12 @@ def _table_blocks(table: Table) -> list[Block]:
     return blocks
 
 
-def _snippet_blocks(name: str, data: bytes) -> list[Block]:
+def _snippet_blocks(name: str, data: bytes, tr: Translator) -> list[Block]:
     text = data.decode("utf-8", errors="replace").replace("```", "ˋˋˋ")
     shown = fit(text, SNIPPET_LIMIT, mrkdwn=False)
     if shown.endswith(ELLIPSIS) and len(escape(text)) > SNIPPET_LIMIT:
-        note = f"{name}: the first part of {len(data):,} bytes"
+        note = tr._("{name}: the first part of {size} bytes", name=name,
+                    size=tr.number(len(data)))
     else:
         note = name
     return [_context(note), _section(f"```\n{shown}\n```")]
@@ -305,12 +312,13 @@ def _actions_block(buttons: Sequence[Button]) -> Block | None:
     return {"type": "actions", "elements": elements} if elements else None
 
 
-def fallback_text(reply: Reply, notes: Sequence[str] = ()) -> str:
+def fallback_text(reply: Reply, notes: Sequence[str] = (),
+                  tr: Translator | None = None) -> str:
     """What notifications and old clients show: the gist as escaped plain text."""
     parts = [reply.title, reply.text]
     parts += [f"{f.label}: {f.value}" if f.label else f.value for f in reply.fields]
     if reply.table is not None:
-        parts.append("\n".join(table_lines(reply.table)))
+        parts.append("\n".join(table_lines(reply.table, tr)))
     if reply.image is not None:
         parts.append(reply.image.alt)
     parts += list(notes)
@@ -324,12 +332,15 @@ def render_reply(
     *,
     notes: Sequence[str] = (),
     snippet: tuple[str, bytes] | None = None,
+    tr: Translator | None = None,
 ) -> SlackMessage:
     """Block Kit for `reply`.
 
     `notes` are delivery remarks from the adapter ("sent to you in a direct message");
-    `snippet` shows a file inline when it could not be uploaded.
+    `snippet` shows a file inline when it could not be uploaded; `tr` is the reader's
+    language for what the rendering itself adds (English when not given).
     """
+    tr = tr or _english()
     emoji = _TONE_EMOJI[reply.tone]
     head: list[Block] = []
     body: list[Block] = []
@@ -341,11 +352,11 @@ def render_reply(
             body.append(_section(prefix + chunk if index == 0 else chunk))
     body += _field_blocks(reply.fields)
     if reply.table is not None and reply.table.rows:
-        body += _table_blocks(reply.table)
+        body += _table_blocks(reply.table, tr)
     if reply.image is not None:
         body.append(_context(f"🖼 {reply.image.alt}"))
     if snippet is not None:
-        body += _snippet_blocks(*snippet)
+        body += _snippet_blocks(*snippet, tr)
 
     tail: list[Block] = [_context(note) for note in notes if note]
     if reply.footer:
@@ -360,12 +371,16 @@ def render_reply(
     if len(body) > room:
         hidden = len(body) - (room - 1)
         body = body[: room - 1]
-        body.append(_context(f"{ELLIPSIS} {hidden} more part(s) not shown: this answer is "
-                             "longer than one Slack message allows."))
+        # English says "part(s)" whatever the count; German needs the count's form.
+        body.append(_context(tr.n_(
+            "… {n} more part(s) not shown: this answer is longer than one Slack message "
+            "allows.",
+            "… {n} more part(s) not shown: this answer is longer than one Slack message "
+            "allows.", hidden)))
     blocks = tuple(head + body + tail)
     if not blocks:
-        blocks = (_section(escape("(empty reply)")),)
-    return SlackMessage(text=fallback_text(reply, notes), blocks=blocks)
+        blocks = (_section(escape(tr._("(empty reply)"))),)
+    return SlackMessage(text=fallback_text(reply, notes, tr), blocks=blocks)
 
 
 __all__ = [

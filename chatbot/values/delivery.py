@@ -9,10 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from chatbot.values.message import Msg
+
 
 class DeliveryError(Exception):
     """A post could not be delivered (channel gone, missing permission); message is shown
-    to admins."""
+    to admins.
+
+    The reason is a `Msg`, so whoever shows it translates it for its reader
+    (`tr.msg(exc.message)`); `str(exc)` is the English sentence, for logs and records.
+    """
+
+    def __init__(self, message: Msg | str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class DeliveryUnconfirmed(DeliveryError):
