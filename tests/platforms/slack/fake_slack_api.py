@@ -69,9 +69,11 @@ class FakeUser:
     display_name: str
     is_admin: bool = False
     is_owner: bool = False
+    locale: str = "en-US"
+    """Slack sends it only to a users.info that asks with include_locale."""
 
-    def payload(self) -> dict[str, Any]:
-        return {
+    def payload(self, *, with_locale: bool = False) -> dict[str, Any]:
+        return ({"locale": self.locale} if with_locale else {}) | {
             "id": self.user_id, "team_id": TEAM_ID, "name": self.display_name.lower()[:20],
             "real_name": self.display_name, "is_admin": self.is_admin,
             "is_owner": self.is_owner, "is_bot": False, "deleted": False,
@@ -116,8 +118,9 @@ class FakeSlack:
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _socket_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def add_user(self, user_id: str, name: str, *, admin: bool = False) -> FakeUser:
-        user = FakeUser(user_id, name, is_admin=admin)
+    def add_user(self, user_id: str, name: str, *, admin: bool = False,
+                 locale: str = "en-US") -> FakeUser:
+        user = FakeUser(user_id, name, is_admin=admin, locale=locale)
         self.users[user_id] = user
         return user
 
@@ -217,7 +220,8 @@ class FakeSlack:
             user = self.users.get(str(call.body.get("user")))
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "user": user.payload()}
+            asked = str(call.body.get("include_locale", "")).lower() in ("1", "true")
+            return {"ok": True, "user": user.payload(with_locale=asked)}
         if method == "chat.postMessage":
             return self._post_message(call)
         if method == "conversations.history":

@@ -1,0 +1,143 @@
+"""German and English on Slack, end to end: the member's Slack locale (users.info with
+include_locale) chooses the language of the answer and of everything the adapter adds;
+an English member sees exactly what they saw before."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from chatbot.admission import BUSY_TEXT
+from chatbot.platforms.slack_identity import SlackDirectory
+from chatbot.storage import Storage
+from tests.platforms.slack.conftest import SlackSession
+from tests.platforms.slack.fake_slack_api import TEAM_ID, FakeSlack, sign, slash_body
+from tests.platforms.slack.test_slack_busy import CAP, StartSlack, answers_to, gate, start_slack
+from tests.support.english_leaks import english_in
+from tests.support.fakes import FrozenClock, seed_scores
+from tests.support.gate import Gate
+from tests.test_admission import traced
+
+__all__ = ["gate", "start_slack"]  # fixtures, used by name
+
+TEAM = f"slack:{TEAM_ID}"
+GERMAN_BUSY = "Ich habe gerade sehr viele Anfragen auf einmal. Bitte versuch es gleich noch einmal."
+
+
+def shown(answer: dict[str, Any]) -> str:
+    return json.dumps(answer, ensure_ascii=False)
+
+
+def add_hans(fake: FakeSlack) -> None:
+    fake.add_user("U0HANS", "Hans", locale="de-DE")
+
+
+async def test_a_member_whose_slack_is_german_reads_the_answer_in_german(
+    slack: SlackSession,
+) -> None:
+    add_hans(slack.fake)
+    answer = await slack.command("language auto", user_id="U0HANS")
+    assert answer["blocks"][0]["text"]["text"] == ":white_check_mark: Sprache gespeichert"
+    assert "Du liest Deutsch." in shown(answer)
+    assert english_in(shown(answer)) == []
+    (lookup,) = slack.fake.of("users.info")
+    assert lookup.body["include_locale"] in ("1", "true")
+
+
+async def test_an_english_member_reads_exactly_the_english_text(slack: SlackSession) -> None:
+    answer = await slack.command("language auto", user_id="U0ALICE")
+    assert answer["blocks"][0]["text"]["text"] == ":white_check_mark: Language saved"
+    assert answer["text"] == (
+        "Language saved\nKloutbot now follows your app's language, and the team's where your "
+        "app doesn't say: you read English.")
+
+
+async def test_the_adapters_own_notes_are_german_for_a_german_member(
+    slack: SlackSession, storage: Storage, clock: FrozenClock,
+) -> None:
+    add_hans(slack.fake)
+    await seed_scores(storage, TEAM, "U0HANS", "Hans", [30.0, 31.0],
+                      last_day=clock.now().date())
+    answer = await slack.command("export", user_id="U0HANS")
+    assert "Ich habe dir klout-export.json als Direktnachricht geschickt." in shown(answer)
+    assert english_in(shown(answer), files=("platforms.po",)) == []
+
+
+async def test_the_working_note_in_the_ack_is_german_once_the_members_language_is_known(
+    slack: SlackSession,
+) -> None:
+    add_hans(slack.fake)
+    await slack.command("language auto", user_id="U0HANS")
+    body = slash_body("history", user_id="U0HANS", response_url=slack.fake.response_url("h"))
+    status, ack, _ = await slack.post(body, sign(body))
+    await slack.platform.listeners.drain()
+    assert status == 200
+    assert json.loads(ack) == {"response_type": "ephemeral",
+                               "text": ":hourglass_flowing_sand: Ich bin dran …"}
+
+
+async def test_when_users_info_fails_the_answer_comes_in_the_teams_language(
+    slack: SlackSession, storage: Storage, clock: FrozenClock,
+) -> None:
+    add_hans(slack.fake)
+    await storage.teams.ensure(TEAM, "slack", "acme", clock.now(), "de")
+    slack.fake.failures["users.info"] = "ratelimited"
+    answer = await slack.command("language auto", user_id="U0HANS")
+    assert "Sprache gespeichert" in shown(answer)
+    assert "Du liest Deutsch." in shown(answer)
+
+
+async def test_the_busy_refusal_speaks_the_members_language_without_any_query(
+    start_slack: StartSlack, gate: Gate, storage: Storage, fake_slack: FakeSlack,
+) -> None:
+    add_hans(fake_slack)
+    slack = await start_slack()
+    await slack.command("language auto", user_id="U0HANS")
+    for n in range(CAP):
+        body = slash_body("wait", user_id="U0ALICE", response_url=fake_slack.response_url(f"w{n}"))
+        await slack.post(body, sign(body))
+    await gate.wait_entered(CAP)
+    german = slash_body("leaderboard", user_id="U0HANS", response_url=fake_slack.response_url("de"))
+    english = slash_body("leaderboard", user_id="U0ALICE",
+                         response_url=fake_slack.response_url("en"))
+    async with traced(storage) as statements:
+        (_, german_ack, _), (_, english_ack, _) = await asyncio.gather(
+            slack.post(german, sign(german)), slack.post(english, sign(english)))
+    assert statements == []
+    assert json.loads(german_ack)["text"] == GERMAN_BUSY
+    assert json.loads(english_ack)["text"] == BUSY_TEXT
+    gate.open()
+    await slack.platform.listeners.drain()
+    assert answers_to(fake_slack, "de") == []
+
+
+async def test_the_too_long_answer_is_german_for_a_german_member(
+    start_slack: StartSlack, gate: Gate, fake_slack: FakeSlack,
+) -> None:
+    add_hans(fake_slack)
+    slack = await start_slack(deadline=0.05)
+    async with asyncio.timeout(5):
+        answer = await slack.command("wait", user_id="U0HANS")
+    assert "Das hat zu lange gedauert, deshalb habe ich aufgehört." in shown(answer)
+    assert gate.cancelled == 1
+
+
+async def test_the_directory_keeps_the_locale_with_the_name_for_its_time_to_live(
+    fake_slack: FakeSlack, web_client: AsyncWebClient,
+) -> None:
+    add_hans(fake_slack)
+    now = [0.0]
+    directory = SlackDirectory(web_client, ttl_seconds=600, clock=lambda: now[0])
+    assert directory.cached("U0HANS") is None
+    first = await directory.get("U0HANS")
+    assert first is not None and first.locale == "de-DE"
+    assert directory.cached("U0HANS") == first
+    await directory.get("U0HANS")
+    assert len(fake_slack.of("users.info")) == 1
+    now[0] = 601.0
+    assert directory.cached("U0HANS") is None
+    await directory.get("U0HANS")
+    assert len(fake_slack.of("users.info")) == 2
