@@ -18,12 +18,17 @@ from tests.support.fakes import FrozenClock
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run_cli(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+def _run_cli(tmp_path: Path, stdin: str, *args: str, command: str = "console",
+             environ: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m chatbot console …` in a terminal that asks for no language unless
+    `environ` sets LANG or LC_ALL."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "DISCORD_", "LC_")) and k != "LANG"}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}", NO_COLOR="1",
-               PYTHONPATH=str(REPO_ROOT), KLOUT_EXPORT_DIR=str(tmp_path / "out"))
+               PYTHONPATH=str(REPO_ROOT), KLOUT_EXPORT_DIR=str(tmp_path / "out"),
+               **(environ or {}))
     return subprocess.run(
-        [sys.executable, "-m", "chatbot", "console", *args],
+        [sys.executable, "-m", "chatbot", command, *args],
         input=stdin, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )
 

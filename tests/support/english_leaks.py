@@ -49,9 +49,9 @@ def english_pieces(files: tuple[str, ...] = ()) -> tuple[str, ...]:
 
 
 def english_in(text: str, files: Collection[str] = ()) -> list[str]:
-    """The English pieces found in `text` (which may be Slack-escaped); [] when none.
+    """The English pieces found in `text` (Slack-escaped or wrapped, too); [] when none.
 
     `files` limits the check to some areas' catalogs (e.g. ("platforms.po",)) while other
     areas are still being translated."""
-    plain = html.unescape(text)
+    plain = " ".join(html.unescape(text).split())  # a terminal's line breaks are spaces
     return [piece for piece in english_pieces(tuple(sorted(files))) if piece in plain]
