@@ -1,7 +1,8 @@
 """Finds English sentences from the catalogs in text that should be all German.
 
-For every message whose German differs from its English, the English pieces between
-placeholders that hold at least three words are looked for in the output: finding one
+For every message whose German differs from its English, the English sentences (and the
+parts of them between placeholders) that hold at least three words are looked for in the
+output: finding one
 means a sentence reached a German reader untranslated (or was glued from English parts).
 A piece that the German translation itself keeps (a command such as `/klout config
 channel`, a Slack settings page's name) is not a leak and is skipped.
@@ -20,12 +21,31 @@ from chatbot.i18n.catalogs import catalog_files
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 MIN_WORDS = 3
 
 
 @cache
 def english_pieces(files: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The English pieces to look for, from the German .po files named (all when empty)."""
+    return _pieces(files, german=False)
+
+
+@cache
+def german_pieces() -> tuple[str, ...]:
+    """The German pieces of every translation (to tell that an answer is German at all)."""
+    return _pieces((), german=True)
+
+
+def _sentences(text: str) -> list[str]:
+    """The text's sentences (and parts of sentences between placeholders), trimmed."""
+    found = []
+    for part in _PLACEHOLDER.split(text.replace("{{", "{").replace("}}", "}")):
+        found += [piece.strip(" :;,.()…") for piece in _SENTENCE_END.split(part)]
+    return found
+
+
+def _pieces(files: tuple[str, ...], *, german: bool) -> tuple[str, ...]:
     pieces: set[str] = set()
     for item in catalog_files("de"):
         if files and item.name not in files:
@@ -37,13 +57,13 @@ def english_pieces(files: tuple[str, ...] = ()) -> tuple[str, ...]:
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            german = " ".join(strings)
-            for english in ids:
-                if english in strings:
+            translated, original = " ".join(strings), " ".join(ids)
+            for text in (strings if german else ids):
+                if text in (ids if german else strings):
                     continue
-                for piece in _PLACEHOLDER.split(english.replace("{{", "{").replace("}}", "}")):
-                    piece = piece.strip(" :;,.()")
-                    if len(_WORD.findall(piece)) >= MIN_WORDS and piece not in german:
+                other = original if german else translated
+                for piece in _sentences(text):
+                    if len(_WORD.findall(piece)) >= MIN_WORDS and piece not in other:
                         pieces.add(piece)
     return tuple(sorted(pieces, key=len, reverse=True))
 
@@ -55,3 +75,9 @@ def english_in(text: str, files: Collection[str] = ()) -> list[str]:
     areas are still being translated."""
     plain = " ".join(html.unescape(text).split())  # a terminal's line breaks are spaces
     return [piece for piece in english_pieces(tuple(sorted(files))) if piece in plain]
+
+
+def german_in(text: str) -> list[str]:
+    """The German pieces of the catalogs found in `text`: [] means nothing was translated."""
+    plain = " ".join(html.unescape(text).split())
+    return [piece for piece in german_pieces() if piece in plain]

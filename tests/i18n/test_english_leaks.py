@@ -1,0 +1,38 @@
+"""The helper every German end-to-end test relies on finds English where it hides."""
+
+from __future__ import annotations
+
+from chatbot.admission import BUSY_TEXT
+from chatbot.i18n import load_catalogs
+from tests.support.english_leaks import english_in, german_in
+
+
+def test_an_english_sentence_in_german_output_is_found() -> None:
+    german = load_catalogs().translator("de")
+    text = german._("Saved to {path}", path="/tmp/x") + "\n" + BUSY_TEXT
+    assert {"I'm busy with a lot of requests right now",
+            "Please try again in a moment"} <= set(english_in(text))
+    assert not any("Saved to" in piece for piece in english_in(text))
+
+
+def test_english_glued_around_a_placeholder_or_wrapped_in_a_terminal_is_found() -> None:
+    assert "to you in a direct message with me" in english_in(
+        "Ich habe dir x.json to you in a direct\nmessage with me geschickt.")
+    assert english_in("Slack: it was") == []  # fewer than three words say nothing
+    assert "is private without me in it" in english_in(
+        "Slack findet C0FF nicht: it was deleted, is private without me in it")
+
+
+def test_translated_output_and_the_words_german_keeps_are_not_leaks() -> None:
+    german = load_catalogs().translator("de")
+    text = "\n".join([german._("Channel {channel} is archived; choose another with /klout "
+                               "config channel.", channel="C0FF"),
+                      german._(BUSY_TEXT)])
+    assert english_in(text) == []
+    assert german_in(text) != []
+    assert german_in(BUSY_TEXT) == []
+
+
+def test_slack_escaping_hides_nothing() -> None:
+    assert english_in("The Slack app lacks the permission: add it under OAuth &amp; "
+                      "Permissions") != []
