@@ -19,8 +19,9 @@ def test_english_glued_around_a_placeholder_or_wrapped_in_a_terminal_is_found() 
     assert "to you in a direct message with me" in english_in(
         "Ich habe dir x.json to you in a direct\nmessage with me geschickt.")
     assert english_in("Slack: it was") == []  # fewer than three words say nothing
-    assert "is private without me in it" in english_in(
-        "Slack findet C0FF nicht: it was deleted, is private without me in it")
+    assert "it was deleted, is private without me in it, or belongs to another workspace" \
+        in english_in("Slack findet C0FF nicht: it was deleted, is private without me in "
+                      "it, or belongs to another workspace.")
 
 
 def test_translated_output_and_the_words_german_keeps_are_not_leaks() -> None:
