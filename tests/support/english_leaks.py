@@ -4,8 +4,8 @@ For every message whose German differs from its English, the English sentences (
 parts of them between placeholders) that hold at least three words are looked for in the
 output: finding one
 means a sentence reached a German reader untranslated (or was glued from English parts).
-A piece that the German translation itself keeps (a command such as `/klout config
-channel`, a Slack settings page's name) is not a leak and is skipped.
+A piece that some German translation keeps as it is (a command line such as `/klout
+config SETTING VALUE`, a Slack settings page's name) is not a leak and is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 MIN_WORDS = 3
+MIN_GERMAN_WORDS = 2
+"""German answers can be short ("Ziel gelöscht."); two German words already say German."""
 
 
 @cache
@@ -45,11 +47,11 @@ def _sentences(text: str) -> list[str]:
     return found
 
 
-def _pieces(files: tuple[str, ...], *, german: bool) -> tuple[str, ...]:
-    pieces: set[str] = set()
+@cache
+def _messages() -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    """(file name, English forms, German forms) of every translated message."""
+    found = []
     for item in catalog_files("de"):
-        if files and item.name not in files:
-            continue
         with item.open("rb") as stream:
             catalog = read_po(stream, locale="de")
         for message in catalog:
@@ -57,14 +59,28 @@ def _pieces(files: tuple[str, ...], *, german: bool) -> tuple[str, ...]:
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            translated, original = " ".join(strings), " ".join(ids)
-            for text in (strings if german else ids):
-                if text in (ids if german else strings):
-                    continue
-                other = original if german else translated
-                for piece in _sentences(text):
-                    if len(_WORD.findall(piece)) >= MIN_WORDS and piece not in other:
-                        pieces.add(piece)
+            found.append((item.name, tuple(ids), tuple(strings)))
+    return tuple(found)
+
+
+def _pieces(files: tuple[str, ...], *, german: bool) -> tuple[str, ...]:
+    """A piece that the other language also writes somewhere (a command line German
+    keeps, a German word inside an English sentence) tells nothing and is left out."""
+    messages = _messages()
+    everything_else = "\n".join(text for _, ids, strings in messages
+                                for text in (ids if german else strings))
+    pieces: set[str] = set()
+    for name, ids, strings in messages:
+        if files and name not in files:
+            continue
+        for text in (strings if german else ids):
+            if text in (ids if german else strings):
+                continue
+            for piece in _sentences(text):
+                words = len(_WORD.findall(piece))
+                if words >= (MIN_GERMAN_WORDS if german else MIN_WORDS) \
+                        and piece not in everything_else:
+                    pieces.add(piece)
     return tuple(sorted(pieces, key=len, reverse=True))
 
 
