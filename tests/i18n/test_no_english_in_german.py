@@ -36,9 +36,9 @@ from tests.support.fakes import FakeEngine, FrozenClock, seed_scores
 # The Discord fakes live beside their tests as top-level modules (that folder has no
 # package marker, as pytest's rootdir import expects).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platforms" / "discord"))
-from discord_fake_server import Call, FakeDiscord  # noqa: E402
-from discord_harness import TOKEN  # noqa: E402
-from discord_payloads import (  # noqa: E402
+from discord_fake_server import Call, FakeDiscord
+from discord_harness import TOKEN
+from discord_payloads import (
     EVERYTHING,
     GUILD_ID,
     member,
@@ -46,7 +46,7 @@ from discord_payloads import (  # noqa: E402
     user,
 )
 
-from chatbot.platforms.discord_platform import DiscordPlatform  # noqa: E402
+from chatbot.platforms.discord_platform import DiscordPlatform
 
 BOB = "{bob}"
 """Stands for the teammate in an invocation; each platform writes a mention its way."""
@@ -191,7 +191,7 @@ async def discord_platform(dispatcher: Dispatcher, tmp_path: Path
 
 
 def _answers(fake: FakeDiscord, token: str) -> list[Call]:
-    return [call for call in fake.calls if f"/webhooks/" in call.path and token in call.path
+    return [call for call in fake.calls if "/webhooks/" in call.path and token in call.path
             and call.method in ("PATCH", "POST")]
 
 
@@ -215,7 +215,8 @@ async def test_discord_answers_every_command_in_german(
             "POST", rf"/interactions/{sent.interaction_id}/.+/callback")
         bodies = [callback.json.get("data") or {}]
         if callback.json["type"] == 5:  # deferred: the answer follows on the webhook
-            await fake.wait_until(lambda: _answers(fake, sent.token) or None, within=10.0)
-            bodies += [call.json for call in _answers(fake, sent.token)]
+            token = sent.token
+            await fake.wait_until(lambda: _answers(fake, token) or None, within=10.0)
+            bodies += [call.json for call in _answers(fake, token)]
         shown[text] = json.dumps(bodies, ensure_ascii=False)
     assert_all_german(shown)
