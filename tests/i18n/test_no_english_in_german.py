@@ -215,8 +215,9 @@ async def test_discord_answers_every_command_in_german(
             "POST", rf"/interactions/{sent.interaction_id}/.+/callback")
         bodies = [callback.json.get("data") or {}]
         if callback.json["type"] == 5:  # deferred: the answer follows on the webhook
-            token = sent.token
-            await fake.wait_until(lambda: _answers(fake, token) or None, within=10.0)
-            bodies += [call.json for call in _answers(fake, token)]
+            def answered(token: str = sent.token) -> list[Call] | None:
+                return _answers(fake, token) or None
+
+            bodies += [call.json for call in await fake.wait_until(answered, within=10.0)]
         shown[text] = json.dumps(bodies, ensure_ascii=False)
     assert_all_german(shown)
