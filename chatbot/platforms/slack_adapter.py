@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -32,7 +33,7 @@ from chatbot.platforms.slack_delivery import (
 )
 from chatbot.platforms.slack_http import Refused, check_request, is_slash_command
 from chatbot.platforms.slack_identity import SlackDirectory
-from chatbot.platforms.slack_listeners import SlackListeners, busy_ack
+from chatbot.platforms.slack_listeners import SlackListeners, busy_ack, not_installed_text
 from chatbot.platforms.slack_oauth import (
     SlackInstallations,
     WorkspaceTeams,
@@ -94,7 +95,8 @@ def build_listeners(
                                    "SLACK_APP_TOKEN (or set SLACK_BOT_TOKEN for one "
                                    "workspace).")
         oauth_app = build_oauth_app(settings, web_client, workspaces,
-                                    logging.getLogger("chatbot.platforms.slack.bolt"))
+                                    logging.getLogger("chatbot.platforms.slack.bolt"),
+                                    partial(not_installed_text, dispatcher))
         return SlackListeners(oauth_app, dispatcher, web_client,
                               directory or SlackDirectory(web_client), per_workspace=True)
     secret = _signing_secret(settings)

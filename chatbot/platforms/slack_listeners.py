@@ -34,6 +34,7 @@ from chatbot.platforms.caller_language import (
 )
 from chatbot.platforms.slack_delivery import Respond, answer
 from chatbot.platforms.slack_identity import SlackDirectory, command_text, resolve_mention
+from chatbot.platforms.slack_oauth import NOT_INSTALLED
 from chatbot.platforms.slack_render import BUTTON_ACTION_PREFIX, render_reply
 from chatbot.values.message import N_
 from chatbot.values.reply import Reply, Visibility, error
@@ -58,6 +59,14 @@ def busy_ack(tr: Translator | None = None) -> dict[str, Any]:
 
 def slack_team_id(team_id: str) -> str:
     return f"slack:{team_id}"
+
+
+async def not_installed_text(dispatcher: Dispatcher, team_id: str, user_id: str) -> str:
+    """Bolt's "no longer installed" answer in the member's language: their own choice and
+    their team's are still stored during the grace period after an uninstall."""
+    caller = Caller(team_id=slack_team_id(team_id), platform="slack", user_id=user_id,
+                    display_name=user_id)
+    return (await translator_for(dispatcher, caller))._(NOT_INSTALLED)
 
 
 class SlackListeners:

@@ -20,6 +20,8 @@ reinstall within it keeps everything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -45,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from chatbot.clock import Clock
 from chatbot.settings import Settings
 from chatbot.storage import Storage
+from chatbot.values.message import N_
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +58,10 @@ BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history",
 STATE_EXPIRATION_SECONDS = 10 * 60
 """How long an install link stays usable between /slack/install and Slack's redirect."""
 
-NOT_INSTALLED = ("Kloutbot is no longer installed in this workspace. "
-                 "A workspace admin can add it again from the bot's /slack/install page.")
+NOT_INSTALLED = N_("Kloutbot is no longer installed in this workspace. "
+                   "A workspace admin can add it again from the bot's /slack/install page.")
+"""Bolt answers it when a workspace has no installation; the HTTP front door puts it in
+the member's language (slack_adapter.build_http_app)."""
 
 
 def async_engine_for(database_url: str) -> AsyncEngine:
@@ -134,10 +139,48 @@ class WorkspaceTeams:
                  workspace)
 
 
+NotInstalledText = Callable[[str, str], Awaitable[str]]
+"""(workspace id, member id) -> NOT_INSTALLED in that member's language."""
+
+
+class _RespondInTheirLanguage:
+    """The request's `respond`, but bolt's "no longer installed" answer (which bolt sends
+    through it when authorize finds no installation) goes out in the member's language.
+    Everything else passes through untouched."""
+
+    def __init__(self, respond: Callable[..., Awaitable[Any]],
+                 words: Callable[[], Awaitable[str]]) -> None:
+        self._respond = respond
+        self._words = words
+
+    async def __call__(self, text: str | dict[str, Any] = "", *args: Any,
+                       **kwargs: Any) -> Any:
+        if text == NOT_INSTALLED:
+            text = await self._words()
+        return await self._respond(text, *args, **kwargs)
+
+
+def _before_authorize(words: NotInstalledText) -> Callable[..., Awaitable[Any]]:
+    """A bolt middleware (arguments injected by name) that wraps `respond` before bolt's
+    authorization may use it."""
+
+    async def wrap_respond(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
+                           ) -> Any:
+        respond = context.respond
+        if respond is not None:
+            team, user = context.team_id or "", context.user_id or ""
+            context["respond"] = _RespondInTheirLanguage(respond, partial(words, team, user))
+        return await next()
+
+    return wrap_respond
+
+
 def build_oauth_app(settings: Settings, client: AsyncWebClient, teams: WorkspaceTeams,
-                    logger: logging.Logger) -> AsyncApp:
+                    logger: logging.Logger,
+                    not_installed: NotInstalledText | None = None) -> AsyncApp:
     """The bolt app for many workspaces: OAuth routes, per-workspace authorize, and the
-    uninstall listeners."""
+    uninstall listeners; `not_installed` words bolt's answer to a member of a workspace
+    that removed the app."""
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     assert settings.slack_signing_secret is not None
     installations = teams.installations
@@ -168,6 +211,7 @@ def build_oauth_app(settings: Settings, client: AsyncWebClient, teams: Workspace
         oauth_settings=oauth,
         installation_store_bot_only=True,
         user_facing_authorize_error_message=NOT_INSTALLED,
+        before_authorize=_before_authorize(not_installed) if not_installed else None,
         process_before_response=True,
         logger=logger,
     )

@@ -72,8 +72,8 @@ class FakeUser:
     locale: str = "en-US"
     """Slack sends it only to a users.info that asks with include_locale."""
 
-    def payload(self, *, with_locale: bool = False) -> dict[str, Any]:
-        return ({"locale": self.locale} if with_locale else {}) | {
+    def payload(self) -> dict[str, Any]:
+        return {
             "id": self.user_id, "team_id": TEAM_ID, "name": self.display_name.lower()[:20],
             "real_name": self.display_name, "is_admin": self.is_admin,
             "is_owner": self.is_owner, "is_bot": False, "deleted": False,
@@ -221,7 +221,8 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             asked = str(call.body.get("include_locale", "")).lower() in ("1", "true")
-            return {"ok": True, "user": user.payload(with_locale=asked)}
+            return {"ok": True,
+                    "user": user.payload() | ({"locale": user.locale} if asked else {})}
         if method == "chat.postMessage":
             return self._post_message(call)
         if method == "conversations.history":

@@ -198,6 +198,22 @@ async def test_two_workspaces_each_get_their_answers_with_their_own_bot_token(
     assert tokens_used(host.fake, "chat.postMessage") == [globex.bot_token]
 
 
+async def test_a_german_member_of_an_uninstalled_workspace_is_told_in_german(
+    host: Host, acme: FakeWorkspace, clock: FrozenClock,
+) -> None:
+    await host.install(acme)
+    await seed_scores(host.storage, "slack:T0ACME", "U0ANNA", "Anna", [40.0, 41.0],
+                      last_day=clock.now().date())
+    await host.storage.teams.update("slack:T0ACME", language="de")
+    assert await host.event(acme, {"type": "app_uninstalled", "event_ts": "1700000000.1"}) \
+        == 200
+    host.fake.revoked.add(acme.bot_token)
+    answer = await host.command(acme, "help", "U0ANNA")
+    assert answer["text"] == ("Kloutbot ist in diesem Workspace nicht mehr installiert. Ein "
+                              "Admin des Workspaces kann ihn über die Seite /slack/install "
+                              "des Bots wieder hinzufügen.")
+
+
 async def test_an_uninstalled_workspace_loses_its_token_at_once_and_its_data_after_grace(
     host: Host, acme: FakeWorkspace, globex: FakeWorkspace, clock: FrozenClock,
 ) -> None:
