@@ -112,7 +112,8 @@ async def _console(
         scheduler = None
         if with_scheduler:
             # `run` is the bot: refresh and weekly posts go on while you chat.
-            app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir)
+            app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir,
+                                                       app.dispatcher)
             scheduler = build_scheduler(app, deliver_with(app.platforms))
             scheduler.start()
         try:
@@ -268,7 +269,8 @@ async def _followfriday(settings: Settings, team: str | None, dry_run: bool, for
 
     out = Console(highlight=False)
     async with build_app(settings) as app:
-        app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir)
+        app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir,
+                                                   app.dispatcher)
         _add_chat_platforms(app, settings)
         teams = await app.storage.teams.list_all()
         if team is not None:

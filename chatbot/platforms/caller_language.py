@@ -37,6 +37,15 @@ async def translator_for(dispatcher: Dispatcher, caller: Caller) -> Translator:
         return quick_translator(dispatcher, caller.locale, caller.team_locale)
 
 
+async def team_translator(dispatcher: Dispatcher, team_id: str) -> Translator:
+    """The team's language: what a post to the whole team (the weekly one) is written in."""
+    try:
+        team = await dispatcher.services.storage.teams.get(team_id)
+    except DatabaseUnavailable:
+        team = None
+    return dispatcher.services.catalogs.translator(team.language if team else None)
+
+
 class RecentLanguages:
     """The language each member was last answered in, least recently used forgotten first.
 

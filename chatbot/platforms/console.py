@@ -19,14 +19,21 @@ from rich.markup import escape
 
 from chatbot.admission import busy_reply
 from chatbot.i18n import Translator
-from chatbot.platforms.caller_language import KnownLanguage, quick_translator, translator_for
+from chatbot.platforms.caller_language import (
+    KnownLanguage,
+    quick_translator,
+    team_translator,
+    translator_for,
+)
 from chatbot.platforms.console_render import render
 from chatbot.values.delivery import PostMarker
+from chatbot.values.message import N_
 from chatbot.values.reply import Reply, Tone, error
 from commands.context import Caller
 from commands.parser import UsageError
 from commands.registry import Dispatcher
 
+POSTED = N_("— posted to #{channel} in {team} —")
 CONSOLE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PROMPT = "klout> "
 
@@ -216,9 +223,12 @@ class ConsolePlatform:
 
     name = "console"
 
-    def __init__(self, console: Console, files_dir: Path) -> None:
+    def __init__(self, console: Console, files_dir: Path,
+                 dispatcher: Dispatcher | None = None) -> None:
+        """With `dispatcher`, the line around a post is in the team's language."""
         self._console = console
         self._files_dir = files_dir
+        self._dispatcher = dispatcher
 
     @property
     def connected(self) -> bool:
@@ -233,8 +243,11 @@ class ConsolePlatform:
 
     async def post(self, team_id: str, channel_id: str, reply: Reply,
                    marker: PostMarker | None = None) -> None:
-        self._console.print(f"[dim]— posted to #{channel_id} in {team_id} —[/]")
-        render(self._console, reply, self._files_dir)
+        tr = await team_translator(self._dispatcher, team_id) if self._dispatcher else None
+        line = POSTED.format(channel=channel_id, team=team_id) if tr is None \
+            else tr._(POSTED, channel=channel_id, team=team_id)
+        self._console.print(f"[dim]{escape(line)}[/]")
+        render(self._console, reply, self._files_dir, tr)
 
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
         """A terminal keeps no history to look in: an unconfirmed week is printed again."""

@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from chatbot.platforms.console import ConsoleSession, run_console, terminal_locale
+from chatbot.platforms.console import (
+    ConsolePlatform,
+    ConsoleSession,
+    run_console,
+    terminal_locale,
+)
 from chatbot.storage import Storage
+from chatbot.values.reply import Reply
 from commands.registry import Dispatcher
 from tests.platforms.test_console_cli import _run_cli
 from tests.support.english_leaks import english_in
@@ -119,3 +125,19 @@ async def test_a_file_that_cannot_be_saved_is_told_in_german(
                       console=Console(file=out, width=200, color_system=None))
     folder = blocker / "team-acme" / "member-hans"
     assert f"Die Datei konnte nicht in {folder} gespeichert werden" in out.getvalue()
+
+
+@pytest.mark.parametrize(("language", "line"), [
+    ("de", "— gepostet in #general in console:acme —"),
+    ("en", "— posted to #general in console:acme —"),
+])
+async def test_a_weekly_post_on_the_console_is_introduced_in_the_teams_language(
+    dispatcher: Dispatcher, storage: Storage, clock: FrozenClock, tmp_path: Path,
+    language: str, line: str,
+) -> None:
+    await storage.teams.ensure("console:acme", "console", "acme", clock.now(), language)
+    out = io.StringIO()
+    platform = ConsolePlatform(Console(file=out, width=120, color_system=None), tmp_path,
+                               dispatcher)
+    await platform.post("console:acme", "general", Reply(text="#FollowFriday"))
+    assert out.getvalue().splitlines()[0] == line
