@@ -3,8 +3,9 @@ every other text.
 
 discord.py asks the tree's translator for every `locale_str` once per Discord locale when
 the commands are synced, and uploads the answers as `description_localizations`; a
-client then shows the description of its own language. Only descriptions are marked:
-command names, option names and choice values stay what people type.
+client then shows the description of its own language. discord.py offers every string
+(names and choices too); only the descriptions marked with their catalog id are
+translated: command names, option names and choice values stay what people type.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ class CatalogTranslator(app_commands.Translator):
     async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
                         context: app_commands.TranslationContextTypes) -> str | None:
         """None (Discord shows the English text) for English and languages we don't
-        speak, and for a text the catalogs don't translate yet."""
+        speak, for a text the catalogs don't translate yet, and for every string not
+        marked by `discord_commands.localized`: discord.py hands names and choices here
+        too, and those stay what people type."""
         language = language_of(locale.value)
-        if language is None or language == DEFAULT_LANGUAGE:
+        msgid = string.extras.get("msgid")
+        if language is None or language == DEFAULT_LANGUAGE or not isinstance(msgid, str):
             return None
-        msgid = str(string.extras.get("msgid", string.message))
         translated = self._catalogs.translator(language)._(msgid)
         return describe(translated) if translated != msgid else None

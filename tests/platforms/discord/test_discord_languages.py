@@ -192,3 +192,19 @@ async def test_a_changed_translation_is_synced_like_a_changed_command(
     await tree.set_translator(Reworded())
     assert await sync_commands(tree, state, 1, None)
     assert tree.synced == 2
+
+
+async def test_names_and_choices_are_never_translated_even_when_a_catalog_has_the_word(
+    dispatcher: Dispatcher,
+) -> None:
+    """discord.py offers names and choice names to the translator as well; "Language saved"
+    stands for any English text that happens to be a catalog id."""
+    translator = CatalogTranslator(dispatcher.services.catalogs)
+    context = app_commands.TranslationContext(
+        location=app_commands.TranslationContextLocation.command_name, data=None)
+    plain = app_commands.locale_str("Language saved")
+    marked = app_commands.locale_str("Language saved", msgid="Language saved")
+    assert await translator.translate(plain, discord.Locale.german, context) is None
+    assert await translator.translate(marked, discord.Locale.german, context) == \
+        "Sprache gespeichert"
+    assert await translator.translate(marked, discord.Locale.american_english, context) is None

@@ -79,6 +79,16 @@ async def test_the_working_note_in_the_ack_is_german_once_the_members_language_i
                                "text": ":hourglass_flowing_sand: Ich bin dran …"}
 
 
+async def test_a_members_own_choice_reaches_the_ack_in_an_english_slack(
+    slack: SlackSession,
+) -> None:
+    await slack.command("language de", user_id="U0ALICE")  # her Slack runs in English
+    body = slash_body("history", user_id="U0ALICE", response_url=slack.fake.response_url("h"))
+    _, ack, _ = await slack.post(body, sign(body))
+    await slack.platform.listeners.drain()
+    assert json.loads(ack)["text"] == ":hourglass_flowing_sand: Ich bin dran …"
+
+
 async def test_when_users_info_fails_the_answer_comes_in_the_teams_language(
     slack: SlackSession, storage: Storage, clock: FrozenClock,
 ) -> None:
