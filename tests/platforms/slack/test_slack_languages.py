@@ -83,6 +83,7 @@ async def test_a_members_own_choice_reaches_the_ack_in_an_english_slack(
     slack: SlackSession,
 ) -> None:
     await slack.command("language de", user_id="U0ALICE")  # her Slack runs in English
+    await slack.command("handles", user_id="U0ALICE")  # answered in her choice
     body = slash_body("history", user_id="U0ALICE", response_url=slack.fake.response_url("h"))
     _, ack, _ = await slack.post(body, sign(body))
     await slack.platform.listeners.drain()
