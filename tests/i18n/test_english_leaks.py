@@ -35,5 +35,6 @@ def test_translated_output_and_the_words_german_keeps_are_not_leaks() -> None:
 
 
 def test_slack_escaping_hides_nothing() -> None:
-    assert english_in("The Slack app lacks the permission: add it under OAuth &amp; "
-                      "Permissions") != []
+    piece = ("add it under OAuth & Permissions (or recreate the app from "
+             "slack-manifest.yml) and reinstall it")
+    assert english_in("Der App fehlt etwas: " + piece.replace("&", "&amp;")) == [piece]
