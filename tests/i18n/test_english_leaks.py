@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chatbot.admission import BUSY_TEXT
 from chatbot.i18n import load_catalogs
-from tests.support.english_leaks import english_in, german_in
+from tests.support.english_leaks import english_in, german_in, pieces_of
 
 
 def test_an_english_sentence_in_german_output_is_found() -> None:
@@ -38,3 +38,19 @@ def test_slack_escaping_hides_nothing() -> None:
     piece = ("add it under OAuth & Permissions (or recreate the app from "
              "slack-manifest.yml) and reinstall it")
     assert english_in("Der App fehlt etwas: " + piece.replace("&", "&amp;")) == [piece]
+
+
+def test_a_piece_some_german_translation_keeps_is_not_looked_for() -> None:
+    messages = (
+        ("commands.po", ("Change one: /klout config SETTING VALUE",),
+         ("Ändere eine: /klout config SETTING VALUE",)),
+        ("platforms.po", ("Then type /klout config SETTING VALUE again.",),
+         ("Tippe dann noch einmal /klout config SETTING VALUE.",)),
+        ("platforms.po", ("Saved your goal for later.",), ("Dein Ziel ist gespeichert.",)),
+    )
+    assert pieces_of(messages) == ("Then type /klout config SETTING VALUE again",
+                                   "Saved your goal for later")
+    assert pieces_of(messages, ("commands.po",)) == ()
+    assert pieces_of(messages, german=True) == (
+        "Tippe dann noch einmal /klout config SETTING VALUE", "Dein Ziel ist gespeichert",
+        "Ändere eine")

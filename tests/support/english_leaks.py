@@ -23,6 +23,8 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 MIN_WORDS = 3
+Message = tuple[str, tuple[str, ...], tuple[str, ...]]
+"""(.po file name, English forms, German forms)."""
 MIN_GERMAN_WORDS = 2
 """German answers can be short ("Ziel gelöscht."); two German words already say German."""
 
@@ -48,7 +50,7 @@ def _sentences(text: str) -> list[str]:
 
 
 @cache
-def _messages() -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+def _messages() -> tuple[Message, ...]:
     """(file name, English forms, German forms) of every translated message."""
     found = []
     for item in catalog_files("de"):
@@ -64,9 +66,13 @@ def _messages() -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
 
 
 def _pieces(files: tuple[str, ...], *, german: bool) -> tuple[str, ...]:
+    return pieces_of(_messages(), files, german=german)
+
+
+def pieces_of(messages: tuple[Message, ...], files: tuple[str, ...] = (), *,
+              german: bool = False) -> tuple[str, ...]:
     """A piece that the other language also writes somewhere (a command line German
     keeps, a German word inside an English sentence) tells nothing and is left out."""
-    messages = _messages()
     everything_else = "\n".join(text for _, ids, strings in messages
                                 for text in (ids if german else strings))
     pieces: set[str] = set()
