@@ -16,6 +16,7 @@ from chatbot.storage import Storage
 from tests.platforms.slack.conftest import SlackSession
 from tests.platforms.slack.fake_slack_api import TEAM_ID, FakeSlack, sign, slash_body
 from tests.platforms.slack.test_slack_busy import CAP, StartSlack, answers_to, gate, start_slack
+from tests.platforms.slack.test_slack_socket_mode import slash_payload
 from tests.support.english_leaks import english_in
 from tests.support.fakes import FrozenClock, seed_scores
 from tests.support.gate import Gate
@@ -152,3 +153,26 @@ async def test_the_directory_keeps_the_locale_with_the_name_for_its_time_to_live
     assert directory.cached("U0HANS") is None
     await directory.get("U0HANS")
     assert len(fake_slack.of("users.info")) == 2
+
+
+async def test_over_socket_mode_the_busy_ack_speaks_the_members_language(
+    start_slack: StartSlack, gate: Gate, fake_slack: FakeSlack,
+) -> None:
+    add_hans(fake_slack)
+    await start_slack(cap=1, socket_mode=True)
+
+    async def from_hans(text: str, token: str) -> str:
+        return await fake_slack.push_envelope(
+            "slash_commands", slash_payload(text, fake_slack.response_url(token)) | {
+                "user_id": "U0HANS", "user_name": "hans"})
+
+    await from_hans("language auto", "first")
+    await fake_slack.wait_until(lambda: bool(answers_to(fake_slack, "first")))
+    await from_hans("wait", "held")
+    await gate.wait_entered(1)
+    envelope_id = await from_hans("help", "busy")
+    await fake_slack.wait_until(
+        lambda: any(ack.get("envelope_id") == envelope_id for ack in fake_slack.socket_acks))
+    (ack,) = [ack for ack in fake_slack.socket_acks if ack.get("envelope_id") == envelope_id]
+    assert ack["payload"]["text"] == GERMAN_BUSY
+    gate.open()
