@@ -23,8 +23,10 @@ from chatbot.platforms.discord_commands import (
     sync_commands,
 )
 from chatbot.platforms.discord_platform import DiscordPlatform
+from chatbot.platforms.discord_render import render
 from chatbot.platforms.discord_translation import CatalogTranslator
 from chatbot.storage import Storage
+from chatbot.values.reply import Field, Reply, Table
 from commands.context import Services
 from commands.registry import Dispatcher, all_commands
 from commands.spec import CommandSpec
@@ -208,3 +210,25 @@ async def test_names_and_choices_are_never_translated_even_when_a_catalog_has_th
     assert await translator.translate(marked, discord.Locale.german, context) == \
         "Sprache gespeichert"
     assert await translator.translate(marked, discord.Locale.american_english, context) is None
+
+
+def test_what_rendering_adds_is_german_in_a_german_embed() -> None:
+    german = load_catalogs().translator("de")
+    fields = tuple(Field(f"f{i}", "v") for i in range(40))
+    assert render(Reply(fields=fields), german).embed.fields[-1].value == \
+        "16 weitere nicht angezeigt"
+    rows = tuple((str(i), f"member-{i:04d}-" + "x" * 40, "50") for i in range(200))
+    description = render(Reply(table=Table(("#", "Mitglied", "Wert"), rows)),
+                         german).embed.description
+    assert description is not None and "weitere Zeilen\n```" in description
+
+
+async def test_an_option_discord_could_not_resolve_is_explained_in_german(
+    platform: DiscordPlatform, fake_discord: FakeDiscord,
+) -> None:
+    payload = in_locale(slash("give", [{"name": "user", "type": 6,
+                                        "value": "999999999999999999"},
+                                       {"name": "topic", "type": 3, "value": "python"}]), "de")
+    data = await answer_to(fake_discord, await fake_discord.dispatch_interaction(payload))
+    assert embed_text(data).strip() == (
+        "Ich konnte die Optionen dieses Befehls nicht lesen; bitte versuch es noch einmal.")

@@ -11,8 +11,11 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.admission import BUSY_TEXT
+from chatbot.i18n import load_catalogs
 from chatbot.platforms.slack_identity import SlackDirectory
+from chatbot.platforms.slack_render import render_reply, table_lines
 from chatbot.storage import Storage
+from chatbot.values.reply import Field, Reply, Table
 from tests.platforms.slack.conftest import SlackSession
 from tests.platforms.slack.fake_slack_api import TEAM_ID, FakeSlack, sign, slash_body
 from tests.platforms.slack.test_slack_busy import CAP, StartSlack, answers_to, gate, start_slack
@@ -176,3 +179,32 @@ async def test_over_socket_mode_the_busy_ack_speaks_the_members_language(
     (ack,) = [ack for ack in fake_slack.socket_acks if ack.get("envelope_id") == envelope_id]
     assert ack["payload"]["text"] == GERMAN_BUSY
     gate.open()
+
+
+def test_what_rendering_adds_is_german_in_a_german_message() -> None:
+    german = load_catalogs().translator("de")
+    big = Reply(title="Groß", fields=tuple(Field(f"f{i}", "v" * 1500, inline=False)
+                                           for i in range(80)))
+    note = render_reply(big, tr=german).blocks[-1]["elements"][0]["text"]
+    assert note.startswith("… ") and "weitere Teile werden nicht angezeigt" in note
+    assert render_reply(Reply(), tr=german).blocks[0]["text"]["text"] == "(leere Antwort)"
+    table = Table(("#", "Mitglied"), (("1", "Hans"),), highlight=0)
+    assert table_lines(table, german)[1].endswith("  ← du")
+    snippet = render_reply(Reply(title="Deine Daten"), snippet=("export.json", b"x" * 5000),
+                           tr=german)
+    assert "export.json: der erste Teil von 5.000 Bytes" in json.dumps(snippet.payload(),
+                                                                      ensure_ascii=False)
+    english = render_reply(Reply(title="Your data"), snippet=("export.json", b"x" * 5000))
+    assert "export.json: the first part of 5,000 bytes" in json.dumps(english.payload())
+
+
+async def test_a_failed_direct_message_is_explained_in_german(
+    slack: SlackSession, storage: Storage, clock: FrozenClock,
+) -> None:
+    add_hans(slack.fake)
+    await seed_scores(storage, TEAM, "U0HANS", "Hans", [30.0], last_day=clock.now().date())
+    slack.fake.failures["conversations.open"] = "restricted_action"
+    answer = await slack.command("export", user_id="U0HANS")
+    assert ("Ich konnte dir klout-export.json nicht als Direktnachricht schicken (Die "
+            "Einstellungen dieses Workspaces erlauben mir nicht, in dieser Unterhaltung zu "
+            "posten.); hier ist die Datei stattdessen.") in shown(answer)
