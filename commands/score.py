@@ -34,7 +34,7 @@ async def score_card(ctx: Context, args: Args) -> Reply:
         Field(tr._("Score"), f"{current.score} / 100"),
         Field(tr._("7 days"), signed(summary.change_7d)),
         Field(tr._("30 days"), signed(summary.change_30d)),
-        Field(tr._("Team rank"), tr._("#{rank} of {size}", rank=summary.rank,
+        Field(tr._("Team rank"), tr._("#{rank} of {size}", rank=tr.number(summary.rank or 0),
                                       size=tr.number(summary.team_size))
               if summary.rank else "–"),
     ]
