@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from chatbot.i18n import load_catalogs
 from chatbot.storage import Storage
 from chatbot.values.reply import Tone
-from commands.registry import Dispatcher
+from commands.registry import Dispatcher, all_commands
 from tests.commands.german import GermanMember, english_left_in, shown
 from tests.support.fakes import FakeEngine, FrozenClock, seed_scores
 
@@ -35,6 +36,16 @@ async def test_help_and_one_commands_help_are_german(alice: GermanMember) -> Non
     assert "Aufruf: /klout goal [clear] [SCORE] [by DATE]" in goal
     assert "by DATE: Frist, JJJJ-MM-TT" in goal and "Beispiele:" in goal
     assert_no_english(alice)
+
+
+def test_every_summary_and_option_help_has_german() -> None:
+    """They are constants marked with N_: one left unmarked would show English in German
+    help and in Discord's command picker."""
+    german = load_catalogs().translator("de")
+    untranslated = [text for spec in all_commands()
+                    for text in (spec.summary, *(param.help for param in spec.params))
+                    if german._(text) == text]
+    assert untranslated == []
 
 
 async def test_parser_mistakes_are_explained_in_german(alice: GermanMember) -> None:
