@@ -257,3 +257,18 @@ async def test_config_in_german(dispatcher: Dispatcher, alice: GermanMember) -> 
     assert fields["Letzter #FollowFriday"] == "noch nie gepostet"
     assert fields["Sprache"] == "English"  # the team's, while alice's app reads German
     assert_no_english(alice)
+
+
+async def test_a_provisional_card_in_german(alice: GermanMember, engine: FakeEngine) -> None:
+    engine.add("github", "octocat")
+    await alice.says("register github octocat")
+    engine.provisional[(TEAM, "alice")] = 42
+    card = await alice.says("")
+    assert card.title == "alice – vorläufiger Klout-Wert 42"
+    fields = {item.label: item.value for item in card.fields}
+    assert fields["Vorläufiger Klout-Wert"] == "42 – verifiziere, damit es zählt: " \
+                                               "/klout verify github"
+    assert fields["Rang im Team"] == "nicht in der Rangliste, bis verifiziert"
+    assert fields["GitHub (nicht verifiziert)"] == "vorläufig  octocat"
+    assert card.footer == "vorläufig · nicht in der Rangliste · kein Einstellungskriterium"
+    assert_no_english(alice)
