@@ -137,9 +137,6 @@ class MemberRepository:
         rows = await self._db.fetch_all(sql, tuple(params))
         return [member_from_row(row) for row in rows]
 
-    async def mark_refreshed(self, team_id: str, user_id: str, now: datetime) -> None:
-        await self.mark_refreshed_many([(team_id, user_id)], now)
-
     async def mark_refreshed_many(self, members: Sequence[tuple[str, str]], now: datetime
                                   ) -> None:
         if not members:
