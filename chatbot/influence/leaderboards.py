@@ -158,10 +158,10 @@ class Leaderboards:
                 ranks[user_id] = (page - 1) * size + position + 1
             previous_value = value
         if caller not in values:
-            own = await scores.board_value(team_id, caller, network)
-            if own is not None:
-                ranks[caller] = 1 + await scores.members_above(team_id, own, network)
-                values[caller] = own
+            place = await scores.board_place(team_id, caller, network)
+            if place is not None:
+                values[caller], above = place
+                ranks[caller] = 1 + above
         earlier = await self._ranks_on(team_id, today - timedelta(days=ARROW_DAYS), network)
         names = await self._storage.members.names_of(team_id, list(values))
         standings = {

@@ -310,15 +310,19 @@ class ScoreRepository:
         )
         return [(row["user_id"], float(row["value"])) for row in rows]
 
-    async def board_value(self, team_id: str, user_id: str, network: str | None = None
-                          ) -> float | None:
-        """The member's current value on the board, or None when they are not on it."""
+    async def board_place(self, team_id: str, user_id: str, network: str | None = None
+                          ) -> tuple[float, int] | None:
+        """(the member's current value, how many members are above it) on the board, in
+        one round trip; None when they are not on it."""
         table, column, scope, params = _latest_table(team_id, network)
         row = await self._db.fetch_one(
-            f"SELECT {column} AS value FROM {table} WHERE {scope} AND user_id = ?",
-            (*params, user_id),
+            # Unqualified names in the subquery are its own table's; `m` is the member's row.
+            f"SELECT m.{column} AS value, (SELECT COUNT(*) FROM {table}"
+            f" WHERE {scope} AND {column} > m.{column}) AS above"
+            f" FROM {table} m WHERE {scope} AND user_id = ?",
+            (*params, *params, user_id),
         )
-        return float(row["value"]) if row else None
+        return (float(row["value"]), int(row["above"])) if row else None
 
     async def members_above(self, team_id: str, value: float, network: str | None = None
                             ) -> int:
