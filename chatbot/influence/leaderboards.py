@@ -107,7 +107,9 @@ class Leaderboards:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        # A past day's board never changes, so its ranks are computed once.
+        # A past day's ranks feed only the arrows and are computed once per day: history
+        # does not change, and members leaving the boards (forget) leave arrows a place
+        # off per member until the day turns, not worth a version read on every page.
         self._past_ranks: dict[BoardKey, dict[str, int]] = {}
         self._movers: dict[BoardKey, _MoversBoard] = {}
 
