@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from chatbot.i18n import Translator
+from chatbot.influence.leaderboards import Standing
 from chatbot.render.text import rank_arrow, signed
-from chatbot.storage.models import Standing
 from chatbot.values.message import N_
 from chatbot.values.reply import Button, Image, Reply, Table, Visibility
 from commands.common import label
@@ -36,9 +36,9 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
     network: str | None = args.get("network")
     today = ctx.services.clock.now().date()
     since = today - timedelta(days=PERIOD_DAYS[period]) if period in PERIOD_DAYS else None
-    board = await ctx.storage.scores.board_page(
-        ctx.team_id, today, ctx.storage.members.names_of, page=args.get("page", 1),
-        size=PAGE_SIZE, caller=ctx.caller.user_id, since=since, network=network,
+    board = await ctx.services.boards.page(
+        ctx.team_id, today, page=args.get("page", 1), size=PAGE_SIZE,
+        caller=ctx.caller.user_id, since=since, network=network,
     )
     tr = ctx.tr
     title = _title(tr, period, network)

@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Database, Storage
 from chatbot.storage.topics import topic_key
@@ -75,7 +76,7 @@ async def test_gives_from_two_processes_share_the_cap(database_url: str, clock: 
 
 def _services(storage: Storage, clock: FrozenClock) -> Services:
     return Services(storage=storage, engine=FakeEngine(), followfriday=FakeFollowFriday(storage),
-                    clock=clock)
+                    clock=clock, boards=Leaderboards(storage))
 
 
 async def test_look_alike_topics_are_one_topic(
