@@ -27,6 +27,7 @@ from pathlib import Path
 from bench import Figure, figure, latency_figures, percentile
 from bench.engine import bench_database, engine_name
 from bench.seed import NETWORKS, member_id, member_name, noon, seed_team
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.refresh import Refresher
 from chatbot.platforms.console import console_team_id, resolve_mention
 from chatbot.storage import Storage, open_storage
@@ -60,7 +61,8 @@ def caller(index: int) -> Caller:
 
 def build_dispatcher(storage: Storage, clock: FrozenClock) -> Dispatcher:
     services = Services(storage=storage, engine=FakeEngine(),
-                        followfriday=FakeFollowFriday(storage), clock=clock)
+                        followfriday=FakeFollowFriday(storage), clock=clock,
+                        boards=Leaderboards(storage))
     return Dispatcher(services)
 
 
@@ -162,16 +164,16 @@ async def _query_breakdown(
     team = console_team_id(TEAM)
     user = member_id(members // 2)
     week_ago = TODAY - timedelta(days=7)
-    names = storage.members.names_of
+    boards = Leaderboards(storage)
     repeats = 5 if quick else 15
     calls: dict[str, Callable[[], Awaitable[object]]] = {
-        "scores.board_page (current board, one page)": lambda: storage.scores.board_page(
-            team, TODAY, names, page=1 + members // 20, size=10, caller=user),
+        "boards.page (current board, one page)": lambda: boards.page(
+            team, TODAY, page=1 + members // 20, size=10, caller=user),
         "scores.rank_of (score card's rank)": lambda: storage.scores.rank_of(team, user),
         "scores.values_on(today)": lambda: storage.scores.values_on(team, TODAY),
         "scores.values_on(a week ago)": lambda: storage.scores.values_on(team, week_ago),
-        "scores.board_page(since a week ago) (movers)": lambda: storage.scores.board_page(
-            team, TODAY, names, page=1, size=10, caller=user, since=week_ago),
+        "boards.page(since a week ago) (movers)": lambda: boards.page(
+            team, TODAY, page=1, size=10, caller=user, since=week_ago),
         "members.names (whole team)": lambda: storage.members.names(team),
         "scores.latest": lambda: storage.scores.latest(team, user, TODAY),
         "scores.history (90 d)": lambda: storage.scores.history(

@@ -29,6 +29,7 @@ import aiohttp
 
 from bench import Figure, latency_figures
 from bench.seed import member_id, seed_team
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.platforms.slack_adapter import SlackPlatform
 from chatbot.storage import open_storage
 from commands.context import Services
@@ -59,7 +60,8 @@ async def _measure(members: int, requests: int, bursts: int) -> list[Figure]:
             fake.add_user(caller, "Bench Caller")
             clock = FrozenClock()
             services = Services(storage=storage, engine=FakeEngine(),
-                                followfriday=FakeFollowFriday(storage), clock=clock)
+                                followfriday=FakeFollowFriday(storage), clock=clock,
+                                boards=Leaderboards(storage))
             platform = SlackPlatform(slack_settings(fake.api_url), Dispatcher(services),
                                      host="127.0.0.1")
             await platform.start()

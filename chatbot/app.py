@@ -17,6 +17,7 @@ from chatbot.admission import Admission
 from chatbot.clock import Clock, SystemClock
 from chatbot.followfriday.service import FollowFridayService
 from chatbot.influence.engine import InfluenceEngine
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.networks import build_clients, build_mastodon_http
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.networks.registry import network_availability
@@ -74,7 +75,8 @@ async def build_app(
                                  allow_private=settings.klout_allow_private_networks)
         followfriday = FollowFridayService(storage, clients, clock)
         services = Services(storage=storage, engine=engine, followfriday=followfriday,
-                            clock=clock, score_window_days=settings.klout_score_window_days)
+                            clock=clock, boards=Leaderboards(storage),
+                            score_window_days=settings.klout_score_window_days)
         yield App(
             settings=settings,
             clock=clock,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from chatbot.clock import Clock
 from chatbot.i18n import Catalogs, Translator, load_catalogs
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.score import WINDOW_DAYS_DEFAULT
 from chatbot.storage import Storage
 from commands.ports import Engine, FollowFriday
@@ -39,6 +40,8 @@ class Services:
     engine: Engine
     followfriday: FollowFriday
     clock: Clock
+    boards: Leaderboards
+    """The process's one ranking service: its caches are shared by every command."""
     score_window_days: int = WINDOW_DAYS_DEFAULT
     """KLOUT_SCORE_WINDOW_DAYS: how far back posts count, and how much history is shown."""
     catalogs: Catalogs = field(default_factory=load_catalogs)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from chatbot.i18n import Translator
 from chatbot.storage.social import EndorsementLimits
 from chatbot.storage.topics import topic_key
+from chatbot.values.message import N_
 from chatbot.values.reply import Field, Reply, Tone, Visibility, error
-from commands.common import TARGET, target_of, whose
+from commands.common import TARGET, target_of
 from commands.context import Context
 from commands.spec import Args, CommandSpec, Kind, Param
 
@@ -33,70 +36,80 @@ def clean_topic(raw: str) -> str | None:
 
 
 async def give(ctx: Context, args: Args) -> Reply:
+    tr = ctx.tr
     receiver: str = args["user"]
     giver = ctx.caller.user_id
     if receiver == giver:
-        return error("You can't endorse yourself — ask a teammate!")
+        return error(tr._("You can't endorse yourself — ask a teammate!"))
     topic = clean_topic(args["topic"])
     if topic is None:
-        return error(f"A topic is a few words (at most {TOPIC_MAX} characters) of letters, "
-                     "digits and spaces, like “python” or “public speaking”.")
+        return error(tr._("A topic is a few words (at most {limit} characters) of letters, "
+                          "digits and spaces, like “python” or “public speaking”.",
+                          limit=TOPIC_MAX))
     now = ctx.services.clock.now()
     name = await ctx.name_of(receiver)
     gift = await ctx.storage.endorsements.give(
         ctx.team_id, (giver, ctx.caller.display_name),
         (receiver, name if name != receiver else ""), topic, now, LIMITS)
     if gift.daily_cap_reached:
-        return error(f"You've given {DAILY_CAP} endorsements in the last 24 hours; "
-                     "that's the daily maximum. Try again tomorrow.")
+        return error(tr._("You've given {cap} endorsements in the last 24 hours; that's the "
+                          "daily maximum. Try again tomorrow.", cap=DAILY_CAP))
     if gift.same_topic_again_at is not None:
-        again = gift.same_topic_again_at.date().isoformat()
-        return error(f"You already endorsed them for {topic} this week; you can again from "
-                     f"{again}.")
-    count = gift.topic_count
+        return error(tr._("You already endorsed them for {topic} this week; you can again "
+                          "from {date}.", topic=topic,
+                          date=tr.date(gift.same_topic_again_at.date())))
     return Reply(
-        text=f"+K! {ctx.caller.display_name} endorsed {name} for {topic} "
-             f"({count} endorsement{'s' if count != 1 else ''} so far).",
+        text=tr.n_("+K! {giver} endorsed {name} for {topic} ({n} endorsement so far).",
+                   "+K! {giver} endorsed {name} for {topic} ({n} endorsements so far).",
+                   gift.topic_count, giver=ctx.caller.display_name, name=name, topic=topic),
         tone=Tone.SUCCESS,
         visibility=Visibility.CHANNEL,
     )
 
 
 async def topics(ctx: Context, args: Args) -> Reply:
+    tr = ctx.tr
     user_id = target_of(ctx, args)
+    own = user_id == ctx.caller.user_id
     name = await ctx.name_of(user_id)
     found = await ctx.storage.endorsements.topics(ctx.team_id, user_id)
     if not found:
-        return Reply(text=f"{name} has no endorsements yet. Give one: /klout give @{name} TOPIC"
-                     if user_id != ctx.caller.user_id else
-                     "You have no endorsements yet; they come from teammates' /klout give.")
+        return Reply(text=tr._("You have no endorsements yet; they come from teammates' "
+                               "/klout give.") if own else
+                     tr._("{name} has no endorsements yet. Give one: /klout give @{name} TOPIC",
+                          name=name))
     names = await ctx.storage.members.names(ctx.team_id)
-    fields = tuple(
-        Field(f"{topic.topic} · +{topic.count}",
-              "from " + ", ".join(names.get(g, g) for g in topic.givers[:5])
-              + (f" and {len(topic.givers) - 5} more" if len(topic.givers) > 5 else ""),
-              inline=False)
-        for topic in found[:20]
-    )
-    return Reply(title=f"{whose(ctx, user_id, name)} topics", fields=fields,
-                 visibility=Visibility.CHANNEL)
+    fields = tuple(Field(f"{topic.topic} · +{topic.count}", _givers(tr, topic.givers, names),
+                         inline=False)
+                   for topic in found[:20])
+    return Reply(title=tr._("Your topics") if own else tr._("{name}'s topics", name=name),
+                 fields=fields, visibility=Visibility.CHANNEL)
+
+
+def _givers(tr: Translator, givers: Sequence[str], names: Mapping[str, str]) -> str:
+    shown = ", ".join(names.get(g, g) for g in givers[:5])
+    if len(givers) > 5:
+        return tr.n_("from {names} and {n} more", "from {names} and {n} more",
+                     len(givers) - 5, names=shown)
+    return tr._("from {names}", names=shown)
 
 
 GIVE = CommandSpec(
     name="give",
-    summary=f"Endorse a teammate's strength (+K); {DAILY_CAP} a day, not yourself",
+    # The number is DAILY_CAP, written out: a catalog entry can't hold a variable.
+    summary=N_("Endorse a teammate's strength (+K); 5 a day, not yourself"),
     handler=give,
     params=(
-        Param("user", Kind.USER, "the teammate to endorse", required=True),
-        Param("topic", Kind.TEXT, "what they're good at", required=True, max_length=TOPIC_MAX,
-              autocomplete="topics"),
+        Param("user", Kind.USER, N_("the teammate to endorse"), required=True),
+        Param("topic", Kind.TEXT, N_("what they're good at"), required=True,
+              max_length=TOPIC_MAX, autocomplete="topics"),
     ),
     private=False,
     examples=("/klout give @alice python",),
 )
 TOPICS = CommandSpec(
     name="topics",
-    summary="A member's topics and who endorsed them",
+    summary=N_("A member's topics and who endorsed them"),
     handler=topics,
     params=(TARGET,),
     private=False,

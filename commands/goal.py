@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from chatbot.i18n import Translator
 from chatbot.render.text import progress_bar
+from chatbot.values.message import N_
 from chatbot.values.reply import Field, Reply, Tone, error
 from commands.context import Context
 from commands.spec import Args, CommandSpec, Kind, Param
 from commands.summary import MemberSummary, summarize, trend_per_day
 
 
-def projection(summary: MemberSummary) -> str:
+def projection(tr: Translator, summary: MemberSummary) -> str:
     """Where the last 30 days' trend leads; honest about flat or falling trends."""
     if summary.current is None or summary.goal is None:
         return ""
@@ -19,25 +21,28 @@ def projection(summary: MemberSummary) -> str:
     target = summary.goal.target
     current = summary.current.raw
     if current >= target:
-        return "Goal reached — set a higher one?"
+        return tr._("Goal reached — set a higher one?")
     if slope is None:
-        return "Not enough history for a projection yet."
+        return tr._("Not enough history for a projection yet.")
     if summary.goal.by_date is not None:
         days = (summary.goal.by_date - summary.today).days
         expected = max(1.0, min(100.0, current + slope * days))
-        verdict = "on track" if expected >= target else "behind"
-        return (
-            f"At the pace of the last 30 days ({slope * 7:+.1f} a week) you'd be at "
-            f"{expected:.0f} by {summary.goal.by_date.isoformat()}: {verdict}."
-        )
+        params = {"pace": tr.signed(slope * 7, 1), "expected": tr.number(expected),
+                  "date": tr.date(summary.goal.by_date)}
+        if expected >= target:
+            return tr._("At the pace of the last 30 days ({pace} a week) you'd be at "
+                        "{expected} by {date}: on track.", **params)
+        return tr._("At the pace of the last 30 days ({pace} a week) you'd be at "
+                    "{expected} by {date}: behind.", **params)
     if slope <= 0.01:
-        return "Your trend is flat or falling; see /klout explain for what would move it."
+        return tr._("Your trend is flat or falling; see /klout explain for what would "
+                    "move it.")
     eta = summary.today.toordinal() + round((target - current) / slope)
-    return f"At the current pace ({slope * 7:+.1f} a week) you'd reach {target} around " \
-        f"{date.fromordinal(eta).isoformat()}."
+    return tr._("At the current pace ({pace} a week) you'd reach {target} around {date}.",
+                pace=tr.signed(slope * 7, 1), target=target, date=tr.date(date.fromordinal(eta)))
 
 
-def goal_progress_line(summary: MemberSummary) -> str:
+def goal_progress_line(tr: Translator, summary: MemberSummary) -> str:
     if summary.goal is None or summary.current is None:
         return ""
     goal = summary.goal
@@ -45,53 +50,58 @@ def goal_progress_line(summary: MemberSummary) -> str:
     current = summary.current.raw
     span = goal.target - start
     fraction = 1.0 if span <= 0 else max(0.0, min(1.0, (current - start) / span))
-    deadline = f" by {goal.by_date.isoformat()}" if goal.by_date else ""
-    return (
-        f"{goal.target}{deadline}: {progress_bar(fraction)} {fraction:.0%} "
-        f"(now {current:.0f}). {projection(summary)}"
-    )
+    params = {"target": goal.target, "bar": progress_bar(fraction),
+              "percent": tr.percent(fraction), "now": tr.number(current),
+              "projection": projection(tr, summary)}
+    if goal.by_date:
+        return tr._("{target} by {date}: {bar} {percent} (now {now}). {projection}",
+                    date=tr.date(goal.by_date), **params)
+    return tr._("{target}: {bar} {percent} (now {now}). {projection}", **params)
 
 
 async def goal(ctx: Context, args: Args) -> Reply:
+    tr = ctx.tr
     team, user = ctx.team_id, ctx.caller.user_id
     if args.get("action") == "clear":
         cleared = await ctx.storage.goals.clear(team, user)
-        return Reply(text="Goal cleared." if cleared else "You had no goal set.")
+        return Reply(text=tr._("Goal cleared.") if cleared else tr._("You had no goal set."))
     target = args.get("target")
     by: date | None = args.get("by")
     today = ctx.services.clock.now().date()
     if target is None:
         if by is not None:
-            return error("Give a score too, for example /klout goal 60 by 2026-12-31.")
+            return error(tr._("Give a score too, for example /klout goal 60 by 2026-12-31."))
         summary = await summarize(ctx, user)
         if summary.goal is None:
-            return Reply(text="You have no goal. Set one: /klout goal 60 by 2026-12-31")
-        return Reply(title="Your goal", fields=(Field("Progress", goal_progress_line(summary),
-                                                      inline=False),))
+            return Reply(text=tr._("You have no goal. Set one: /klout goal 60 by 2026-12-31"))
+        return Reply(title=tr._("Your goal"),
+                     fields=(Field(tr._("Progress"), goal_progress_line(tr, summary),
+                                   inline=False),))
     if by is not None and by <= today:
-        return error(f"{by.isoformat()} is not in the future; pick a later date.")
+        return error(tr._("{date} is not in the future; pick a later date.",
+                          date=tr.date(by)))
     current = await ctx.storage.scores.latest(team, user, today)
     await ctx.storage.members.ensure(team, user, ctx.caller.display_name, ctx.services.clock.now())
     await ctx.storage.goals.set(team, user, int(target), by,
                                 current.raw if current else None, ctx.services.clock.now())
     summary = await summarize(ctx, user)
     return Reply(
-        title="Goal set",
-        text=goal_progress_line(summary) if summary.current else
-        f"Goal {target} saved; progress shows once you have a score.",
+        title=tr._("Goal set"),
+        text=goal_progress_line(tr, summary) if summary.current else
+        tr._("Goal {target} saved; progress shows once you have a score.", target=target),
         tone=Tone.SUCCESS,
     )
 
 
 SPEC = CommandSpec(
     name="goal",
-    summary="Set a smart goal and see progress and a projection",
+    summary=N_("Set a smart goal and see progress and a projection"),
     handler=goal,
     params=(
-        Param("action", Kind.CHOICE, "clear removes your goal", choices=("clear",)),
-        Param("target", Kind.INT, "the score to reach (1-100)", min_value=1, max_value=100,
-              placeholder="SCORE"),
-        Param("by", Kind.DATE, "deadline, YYYY-MM-DD", keyword="by", placeholder="DATE"),
+        Param("action", Kind.CHOICE, N_("clear removes your goal"), choices=("clear",)),
+        Param("target", Kind.INT, N_("the score to reach (1-100)"), min_value=1,
+              max_value=100, placeholder="SCORE"),
+        Param("by", Kind.DATE, N_("deadline, YYYY-MM-DD"), keyword="by", placeholder="DATE"),
     ),
     examples=("/klout goal 60 by 2026-12-31", "/klout goal", "/klout goal clear"),
 )

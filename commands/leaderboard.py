@@ -6,8 +6,10 @@ import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
+from chatbot.i18n import Translator
+from chatbot.influence.leaderboards import Standing
 from chatbot.render.text import rank_arrow, signed
-from chatbot.storage.models import Standing
+from chatbot.values.message import N_
 from chatbot.values.reply import Button, Image, Reply, Table, Visibility
 from commands.common import label
 from commands.context import Context
@@ -17,11 +19,12 @@ PAGE_SIZE = 10
 PERIOD_DAYS = {"week": 7, "month": 30}
 
 
-def _row(standing: Standing, period: str) -> tuple[str, ...]:
+def _row(tr: Translator, standing: Standing, period: str) -> tuple[str, ...]:
     if period == "all":
         return (
             str(standing.rank),
-            rank_arrow(standing.rank, standing.previous_rank),
+            rank_arrow(standing.rank, standing.previous_rank)
+            if standing.previous_rank is not None else tr._("new"),
             standing.display_name,
             str(standing.score),
         )
@@ -33,36 +36,37 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
     network: str | None = args.get("network")
     today = ctx.services.clock.now().date()
     since = today - timedelta(days=PERIOD_DAYS[period]) if period in PERIOD_DAYS else None
-    board = await ctx.storage.scores.board_page(
-        ctx.team_id, today, ctx.storage.members.names_of, page=args.get("page", 1),
-        size=PAGE_SIZE, caller=ctx.caller.user_id, since=since, network=network,
+    board = await ctx.services.boards.page(
+        ctx.team_id, today, page=args.get("page", 1), size=PAGE_SIZE,
+        caller=ctx.caller.user_id, since=since, network=network,
     )
-    scope = f" on {label(network)}" if network else ""
-    title = {"all": "Leaderboard", "week": "Movers this week", "month": "Movers this month"}[
-        period
-    ] + scope
+    tr = ctx.tr
+    title = _title(tr, period, network)
     if not board.total:
-        return Reply(title=title, text="Nobody has a score yet. Be the first: /klout register",
+        return Reply(title=title,
+                     text=tr._("Nobody has a score yet. Be the first: /klout register"),
                      visibility=Visibility.CHANNEL)
-    rows = [_row(standing, period) for standing in board.standings]
+    rows = [_row(tr, standing, period) for standing in board.standings]
     highlight = next((i for i, s in enumerate(board.standings)
                       if s.user_id == ctx.caller.user_id), None)
     if board.caller is not None:
         rows.append(("…",) + ("",) * (len(rows[0]) - 1))
-        rows.append(_row(board.caller, period))
+        rows.append(_row(tr, board.caller, period))
         highlight = len(rows) - 1
-    columns = ("#", "", "Member", "Score") if period == "all" else ("#", "Member", "Gain", "Score")
+    columns = (("#", "", tr._("Member"), tr._("Score")) if period == "all"
+               else ("#", tr._("Member"), tr._("Gain"), tr._("Score")))
     align = ("r", "l", "l", "r") if period == "all" else ("r", "l", "r", "r")
     base = " ".join(part for part in ("leaderboard", period, network or "") if part)
     buttons = []
     if board.page > 1:
-        buttons.append(Button("◀ Previous", f"{base} page {board.page - 1}"))
+        buttons.append(Button(tr._("◀ Previous"), f"{base} page {board.page - 1}"))
     if board.page < board.pages:
-        buttons.append(Button("Next ▶", f"{base} page {board.page + 1}"))
-    footer = (f"page {board.page} of {board.pages} · {board.total} "
-              f"member{'' if board.total == 1 else 's'}")
+        buttons.append(Button(tr._("Next ▶"), f"{base} page {board.page + 1}"))
+    footer = [tr._("page {page} of {pages}", page=tr.number(board.page),
+                   pages=tr.number(board.pages)),
+              tr.n_("{n} member", "{n} members", board.total)]
     if period == "all":
-        footer += " · arrows: rank change over 7 days"
+        footer.append(tr._("arrows: rank change over 7 days"))
     team = await ctx.storage.teams.get(ctx.team_id)
     image = None
     if team is not None and team.card_style == "image":
@@ -71,10 +75,19 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
         title=title,
         table=Table(columns=columns, rows=tuple(rows), align=align, highlight=highlight),
         image=image,
-        footer=footer,
+        footer=" · ".join(footer),
         buttons=tuple(buttons),
         visibility=Visibility.CHANNEL,
     )
+
+
+def _title(tr: Translator, period: str, network: str | None) -> str:
+    if network is None:
+        return {"all": tr._("Leaderboard"), "week": tr._("Movers this week"),
+                "month": tr._("Movers this month")}[period]
+    return {"all": tr._("Leaderboard on {network}", network=label(network)),
+            "week": tr._("Movers this week on {network}", network=label(network)),
+            "month": tr._("Movers this month on {network}", network=label(network))}[period]
 
 
 async def _board_image(standings: Sequence[Standing], title: str, period: str) -> Image:
@@ -86,20 +99,20 @@ async def _board_image(standings: Sequence[Standing], title: str, period: str) -
     rows = [(s.rank, s.display_name, s.score, s.value if period != "all" else None)
             for s in standings]
     png = await asyncio.to_thread(render_leaderboard, rows, title)
-    return Image(png, "klout-leaderboard.png", f"{title}: " + ", ".join(
-        f"{s.rank}. {s.display_name} {s.score}" for s in standings[:5]))
+    top = ", ".join(f"{s.rank}. {s.display_name} {s.score}" for s in standings[:5])
+    return Image(png, "klout-leaderboard.png", f"{title}: {top}")
 
 
 SPEC = CommandSpec(
     name="leaderboard",
-    summary="The team's ranking: all time by score, or this week's/month's movers",
+    summary=N_("The team's ranking: all time by score, or this week's/month's movers"),
     handler=leaderboard,
     params=(
-        Param("period", Kind.CHOICE, "all ranks by score; week and month by gain",
+        Param("period", Kind.CHOICE, N_("all ranks by score; week and month by gain"),
               choices=("week", "month", "all")),
-        Param("network", Kind.NETWORK, "rank on one network only"),
-        Param("page", Kind.INT, "page number", keyword="page", min_value=1, max_value=100_000,
-              placeholder="N"),
+        Param("network", Kind.NETWORK, N_("rank on one network only")),
+        Param("page", Kind.INT, N_("page number"), keyword="page", min_value=1,
+              max_value=100_000, placeholder="N"),
     ),
     private=False,
     examples=("/klout leaderboard", "/klout leaderboard week", "/klout leaderboard all github"),

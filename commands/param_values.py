@@ -8,12 +8,17 @@ import unicodedata
 from datetime import date
 
 from chatbot.influence.networks import get_network_name
+from chatbot.values.message import Msg, PluralMsg
 from chatbot.values.network_errors import NetworkError
 from commands.spec import Kind, Param, parse_date
 
 
 class InvalidValue(ValueError):
-    """The message is shown to the caller as is."""
+    """`message` is shown to the caller in their language (`tr.msg`); `str()` is English."""
+
+    def __init__(self, message: Msg | str) -> None:
+        super().__init__(str(message))
+        self.message: Msg | str = message
 
 
 def shown(token: str, limit: int = 40) -> str:
@@ -26,13 +31,14 @@ def network_value(raw: str) -> str:
     try:
         return get_network_name(raw)
     except NetworkError as exc:
-        raise InvalidValue(str(exc)) from None
+        raise InvalidValue(exc.message) from None
 
 
 def choice_value(param: Param, raw: str) -> str:
     value = raw.casefold()
     if value not in param.choices:
-        raise InvalidValue(f"“{shown(raw)}” is not one of: {', '.join(param.choices)}.")
+        raise InvalidValue(Msg("“{value}” is not one of: {choices}.", value=shown(raw),
+                               choices=", ".join(param.choices)))
     return value
 
 
@@ -43,11 +49,12 @@ def int_value(param: Param, raw: str | int) -> int:
         try:
             number = int(raw)
         except ValueError:
-            raise InvalidValue(f"{param.name.upper()} must be a whole number, not "
-                               f"“{shown(raw)}”.") from None
+            raise InvalidValue(Msg("{name} must be a whole number, not “{value}”.",
+                                   name=param.name.upper(), value=shown(raw))) from None
     low, high = param.min_value, param.max_value
     if (low is not None and number < low) or (high is not None and number > high):
-        raise InvalidValue(f"{param.name.upper()} must be between {low} and {high}.")
+        raise InvalidValue(Msg("{name} must be between {low} and {high}.",
+                               name=param.name.upper(), low=low, high=high))
     return number
 
 
@@ -55,16 +62,16 @@ def date_value(raw: str) -> date:
     try:
         return parse_date(raw.strip())
     except ValueError:
-        raise InvalidValue(f"“{shown(raw)}” is not a date; write it as YYYY-MM-DD, "
-                           "e.g. 2026-12-31.") from None
+        raise InvalidValue(Msg("“{value}” is not a date; write it as YYYY-MM-DD, "
+                               "e.g. 2026-12-31.", value=shown(raw))) from None
 
 
 def text_value(param: Param, raw: str) -> str:
     if len(raw) > param.max_length:
-        raise InvalidValue(
-            f"{param.name.capitalize()} is too long ({len(raw):,} characters; at most "
-            f"{param.max_length})."
-        )
+        raise InvalidValue(PluralMsg("{name} is too long ({n} character; at most {limit}).",
+                                     "{name} is too long ({n} characters; at most {limit}).",
+                                     len(raw), name=param.name.capitalize(),
+                                     limit=param.max_length))
     return raw
 
 

@@ -37,13 +37,15 @@ class Invocation:
     args: dict[str, Any]
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str, tr: Translator) -> None:
     if len(text) > MAX_INPUT_CHARS:
-        raise UsageError(f"That is {len(text):,} characters; commands are at most "
-                         f"{MAX_INPUT_CHARS:,}.")
+        raise UsageError(tr.n_("That is {n} character; commands are at most {limit}.",
+                               "That is {n} characters; commands are at most {limit}.",
+                               len(text), limit=tr.number(MAX_INPUT_CHARS)))
     for ch in text:
         if unicodedata.category(ch) == "Cc" and not ch.isspace():
-            raise UsageError("That command contains control characters; please retype it.")
+            raise UsageError(tr._("That command contains control characters; please "
+                                  "retype it."))
 
 
 def _looks_like_mention(token: str) -> bool:
@@ -58,7 +60,7 @@ class Parser:
         self._tr = tr or load_catalogs().translator("en")
 
     def parse(self, text: str) -> Invocation:
-        _check_text(text)
+        _check_text(text, self._tr)
         # Any Unicode whitespace separates words (a tab, a no-break or ideographic space),
         # including after the command's own name, which the console passes on as typed.
         tokens = text.split()
@@ -74,9 +76,9 @@ class Parser:
             spec = self._specs["score"]
             rest = tokens[1:] if head == "score" else tokens
         else:
-            raise UsageError(
-                f"I don't know the command “{shown(tokens[0])}”. Type /klout help for the list."
-            )
+            raise UsageError(self._tr._(
+                "I don't know the command “{command}”. Type /klout help for the list.",
+                command=shown(tokens[0])))
         return Invocation(spec, self._bind(spec, rest))
 
     def _bind(self, spec: CommandSpec, tokens: list[str]) -> dict[str, Any]:
@@ -88,7 +90,8 @@ class Parser:
             for index, token in enumerate(remaining):
                 if token.casefold() == param.keyword:
                     if index + 1 >= len(remaining):
-                        raise UsageError(f"“{param.keyword}” needs a value. Usage: {spec.usage}",
+                        raise UsageError(self._tr._("“{keyword}” needs a value. Usage: {usage}",
+                                                    keyword=param.keyword, usage=spec.usage),
                                          spec)
                     args[param.name] = self._convert(spec, param, remaining[index + 1])
                     del remaining[index : index + 2]
@@ -98,10 +101,9 @@ class Parser:
                 continue
             if not remaining:
                 if param.required:
-                    raise UsageError(
-                        f"Missing {param.usage.strip('[]')}: {param.help}. Usage: {spec.usage}",
-                        spec,
-                    )
+                    raise UsageError(self._tr._(
+                        "Missing {value}: {help}. Usage: {usage}", value=param.usage.strip("[]"),
+                        help=self._tr._(param.help), usage=spec.usage), spec)
                 continue
             if param.kind is Kind.TEXT:
                 args[param.name] = self._convert(spec, param, " ".join(remaining))
@@ -113,8 +115,8 @@ class Parser:
             args[param.name] = self._convert(spec, param, token)
             remaining.pop(0)
         if remaining:
-            raise UsageError(f"I didn't expect “{shown(remaining[0])}” there. Usage: {spec.usage}",
-                             spec)
+            raise UsageError(self._tr._("I didn't expect “{word}” there. Usage: {usage}",
+                                        word=shown(remaining[0]), usage=spec.usage), spec)
         return args
 
     def _fits(self, param: Param, token: str) -> bool:
@@ -137,11 +139,11 @@ class Parser:
         if param.kind is Kind.USER:
             member = self._resolve(token)
             if member is None:
-                raise UsageError(
-                    f"“{shown(token)}” is not a member I can find. Mention someone with @.", spec
-                )
+                raise UsageError(self._tr._(
+                    "“{name}” is not a member I can find. Mention someone with @.",
+                    name=shown(token)), spec)
             return member
         try:
             return param_value(param, token)
         except InvalidValue as exc:
-            raise UsageError(str(exc), spec) from None
+            raise UsageError(self._tr.msg(exc.message), spec) from None

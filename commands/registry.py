@@ -201,6 +201,6 @@ class Dispatcher:
             reply = error(tr._("Something went wrong on my side and it was logged. "
                                "Please try again, and tell an admin if it keeps happening."))
         if await storage.notices.pending(caller.team_id, caller.user_id):
-            reply = with_notices(reply, await storage.notices.take(caller.team_id,
-                                                                   caller.user_id))
+            reply = with_notices(tr, reply, await storage.notices.take(caller.team_id,
+                                                                       caller.user_id))
         return reply

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.platforms.console import ConsoleSession
 from chatbot.settings import Settings
 from chatbot.storage import Storage, open_storage
@@ -73,7 +74,7 @@ def engine() -> FakeEngine:
 @pytest.fixture
 def services(storage: Storage, engine: FakeEngine, clock: FrozenClock) -> Services:
     return Services(storage=storage, engine=engine, followfriday=FakeFollowFriday(storage),
-                    clock=clock)
+                    clock=clock, boards=Leaderboards(storage))
 
 
 @pytest.fixture

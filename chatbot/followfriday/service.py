@@ -51,6 +51,7 @@ from chatbot.followfriday.schedule import (
     previous_period,
     team_zone,
 )
+from chatbot.influence.leaderboards import gains
 from chatbot.influence.networks import handle_for_humans
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.storage import Storage
@@ -406,7 +407,7 @@ class FollowFridayService:
 
     async def _gains(self, team_id: str, today: date) -> dict[str, float]:
         """Each member's score change over the last seven days (rising scores come first)."""
-        return await self._storage.scores.gains(team_id, today, today - timedelta(days=7))
+        return await gains(self._storage.scores, team_id, today, today - timedelta(days=7))
 
     def _shown_handle(self, network: str, handle: str) -> str:
         client = self._clients.get(network)

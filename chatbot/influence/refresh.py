@@ -251,9 +251,8 @@ class Refresher:
             report.errors[(handle.team_id, handle.user_id, handle.network)] = reason
             return
         profile = result.profile
-        if not await storage.handles.mark_fetched(handle.team_id, handle.user_id, handle.network,
-                                                  handle.handle, profile.account_id, now):
-            return  # the name leads to another account now, or another member keeps it
+        # Nothing is stored when the account was removed meanwhile, its name leads to
+        # another account now, or another member keeps it.
         stored = await storage.activity.save_fetch(handle, FetchedAccount(
             profile.account_id, profile.followers, profile.following, profile.posts_count,
             profile.extra, result.posts), now)

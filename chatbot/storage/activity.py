@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from chatbot.clock import from_iso, to_iso
+from chatbot.storage.claims import fetched_claim_holds
 from chatbot.storage.database import Database, Row, chunks, marks
 from chatbot.storage.models import Handle, Snapshot
 from chatbot.values.accounts import Post
@@ -91,24 +92,18 @@ class ActivityRepository:
         self._db = db
 
     async def save_fetch(self, handle: Handle, fetched: FetchedAccount, now: datetime) -> bool:
-        """Store the day's snapshot and the posts only while the account is still claimed.
+        """Store the day's snapshot and the posts only while the account is still claimed;
+        False when nothing was stored.
 
-        A member may `forget` or `unregister` while their fetch is in flight; the
-        check and the writes share one transaction, so what they removed is not
-        written back. The claim is the handle row as refresh read it: same
-        account, same registration (a re-registration has a new code and time).
+        The claim check (`fetched_claim_holds`) and the writes share one transaction: a
+        member's `forget` or `unregister` during the fetch is not undone, and refresh
+        costs one write transaction per account, which commands queue behind.
         Dates from the future (a clock that jumped, a hostile server) are taken
         as the fetch time, so they are pruned and weighed like any other post.
         """
-        claim = (handle.team_id, handle.user_id, handle.network, handle.handle,
-                 handle.verify_code, to_iso(handle.created_at))
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT 1 FROM handles WHERE team_id = ? AND user_id = ? AND network = ?"
-                " AND handle = ? AND verify_code = ? AND created_at = ?", claim,
-            ) as cursor:
-                if await cursor.fetchone() is None:
-                    return False
+            if not await fetched_claim_holds(conn, handle, fetched.account_id, now):
+                return False
             member = (handle.team_id, handle.user_id, handle.network)
             await conn.execute(
                 "DELETE FROM metric_snapshots WHERE team_id = ? AND user_id = ? AND network = ?"

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.database import Connection, Database, Row
-from chatbot.storage.models import Challenge, Holder
-from chatbot.storage.notices import CLAIM_TAKEN, leave_notice
+from chatbot.storage.models import Challenge, Handle, Holder
+from chatbot.storage.notices import CLAIM_RESOLVED, CLAIM_TAKEN, leave_notice
 
 
 async def holder_of(
@@ -71,6 +71,60 @@ def claim_order(verified_at: str | None, created_at: str, user_id: str
                 ) -> tuple[bool, str, str]:
     """Sorts the claim that keeps an account first: verified, then oldest."""
     return (verified_at is None, created_at, user_id)
+
+
+async def fetched_claim_holds(conn: Connection, handle: Handle, account_id: str,
+                              now: datetime) -> bool:
+    """Whether what a fetch of `handle` brought back may be stored, decided inside the
+    caller's write transaction so that nothing removed meanwhile is written back.
+
+    The claim is the handle row as refresh read it (same name, same registration: a
+    re-registration has a new code and time); a member who ran `forget` or `unregister`
+    while the fetch was in flight has none. It is the account, not the name: when the
+    name now leads to another account (renamed, then taken by someone else) the claim
+    stays on the old one, labelled stale. A first-seen id another member of the team
+    holds too is settled like any duplicate: verified first, then the older claim; the
+    loser's claim goes and its member is told.
+    """
+    team_id, user_id, network = handle.team_id, handle.user_id, handle.network
+    cursor = await conn.execute(
+        "SELECT account_id, verified_at, created_at FROM handles WHERE team_id = ?"
+        " AND user_id = ? AND network = ? AND handle = ? AND verify_code = ?"
+        " AND created_at = ?",
+        (team_id, user_id, network, handle.handle, handle.verify_code,
+         to_iso(handle.created_at)),
+    )
+    own = await cursor.fetchone()
+    if own is None:
+        return False
+    stored = own["account_id"]
+    if network == "mastodon" and stored is not None and not stored.startswith(
+            ("https://", "http://")):
+        stored = None  # server-local, from before Mastodon ids were account URIs
+    if stored is not None and stored != account_id:
+        await conn.execute(
+            "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
+            " WHERE team_id = ? AND user_id = ? AND network = ?",
+            (f"{handle.handle} now leads to a different account than the one registered; "
+             "if yours was renamed, register its new name", to_iso(now),
+             team_id, user_id, network),
+        )
+        return False
+    if stored is None:
+        cursor = await conn.execute(
+            "SELECT user_id, verified_at, created_at FROM handles WHERE team_id = ?"
+            " AND network = ? AND account_id = ? AND user_id != ?",
+            (team_id, network, account_id, user_id),
+        )
+        other = await cursor.fetchone()
+        if other is not None:
+            mine = claim_order(own["verified_at"], own["created_at"], user_id)
+            theirs = claim_order(other["verified_at"], other["created_at"], other["user_id"])
+            loser = user_id if theirs < mine else other["user_id"]
+            await drop_claim(conn, team_id, loser, network, notice=CLAIM_RESOLVED, now=now)
+            if loser == user_id:
+                return False
+    return True
 
 
 @dataclass(frozen=True)

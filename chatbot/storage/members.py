@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chatbot.clock import from_iso, to_iso
-from chatbot.storage.claims import claim_order, drop_claim, holder_of
+from chatbot.storage.claims import holder_of
 from chatbot.storage.database import Connection, Database, Row, chunks, marks
 from chatbot.storage.models import Handle, Holder, Member
-from chatbot.storage.notices import CLAIM_RESOLVED
 
 
 def member_from_row(row: Row) -> Member:
@@ -147,9 +146,6 @@ class MemberRepository:
         params.extend([future, limit])
         rows = await self._db.fetch_all(sql, tuple(params))
         return [member_from_row(row) for row in rows]
-
-    async def mark_refreshed(self, team_id: str, user_id: str, now: datetime) -> None:
-        await self.mark_refreshed_many([(team_id, user_id)], now)
 
     async def mark_refreshed_many(self, members: Sequence[tuple[str, str]], now: datetime
                                   ) -> None:
@@ -297,63 +293,6 @@ class HandleRepository:
                 " AND network = ?",
                 (to_iso(now), team_id, user_id, network),
             )
-
-    async def mark_fetched(
-        self, team_id: str, user_id: str, network: str, handle: str, account_id: str,
-        now: datetime,
-    ) -> bool:
-        """Record a fetch of `handle`; False when what was fetched must not be stored.
-
-        The claim is the account, not the name: when the name now leads to another
-        account (renamed, then taken by someone else) the claim stays on the old one,
-        labelled stale. A first-seen id another member of the team holds too is
-        settled like any duplicate: verified first, then the older claim; the loser's
-        claim goes and its member is told.
-        """
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT handle, account_id, verified_at, created_at FROM handles"
-                " WHERE team_id = ? AND user_id = ? AND network = ?",
-                (team_id, user_id, network),
-            )
-            own = await cursor.fetchone()
-            if own is None or own["handle"] != handle:
-                return False  # unregistered or re-registered while this fetch ran
-            stored = own["account_id"]
-            if network == "mastodon" and stored is not None and not stored.startswith(
-                    ("https://", "http://")):
-                stored = None  # server-local, from before Mastodon ids were account URIs
-            if stored is not None and stored != account_id:
-                await conn.execute(
-                    "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
-                    " WHERE team_id = ? AND user_id = ? AND network = ?",
-                    (f"{handle} now leads to a different account than the one registered; "
-                     "if yours was renamed, register its new name", to_iso(now),
-                     team_id, user_id, network),
-                )
-                return False
-            if stored is None:
-                cursor = await conn.execute(
-                    "SELECT user_id, verified_at, created_at FROM handles WHERE team_id = ?"
-                    " AND network = ? AND account_id = ? AND user_id != ?",
-                    (team_id, network, account_id, user_id),
-                )
-                other = await cursor.fetchone()
-                if other is not None:
-                    mine = claim_order(own["verified_at"], own["created_at"], user_id)
-                    theirs = claim_order(other["verified_at"], other["created_at"],
-                                         other["user_id"])
-                    loser = user_id if theirs < mine else other["user_id"]
-                    await drop_claim(conn, team_id, loser, network, notice=CLAIM_RESOLVED,
-                                     now=now)
-                    if loser == user_id:
-                        return False
-            await conn.execute(
-                "UPDATE handles SET last_fetched_at = ?, account_id = ?, stale_reason = NULL,"
-                " stale_since = NULL WHERE team_id = ? AND user_id = ? AND network = ?",
-                (to_iso(now), account_id, team_id, user_id, network),
-            )
-        return True
 
     async def mark_stale(
         self, team_id: str, user_id: str, network: str, reason: str, now: datetime

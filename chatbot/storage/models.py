@@ -64,29 +64,6 @@ class ScorePoint:
 
 
 @dataclass(frozen=True)
-class Standing:
-    """One member's place on a leaderboard; `value` is what the board ranks by."""
-
-    user_id: str
-    display_name: str
-    score: int
-    value: float
-    rank: int
-    previous_rank: int | None
-
-
-@dataclass(frozen=True)
-class BoardPage:
-    """One page of a leaderboard, plus the caller's own row when it is elsewhere."""
-
-    standings: tuple[Standing, ...]
-    caller: Standing | None
-    total: int
-    page: int
-    pages: int
-
-
-@dataclass(frozen=True)
 class TopicCount:
     topic: str
     count: int

@@ -1,25 +1,19 @@
-"""Score history (one smoothed point per member per day) and leaderboards.
+"""Score history (one smoothed point per member per day) and the queries boards read.
 
 `latest_scores` and `latest_network_scores` hold each member's newest point so
 boards and ranks read one row per member; `scores` keeps the whole history.
+Ranking, movers and their caches are chatbot/influence/leaderboards.py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.database import Connection, Database, Row, chunks, marks
-from chatbot.storage.models import BoardPage, ScorePoint, Standing
-
-MemberNames = Callable[[str, Sequence[str]], Awaitable[dict[str, str]]]
-"""(team, member ids) -> display names: only the shown rows' names are read."""
-
-_PAST_BOARDS_KEPT = 64
-PastBoard = tuple[str, date, str | None, date | None]
-"""(team, day, network, movers since): a board of a past day, which never changes."""
+from chatbot.storage.models import ScorePoint
 
 
 @dataclass(frozen=True)
@@ -35,15 +29,6 @@ class DayScore:
     components_json: str
     network_scores: Mapping[str, float]
     computed_at: datetime
-
-
-@dataclass(frozen=True)
-class _MoversBoard:
-    version: int
-    current: dict[str, float]
-    gains: dict[str, float]
-    ranks: dict[str, int]
-    order: list[str]
 
 
 def _today(point: DayScore) -> str:
@@ -78,43 +63,9 @@ def _point(row: Row) -> ScorePoint:
     )
 
 
-def _ranked(values: Mapping[str, float]) -> dict[str, int]:
-    """Competition ranking (1, 2, 2, 4); ties broken by id only for a stable order."""
-    ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
-    ranks: dict[str, int] = {}
-    previous: float | None = None
-    rank = 0
-    for position, (user_id, value) in enumerate(ordered, start=1):
-        if value != previous:
-            rank = position
-            previous = value
-        ranks[user_id] = rank
-    return ranks
-
-
 class ScoreRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._past_ranks: dict[PastBoard, dict[str, int]] = {}
-        # Ranking every member's gain is the costly part of a movers page; it holds
-        # until anyone writes to the database (a refresh, a forget).
-        self._movers: dict[PastBoard, _MoversBoard] = {}
-
-    async def save_day(
-        self,
-        team_id: str,
-        user_id: str,
-        day: date,
-        score: int,
-        raw: float,
-        version: str,
-        components_json: str,
-        network_scores: Mapping[str, float],
-        now: datetime,
-    ) -> None:
-        """Today's point replaces an earlier one of the same day."""
-        await self.save_days([DayScore(team_id, user_id, day, score, raw, version,
-                                       components_json, network_scores, now)])
 
     async def save_days(self, points: Sequence[DayScore]) -> None:
         """Many members' points in one transaction: refresh writes a whole team at once.
@@ -322,26 +273,6 @@ class ScoreRepository:
                 values.update(await self._seek(team_id, missing, wanted, network))
         return values
 
-    async def gains(
-        self,
-        team_id: str,
-        day: date,
-        since: date,
-        network: str | None = None,
-        *,
-        current: Mapping[str, float] | None = None,
-    ) -> dict[str, float]:
-        """Each member's change from `since` to `day`; members who joined in between
-        gain from their first point."""
-        now_values = current if current is not None else await self.values_on(
-            team_id, day, network)
-        base = await self.values_on(team_id, since, network)
-        joined = [user for user in now_values if user not in base]
-        if joined:
-            base.update(await self._seek(team_id, joined, since.isoformat(), network,
-                                         after=True))
-        return {user: value - base.get(user, value) for user, value in now_values.items()}
-
     async def rank_of(self, team_id: str, user_id: str) -> tuple[int | None, int]:
         """(rank by current score or None, members with a score), without reading the board."""
         row = await self._db.fetch_one(
@@ -354,144 +285,58 @@ class ScoreRepository:
         assert row is not None
         return (int(row["rank"]) if row["scored"] else None), int(row["size"])
 
-    async def board_page(
-        self,
-        team_id: str,
-        today: date,
-        names: MemberNames,
-        *,
-        page: int,
-        size: int,
-        caller: str,
-        since: date | None = None,
-        network: str | None = None,
-    ) -> BoardPage:
-        """One page of the board and the caller's row.
+    async def first_on_or_after(
+        self, team_id: str, user_ids: Sequence[str], day: date, network: str | None = None
+    ) -> dict[str, float]:
+        """Per member, the oldest value on or after `day`: where a newcomer's gain starts."""
+        return await self._seek(team_id, user_ids, day.isoformat(), network, after=True)
 
-        The current board (no `since`) is paged in SQL over one row per member,
-        so a page costs the same in a team of 100 or 100,000; the movers (gain
-        since `since`) need every member's gain. `previous_rank` is the same
-        board as it stood seven days earlier, for the arrows.
-        """
-        if since is not None:
-            return await self._movers_page(team_id, today, since, names, page=page, size=size,
-                                           caller=caller, network=network)
-        table, column, scope, params = self._latest_table(team_id, network)
+    async def board_size(self, team_id: str, network: str | None = None) -> int:
+        """Members on the current board (overall or one network)."""
+        table, _, scope, params = _latest_table(team_id, network)
         row = await self._db.fetch_one(f"SELECT COUNT(*) AS n FROM {table} WHERE {scope}", params)
-        total = int(row["n"]) if row else 0
-        pages = max(1, -(-total // size))
-        page = max(1, min(page, pages))
+        return int(row["n"]) if row else 0
+
+    async def board_slice(
+        self, team_id: str, network: str | None = None, *, limit: int, offset: int
+    ) -> list[tuple[str, float]]:
+        """(member, current value) from highest, ties by id: one page of the current board
+        read through the index, whatever the team's size."""
+        table, column, scope, params = _latest_table(team_id, network)
         rows = await self._db.fetch_all(
             f"SELECT user_id, {column} AS value FROM {table} WHERE {scope}"
             f" ORDER BY {column} DESC, user_id LIMIT ? OFFSET ?",
-            (*params, size, (page - 1) * size),
+            (*params, limit, offset),
         )
-        values = {r["user_id"]: float(r["value"]) for r in rows}
-        ranks: dict[str, int] = {}
-        previous_value: float | None = None
-        for position, (user_id, value) in enumerate(values.items()):
-            if previous_value is None:
-                ranks[user_id] = await self._rank_of_value(team_id, network, value)
-            elif value == previous_value:
-                ranks[user_id] = ranks[next(reversed(ranks))]
-            else:
-                ranks[user_id] = (page - 1) * size + position + 1
-            previous_value = value
-        if caller not in values:
-            found = await self._db.fetch_one(
-                f"SELECT {column} AS value FROM {table} WHERE {scope} AND user_id = ?",
-                (*params, caller),
-            )
-            if found is not None:
-                ranks[caller] = await self._rank_of_value(team_id, network, float(found["value"]))
-                values[caller] = float(found["value"])
-        earlier = await self._ranks_on(team_id, today - timedelta(days=7), network)
-        shown_names = await names(team_id, list(values))
-        standings = {
-            user_id: Standing(user_id=user_id, display_name=shown_names.get(user_id, user_id),
-                              score=round(value), value=value, rank=ranks[user_id],
-                              previous_rank=earlier.get(user_id))
-            for user_id, value in values.items()
-        }
-        page_ids = [r["user_id"] for r in rows]
-        own = standings.get(caller) if caller not in page_ids else None
-        return BoardPage(tuple(standings[u] for u in page_ids), own, total, page, pages)
+        return [(row["user_id"], float(row["value"])) for row in rows]
 
-    async def _movers_page(
-        self,
-        team_id: str,
-        today: date,
-        since: date,
-        names: MemberNames,
-        *,
-        page: int,
-        size: int,
-        caller: str,
-        network: str | None,
-    ) -> BoardPage:
-        """Movers rank by gain, which needs every member's; Standing rows and names are
-        built only for the page and the caller."""
-        key = (team_id, today, network, since)
-        cached = self._movers.get(key)
-        version = await self._db.version()
-        if cached is not None and cached.version == version:
-            current, gains, ranks, order = cached.current, cached.gains, cached.ranks, cached.order
-        else:
-            current = await self.values_on(team_id, today, network)
-            gains = await self.gains(team_id, today, since, network, current=current)
-            ranks = _ranked(gains)
-            order = sorted(gains, key=lambda user: (ranks[user], user))
-            self._movers[key] = _MoversBoard(version, current, gains, ranks, order)
-            while len(self._movers) > _PAST_BOARDS_KEPT:
-                self._movers.pop(next(iter(self._movers)))
-        pages = max(1, -(-len(order) // size))
-        page = max(1, min(page, pages))
-        page_ids = order[(page - 1) * size : page * size]
-        wanted = page_ids if caller in page_ids or caller not in gains else [*page_ids, caller]
-        week_ago = today - timedelta(days=7)
-        key = (team_id, week_ago, network, since - timedelta(days=7))
-        earlier = self._past_ranks.get(key)
-        if earlier is None:
-            earlier = _ranked(await self.gains(team_id, week_ago, since - timedelta(days=7),
-                                               network))
-            self._remember(key, earlier)
-        shown_names = await names(team_id, wanted)
-        rows = {
-            user: Standing(user_id=user, display_name=shown_names.get(user, user),
-                           score=round(current[user]), value=gains[user], rank=ranks[user],
-                           previous_rank=earlier.get(user))
-            for user in wanted
-        }
-        own = rows[caller] if caller in rows and caller not in page_ids else None
-        return BoardPage(tuple(rows[u] for u in page_ids), own, len(order), page, pages)
-
-    def _remember(self, key: PastBoard, ranks: dict[str, int]) -> None:
-        self._past_ranks[key] = ranks
-        while len(self._past_ranks) > _PAST_BOARDS_KEPT:
-            self._past_ranks.pop(next(iter(self._past_ranks)))
-
-    def _latest_table(
-        self, team_id: str, network: str | None
-    ) -> tuple[str, str, str, tuple[object, ...]]:
-        if network is None:
-            return "latest_scores", "raw", "team_id = ?", (team_id,)
-        return ("latest_network_scores", "score", "team_id = ? AND network = ?",
-                (team_id, network))
-
-    async def _rank_of_value(self, team_id: str, network: str | None, value: float) -> int:
-        table, column, scope, params = self._latest_table(team_id, network)
+    async def board_place(self, team_id: str, user_id: str, network: str | None = None
+                          ) -> tuple[float, int] | None:
+        """(the member's current value, how many members are above it) on the board, in
+        one round trip; None when they are not on it."""
+        table, column, scope, params = _latest_table(team_id, network)
         row = await self._db.fetch_one(
-            f"SELECT 1 + COUNT(*) AS rank FROM {table} WHERE {scope} AND {column} > ?",
+            # Unqualified names in the subquery are its own table's; `m` is the member's row.
+            f"SELECT m.{column} AS value, (SELECT COUNT(*) FROM {table}"
+            f" WHERE {scope} AND {column} > m.{column}) AS above"
+            f" FROM {table} m WHERE {scope} AND user_id = ?",
+            (*params, *params, user_id),
+        )
+        return (float(row["value"]), int(row["above"])) if row else None
+
+    async def members_above(self, team_id: str, value: float, network: str | None = None
+                            ) -> int:
+        """How many members are on the current board with more than `value`."""
+        table, column, scope, params = _latest_table(team_id, network)
+        row = await self._db.fetch_one(
+            f"SELECT COUNT(*) AS n FROM {table} WHERE {scope} AND {column} > ?",
             (*params, value),
         )
-        return int(row["rank"]) if row else 1
+        return int(row["n"]) if row else 0
 
-    async def _ranks_on(self, team_id: str, day: date, network: str | None) -> dict[str, int]:
-        """A past day's ranks, for the arrows; a past day's board never changes, so it is
-        computed once per team and day."""
-        key = (team_id, day, network, None)
-        cached = self._past_ranks.get(key)
-        if cached is None:
-            cached = _ranked(await self.values_on(team_id, day, network))
-            self._remember(key, cached)
-        return cached
+
+def _latest_table(team_id: str, network: str | None) -> tuple[str, str, str, tuple[object, ...]]:
+    """(table, value column, WHERE clause, its parameters) of the current board."""
+    if network is None:
+        return "latest_scores", "raw", "team_id = ?", (team_id,)
+    return "latest_network_scores", "score", "team_id = ? AND network = ?", (team_id, network)

@@ -13,6 +13,7 @@ import pytest
 
 from chatbot.followfriday.service import FollowFridayService
 from chatbot.influence.engine import InfluenceEngine
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.refresh import Refresher
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
@@ -163,7 +164,7 @@ def real(storage: Storage, github: Accounts, bluesky: Accounts, clock: FrozenClo
     engine.new_code = iter(f"klout-TEST-{i:04d}" for i in range(99)).__next__  # type: ignore
     followfriday = FollowFridayService(storage, clients, clock, follow_budget_seconds=0.5)
     return Dispatcher(Services(storage=storage, engine=engine, followfriday=followfriday,
-                               clock=clock))
+                               clock=clock, boards=Leaderboards(storage)))
 
 
 async def test_an_unverified_famous_account_is_provisional_seen_by_its_owner_only(

@@ -116,7 +116,7 @@ async def test_score_card_shows_score_changes_rank_networks_and_trend(
     await seed_scores(storage, TEAM, "alice", "Alice", [40 + i * 0.2 for i in range(40)],
                       last_day=today, networks={"github": 47.8, "bluesky": 30.0})
     await seed_scores(storage, TEAM, "bob", "Bob", [60.0] * 10, last_day=today)
-    await storage.members.mark_refreshed(TEAM, "alice", clock.now() - timedelta(hours=2))
+    await storage.members.mark_refreshed_many([(TEAM, "alice")], clock.now() - timedelta(hours=2))
     reply = await console.handle("")
     text = everything(reply)
     assert reply.title == "alice — Klout 48"  # the console name is the display name

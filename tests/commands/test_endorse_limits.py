@@ -8,12 +8,13 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Database, Storage
 from chatbot.storage.topics import topic_key
 from chatbot.values.reply import Tone
 from commands.context import Services
-from commands.endorse import DAILY_CAP
+from commands.endorse import DAILY_CAP, GIVE
 from commands.registry import Dispatcher
 from tests.support.fakes import FakeEngine, FakeFollowFriday, FrozenClock
 from tests.support.legacy_db import make_legacy
@@ -75,7 +76,7 @@ async def test_gives_from_two_processes_share_the_cap(database_url: str, clock: 
 
 def _services(storage: Storage, clock: FrozenClock) -> Services:
     return Services(storage=storage, engine=FakeEngine(), followfriday=FakeFollowFriday(storage),
-                    clock=clock)
+                    clock=clock, boards=Leaderboards(storage))
 
 
 async def test_look_alike_topics_are_one_topic(
@@ -132,3 +133,8 @@ def test_a_key_is_its_own_key(text: str) -> None:
                max_size=30))
 def test_latin_and_cyrillic_keys_ignore_case(text: str) -> None:
     assert topic_key(text.upper()) == topic_key(text) == topic_key(text.title())
+
+
+def test_the_help_states_the_daily_cap_that_is_enforced() -> None:
+    """The summary is a catalog entry, so it spells the number out; it must stay the cap."""
+    assert f"; {DAILY_CAP} a day," in GIVE.summary

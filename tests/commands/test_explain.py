@@ -17,6 +17,7 @@ from chatbot.influence.score import (
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
 from chatbot.storage.activity import FetchedAccount
+from chatbot.storage.scores import DayScore
 from chatbot.values.accounts import AccountSnapshot, Post, Profile
 from chatbot.values.reply import Reply
 from tests.support.fakes import FrozenClock
@@ -45,10 +46,10 @@ async def _seed(storage: Storage, now: datetime) -> None:
 
 async def _save(storage: Storage, moment: datetime, shown: float, result: ScoreResult) -> None:
     data = result_to_json(result)
-    await storage.scores.save_day(TEAM, "alice", moment.date(), round(shown), shown,
-                                  result.version, json.dumps(data),
-                                  {name: item.score for name, item in result.networks.items()},
-                                  moment)
+    await storage.scores.save_days([DayScore(
+        TEAM, "alice", moment.date(), round(shown), shown, result.version, json.dumps(data),
+        {name: item.score for name, item in result.networks.items()}, moment,
+    )])
 
 
 def _field(reply: Reply, label: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from chatbot.followfriday.schedule import KIND
 from chatbot.followfriday.service import FollowFridayService
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage, open_storage
 from chatbot.storage.models import Team
@@ -42,7 +43,7 @@ async def process(
 async def config_text(storage: Storage, clock: FrozenClock, service: FollowFridayService) -> str:
     """What an admin sees in `/klout config` (through the real command)."""
     dispatcher = Dispatcher(Services(storage=storage, engine=FakeEngine(), followfriday=service,
-                                     clock=clock))
+                                     clock=clock, boards=Leaderboards(storage)))
     reply = await ConsoleSession(dispatcher, user="alice", team="acme").handle("config")
     return "\n".join(f"{field.label}: {field.value}" for field in reply.fields)
 

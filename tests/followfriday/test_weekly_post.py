@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from chatbot.followfriday.schedule import KIND
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import Storage
 from chatbot.values.outcomes import MemberSuggestions
@@ -200,7 +201,7 @@ async def test_slash_followfriday_shows_the_callers_part_from_the_real_planner(
     await make_team(storage, members=3)
     service = make_service(storage, clock)
     dispatcher = Dispatcher(Services(storage=storage, engine=FakeEngine(), followfriday=service,
-                                     clock=clock))
+                                     clock=clock, boards=Leaderboards(storage)))
     reply = await ConsoleSession(dispatcher, user="alice", team="acme").handle("followfriday")
     expected: MemberSuggestions = await service.preview(TEAM, "alice", TUESDAY)
     shown = "\n".join(f"{f.label} {f.value}" for f in reply.fields)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import pytest
+
 from chatbot.influence.refresh import Refresher
 from chatbot.storage import Storage
+from chatbot.storage.database import Connection
 from chatbot.values.accounts import Post, Profile
 from chatbot.values.network_errors import NetworkError, NetworkUnavailable, RateLimited
 from tests.support.fakes import FrozenClock
@@ -232,3 +236,31 @@ async def test_no_more_accounts_at_once_than_the_network_runs(
     report = await Refresher(storage, {"github": github}, clock).refresh_due(timedelta(0))
     assert report.fetched == {"github": 6}
     assert github.most == 1
+
+
+async def test_each_fetched_account_costs_one_write_transaction(
+    storage: Storage, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands wait behind refresh's writes, so storing an account is one transaction:
+    the claim check, the snapshot, the posts and the handle row together."""
+    github = FakeClient("github", "GitHub")
+    for i in range(5):
+        _account(github, f"dev{i}", clock.now(), reactions=1)
+        await _register(storage, clock, f"dev{i}", "github", f"dev{i}")
+    begun = 0
+    transaction = storage.db.transaction
+
+    def counted() -> AbstractAsyncContextManager[Connection]:
+        nonlocal begun
+        begun += 1
+        return transaction()
+
+    monkeypatch.setattr(storage.db, "transaction", counted)
+    refresher = Refresher(storage, {"github": github}, clock)
+    runs = []
+    for members in (1, 4):  # the same run's fixed writes, with 1 then 4 accounts to store
+        begun = 0
+        report = await refresher.refresh_due(timedelta(0), limit=members)
+        assert report.fetched == {"github": members}
+        runs.append(begun)
+    assert runs[1] - runs[0] == 3

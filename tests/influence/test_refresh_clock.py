@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.refresh import Refresher
 from chatbot.storage import Storage
 from chatbot.values.accounts import Post, Profile
@@ -82,8 +83,7 @@ async def test_after_a_clock_jump_members_are_due_again_and_the_future_scores_go
         snapshots = await storage.activity.latest_snapshots(TEAM, user)
         assert [(s.day, s.followers) for s in snapshots] == [(today, 500)]
     # What the leaderboard ranks: today's points, not the ones from 1,000 days ahead.
-    board = await storage.scores.board_page(TEAM, today, storage.members.names_of, page=1,
-                                            size=10, caller="alice")
+    board = await Leaderboards(storage).page(TEAM, today, page=1, size=10, caller="alice")
     fresh = await Refresher(storage, {"github": client}, clock).rescore(TEAM, "alice")
     assert fresh is not None
     assert [row.score for row in board.standings] == [round(fresh.raw)] * 2
@@ -93,8 +93,8 @@ async def test_after_a_clock_jump_members_are_due_again_and_the_future_scores_go
 
 async def test_future_refresh_times_go_first(storage: Storage, clock: FrozenClock) -> None:
     await _register(storage, clock, "alice", "bob")
-    await storage.members.mark_refreshed(TEAM, "alice", clock.now() - timedelta(days=1))
-    await storage.members.mark_refreshed(TEAM, "bob", clock.now() + timedelta(days=1000))
+    await storage.members.mark_refreshed_many([(TEAM, "alice")], clock.now() - timedelta(days=1))
+    await storage.members.mark_refreshed_many([(TEAM, "bob")], clock.now() + timedelta(days=1000))
     due = await storage.members.due_for_refresh(clock.now() - timedelta(hours=6), 1,
                                                 now=clock.now())
     assert [m.user_id for m in due] == ["bob"]

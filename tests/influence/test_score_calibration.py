@@ -24,6 +24,7 @@ from chatbot.values.accounts import AccountSnapshot, Post, Profile
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 WINDOW = 90
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "score.md"
+DOCS_DE = Path(__file__).resolve().parents[2] / "docs" / "de" / "score.md"
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,34 @@ def test_docs_show_the_measured_tables() -> None:
     text = DOCS.read_text(encoding="utf-8")
     assert honest_table() in text
     assert adversary_table() in text
+
+
+def _table_rows(text: str, header: str) -> list[list[str]]:
+    """The cells of the Markdown table whose header line starts with `header`."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def _german(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def test_the_german_docs_show_the_same_measured_scores() -> None:
+    text = DOCS_DE.read_text(encoding="utf-8")
+    honest = _table_rows(text, "| Profil |")
+    assert [row[2] for row in honest] == [_german(measure(reference))
+                                          for reference, *_ in HONEST.values()]
+    assert [row[3] for row in honest] == [f"{low:g}–{high:g}".replace(".", ",")
+                                          for _, _, low, high in HONEST.values()]
+    adversaries = _table_rows(text, "| Gegner |")
+    assert [(row[2], row[4]) for row in adversaries] == [
+        (_german(_adversary_score(row)), _german(_honest_score(row))) for row in ADVERSARIES]
 
 
 def test_each_point_costs_more_influence_than_the_last() -> None:

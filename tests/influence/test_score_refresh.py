@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from chatbot.influence.refresh import Refresher
 from chatbot.influence.score import SCORE_VERSION
 from chatbot.storage import Storage
+from chatbot.storage.scores import DayScore
 from chatbot.values.accounts import Post, Profile
 from chatbot.values.network_errors import NetworkError
 from tests.support.fakes import FrozenClock
@@ -94,10 +95,11 @@ async def test_a_point_of_an_older_formula_is_kept_and_not_smoothed_towards(
     bluesky.posts["alice.bsky.social"] = _posts(clock.now(), None)
     await _register(storage, clock, "bluesky", "alice.bsky.social")
     yesterday = clock.now() - timedelta(days=1)
-    await storage.scores.save_day(TEAM, "alice", yesterday.date(), 80, 80.0, "1.0",
-                                  json.dumps({"version": "1.0", "score": 80, "raw": 80.0,
-                                              "networks": {}}),
-                                  {"bluesky": 80.0}, yesterday)
+    await storage.scores.save_days([DayScore(
+        TEAM, "alice", yesterday.date(), 80, 80.0, "1.0",
+        json.dumps({"version": "1.0", "score": 80, "raw": 80.0, "networks": {}}),
+        {"bluesky": 80.0}, yesterday,
+    )])
     await Refresher(storage, {"bluesky": bluesky}, clock).refresh_due(timedelta(0))
 
     history = await storage.scores.history(TEAM, "alice", yesterday.date())
@@ -119,10 +121,11 @@ async def test_points_of_the_same_formula_are_still_smoothed(
     bluesky.posts["alice.bsky.social"] = _posts(clock.now(), None)
     await _register(storage, clock, "bluesky", "alice.bsky.social")
     yesterday = clock.now() - timedelta(days=1)
-    await storage.scores.save_day(TEAM, "alice", yesterday.date(), 80, 80.0, SCORE_VERSION,
-                                  json.dumps({"version": SCORE_VERSION, "score": 80,
-                                              "raw": 80.0, "networks": {}}),
-                                  {"bluesky": 80.0}, yesterday)
+    await storage.scores.save_days([DayScore(
+        TEAM, "alice", yesterday.date(), 80, 80.0, SCORE_VERSION,
+        json.dumps({"version": SCORE_VERSION, "score": 80, "raw": 80.0, "networks": {}}),
+        {"bluesky": 80.0}, yesterday,
+    )])
     await Refresher(storage, {"bluesky": bluesky}, clock).refresh_due(timedelta(0))
     today = await storage.scores.latest(TEAM, "alice")
     assert today is not None

@@ -18,6 +18,17 @@ TEAM = "console:acme"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
+def _account(account_id: str) -> FetchedAccount:
+    return FetchedAccount(account_id, 10, 5, 1, {}, [Post(f"{account_id}-p", NOW, replies=1)])
+
+
+async def _fetched(storage: Storage, user: str, network: str, account_id: str) -> bool:
+    """A refresh of the member's registered account that found `account_id` behind it."""
+    own = await storage.handles.get(TEAM, user, network)
+    assert own is not None
+    return await storage.activity.save_fetch(own, _account(account_id), NOW)
+
+
 async def _members(storage: Storage, *users: str) -> None:
     await storage.teams.ensure(TEAM, "console", "acme", NOW)
     for user in users:
@@ -106,12 +117,12 @@ async def test_a_name_that_now_leads_to_another_account_keeps_the_claim(
 ) -> None:
     await _members(storage, "ada")
     await storage.handles.add(TEAM, "ada", "github", "ada", "1", "c1", NOW)
-    stored = await storage.handles.mark_fetched(TEAM, "ada", "github", "ada", "2", NOW)
+    stored = await _fetched(storage, "ada", "github", "2")
     assert stored is False
     handle = await storage.handles.get(TEAM, "ada", "github")
     assert handle is not None and handle.account_id == "1"
     assert handle.stale_reason is not None and "different account" in handle.stale_reason
-    assert await storage.handles.mark_fetched(TEAM, "ada", "github", "ada", "1", NOW)
+    assert await _fetched(storage, "ada", "github", "1")
 
 
 async def test_a_server_local_mastodon_id_gives_way_to_the_account_uri(
@@ -120,13 +131,11 @@ async def test_a_server_local_mastodon_id_gives_way_to_the_account_uri(
     await _members(storage, "ada")
     await storage.handles.add(TEAM, "ada", "mastodon", "ada@one.example", "109", "c1", NOW)
     uri = "https://one.example/users/ada"
-    assert await storage.handles.mark_fetched(TEAM, "ada", "mastodon", "ada@one.example",
-                                              uri, NOW)
+    assert await _fetched(storage, "ada", "mastodon", uri)
     handle = await storage.handles.get(TEAM, "ada", "mastodon")
     assert handle is not None and handle.account_id == uri and handle.stale_reason is None
     # Once it is a URI, another URI is another account.
-    assert not await storage.handles.mark_fetched(TEAM, "ada", "mastodon", "ada@one.example",
-                                                  "https://one.example/users/eve", NOW)
+    assert not await _fetched(storage, "ada", "mastodon", "https://one.example/users/eve")
 
 
 async def test_ids_first_seen_at_refresh_settle_duplicates_verified_first_then_oldest(
@@ -141,14 +150,11 @@ async def test_ids_first_seen_at_refresh_settle_duplicates_verified_first_then_o
                               NOW + timedelta(days=2))
     await storage.handles.mark_verified(TEAM, "cyd", "mastodon", NOW)
     uri = "https://one.example/users/ada"
-    assert await storage.handles.mark_fetched(TEAM, "ada", "mastodon", "ada@one.example",
-                                              uri, NOW)
+    assert await _fetched(storage, "ada", "mastodon", uri)
     # bob's claim is younger than ada's and unverified: bob loses.
-    assert not await storage.handles.mark_fetched(TEAM, "bob", "mastodon", "ada@ONE.example",
-                                                  uri, NOW)
+    assert not await _fetched(storage, "bob", "mastodon", uri)
     # cyd's is verified: cyd keeps the account and ada loses it.
-    assert await storage.handles.mark_fetched(TEAM, "cyd", "mastodon", "ada@www.one.example",
-                                              uri, NOW)
+    assert await _fetched(storage, "cyd", "mastodon", uri)
     owners = [(h.user_id, h.account_id) for h in await storage.handles.for_team(TEAM)]
     assert owners == [("cyd", uri)]
     for loser, handle in (("ada", "ada@one.example"), ("bob", "ada@ONE.example")):
@@ -216,7 +222,7 @@ async def _play(operations: list[tuple[str, str, str]]) -> None:
             elif action == "remove":
                 await storage.handles.remove(TEAM, user, "github")
             elif action == "refresh" and own is not None:
-                await storage.handles.mark_fetched(TEAM, user, "github", own.handle, account, now)
+                await storage.activity.save_fetch(own, _account(account), now)
             claims = await storage.handles.for_team(TEAM)
             ids = [h.account_id for h in claims]
             assert len(ids) == len(set(ids))

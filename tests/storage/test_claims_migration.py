@@ -13,6 +13,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.storage import Database, open_storage
 from chatbot.storage.database import LATEST_VERSION
 from chatbot.storage.notices import CLAIM_RESOLVED
@@ -156,7 +157,8 @@ async def test_members_whose_claims_the_upgrade_removed_are_told_on_their_next_c
     storage = await open_storage(path)
     try:
         services = Services(storage=storage, engine=FakeEngine(),
-                            followfriday=FakeFollowFriday(storage), clock=FrozenClock())
+                            followfriday=FakeFollowFriday(storage), clock=FrozenClock(),
+                            boards=Leaderboards(storage))
         dispatcher = Dispatcher(services)
 
         async def run(user: str, text: str) -> str:

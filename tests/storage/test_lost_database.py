@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.platforms.console import ConsoleSession
 from chatbot.storage import open_storage
 from chatbot.storage.engines import target_of
@@ -75,7 +76,8 @@ async def test_a_lost_server_is_temporarily_unavailable_and_then_found_again(
     storage = await open_storage(url)
     try:
         services = Services(storage=storage, engine=FakeEngine(),
-                            followfriday=FakeFollowFriday(storage), clock=FrozenClock())
+                            followfriday=FakeFollowFriday(storage), clock=FrozenClock(),
+                            boards=Leaderboards(storage))
         alice = ConsoleSession(Dispatcher(services), "alice", "acme")
         assert (await alice.handle("goal 60")).tone is Tone.SUCCESS
         await relay.cut()
@@ -97,7 +99,8 @@ async def test_terminated_connections_are_replaced_without_a_failed_command(
     storage = await open_storage(database_url)
     try:
         services = Services(storage=storage, engine=FakeEngine(),
-                            followfriday=FakeFollowFriday(storage), clock=FrozenClock())
+                            followfriday=FakeFollowFriday(storage), clock=FrozenClock(),
+                            boards=Leaderboards(storage))
         alice = ConsoleSession(Dispatcher(services), "alice", "acme")
         assert (await alice.handle("goal 60")).tone is Tone.SUCCESS
         application = target_of(database_url).connect_args["server_settings"][

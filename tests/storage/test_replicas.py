@@ -93,7 +93,7 @@ async def test_a_member_refreshed_meanwhile_is_not_claimed(pair: tuple[Storage, 
                                                            ) -> None:
     first, _ = pair
     await _members(first, 2)
-    await first.members.mark_refreshed(TEAM, "m000", NOW)
+    await first.members.mark_refreshed_many([(TEAM, "m000")], NOW)
     due = await first.leases.claim_due("a", NOW - timedelta(hours=1), 10, now=NOW,
                                        until=NOW + timedelta(minutes=5))
     assert [m.user_id for m in due] == ["m001"]

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatbot.storage import Storage, open_storage
+from chatbot.storage.scores import DayScore
 from tests.support.legacy_db import make_legacy
 
 TEAM = "console:acme"
@@ -17,8 +18,8 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 async def _point(storage: Storage, user: str, day: date, value: float,
                  networks: dict[str, float] | None = None) -> None:
-    await storage.scores.save_day(TEAM, user, day, round(value), value, "1.0", "{}",
-                                  networks or {}, NOW)
+    await storage.scores.save_days([DayScore(TEAM, user, day, round(value), value, "1.0", "{}",
+                                             networks or {}, NOW)])
 
 
 async def _setup(storage: Storage, users: list[str]) -> None:
@@ -82,16 +83,6 @@ async def test_a_dropped_network_leaves_its_board(storage: Storage) -> None:
     assert history["x"] == [(TODAY - timedelta(days=1), 20.0)]
 
 
-async def test_gains_count_from_the_first_point_for_newcomers(storage: Storage) -> None:
-    await _setup(storage, ["old", "new"])
-    await _point(storage, "old", TODAY - timedelta(days=10), 30.0)
-    await _point(storage, "old", TODAY, 35.0)
-    await _point(storage, "new", TODAY - timedelta(days=3), 20.0)
-    await _point(storage, "new", TODAY, 28.0)
-    gains = await storage.scores.gains(TEAM, TODAY, TODAY - timedelta(days=7))
-    assert gains == {"old": 5.0, "new": 8.0}
-
-
 async def test_upgrade_fills_the_latest_tables_from_history(tmp_path: Path) -> None:
     conn = make_legacy(tmp_path / "old.db", 3)
     conn.execute("INSERT INTO teams (team_id, platform, created_at) VALUES (?, ?, ?)",
@@ -118,45 +109,3 @@ async def test_upgrade_fills_the_latest_tables_from_history(tmp_path: Path) -> N
         assert await storage.scores.rank_of(TEAM, "a") == (1, 1)
     finally:
         await storage.close()
-
-
-async def test_board_pages_rank_ties_across_pages_and_pin_the_caller(storage: Storage) -> None:
-    values = [90, 80, 70, 70, 70, 60]
-    users = [f"m{i}" for i in range(len(values))]
-    await _setup(storage, users)
-    for user, value in zip(users, values, strict=True):
-        await _point(storage, user, TODAY - timedelta(days=7), 100.0 - value)
-        await _point(storage, user, TODAY, float(value))
-    page = await storage.scores.board_page(TEAM, TODAY, storage.members.names_of, page=2,
-                                           size=3, caller="m0")
-    assert [(s.user_id, s.rank) for s in page.standings] == [("m3", 3), ("m4", 3), ("m5", 6)]
-    assert page.caller is not None and (page.caller.rank, page.caller.previous_rank) == (1, 6)
-    assert (page.total, page.page, page.pages) == (6, 2, 2)
-    last = await storage.scores.board_page(TEAM, TODAY, storage.members.names_of, page=9,
-                                           size=3, caller="m5")
-    assert last.page == 2 and last.caller is None
-
-
-async def test_movers_page_sees_writes_from_this_and_other_connections(tmp_path: Path) -> None:
-    first = await open_storage(tmp_path / "shared.db")
-    second = await open_storage(tmp_path / "shared.db")
-    try:
-        await _setup(first, ["a", "b"])
-        for user, start, end in (("a", 10.0, 20.0), ("b", 10.0, 15.0)):
-            await _point(first, user, TODAY - timedelta(days=7), start)
-            await _point(first, user, TODAY, end)
-
-        async def order() -> list[str]:
-            page = await first.scores.board_page(
-                TEAM, TODAY, first.members.names_of, page=1, size=10, caller="a",
-                since=TODAY - timedelta(days=7))
-            return [s.user_id for s in page.standings]
-
-        assert await order() == ["a", "b"]
-        await _point(second, "b", TODAY, 40.0)  # another process refreshes
-        assert await order() == ["b", "a"]
-        await first.privacy.forget(TEAM, "b")  # this process forgets b
-        assert await order() == ["a"]
-    finally:
-        await first.close()
-        await second.close()

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from chatbot.influence.networks import handle_for_humans, parse_handle
 from chatbot.storage import Storage
+from chatbot.storage.scores import DayScore
 from chatbot.values.accounts import Profile
 from chatbot.values.network_errors import AccountNotFound, NetworkUnavailable
 from chatbot.values.outcomes import MemberSuggestions, RefreshOutcome, Suggestion
@@ -139,5 +140,5 @@ async def seed_scores(
                 for net, score in nets.items()
             },
         }
-        await storage.scores.save_day(team_id, user_id, day, round(value), value, "1.0",
-                                      json.dumps(components), nets, moment)
+        await storage.scores.save_days([DayScore(team_id, user_id, day, round(value), value,
+                                                 "1.0", json.dumps(components), nets, moment)])
