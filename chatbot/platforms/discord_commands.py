@@ -31,7 +31,7 @@ import discord
 from discord import app_commands
 
 from chatbot.influence.networks import network_names
-from chatbot.values.message import N_
+from chatbot.values.message import N_, Msg
 from commands.common import label
 from commands.param_values import InvalidValue, param_value
 from commands.registry import Dispatcher
@@ -223,7 +223,11 @@ class Arguments:
 
 
 class OptionError(ValueError):
-    """Shown to the caller as is, ephemerally."""
+    """Shown to the caller ephemerally, in their language (`tr.msg(exc.message)`)."""
+
+    def __init__(self, message: Msg | str) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def convert_options(spec: CommandSpec, values: Mapping[str, Any]) -> Arguments:
@@ -240,7 +244,7 @@ def convert_options(spec: CommandSpec, values: Mapping[str, Any]) -> Arguments:
             try:
                 args[param.name] = param_value(param, value)
             except InvalidValue as exc:
-                raise OptionError(str(exc)) from None
+                raise OptionError(exc.message) from None
     return Arguments(args, names)
 
 

@@ -129,7 +129,8 @@ class InteractionResponder:
         try:
             arguments = convert_options(spec, values)
         except OptionError as exc:
-            await self._send(interaction, error(str(exc)), quick)
+            tr = await translator_for(self._dispatcher, caller)
+            await self._send(interaction, error(tr.msg(exc.message)), tr)
             return
         slot = self._dispatcher.admission.admit()
         if slot is None:

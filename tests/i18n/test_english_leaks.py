@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chatbot.admission import BUSY_TEXT
 from chatbot.i18n import load_catalogs
-from tests.support.english_leaks import english_in, german_in, pieces_of
+from tests.support.english_leaks import english_in, german_in, patterns_of, pieces_of
 
 
 def test_an_english_sentence_in_german_output_is_found() -> None:
@@ -54,3 +54,18 @@ def test_a_piece_some_german_translation_keeps_is_not_looked_for() -> None:
     assert pieces_of(messages, german=True) == (
         "Tippe dann noch einmal /klout config SETTING VALUE", "Dein Ziel ist gespeichert",
         "Ändere eine")
+
+
+def test_a_message_with_short_words_between_placeholders_is_found_whole() -> None:
+    german = load_catalogs().translator("de")
+    glued = "+K! Hans endorsed Bob for python (1 endorsement so far)."
+    messages = (
+        ("commands.po", ("+K! {giver} endorsed {member} for {topic} ({n} endorsement so far).",),
+         ("+K! {giver} empfiehlt {member} für {topic} (bisher {n} Empfehlung).",)),
+    )
+    (english,) = patterns_of(messages)
+    assert english[1].search(glued)
+    (found,) = patterns_of(messages, german=True)
+    assert found[1].search("+K! Hans empfiehlt Bob für python (bisher 1 Empfehlung).")
+    assert german_in(german._("I sent {file} to you in a direct message with me.",
+                              file="x.json")) != []

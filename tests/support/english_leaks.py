@@ -2,8 +2,9 @@
 
 For every message whose German differs from its English, the English sentences (and the
 parts of them between placeholders) that hold at least three words are looked for in the
-output: finding one
-means a sentence reached a German reader untranslated (or was glued from English parts).
+output, and so is each whole message of at least three words with any values in its
+placeholders: finding one means a sentence reached a German reader untranslated (or was
+glued from English parts).
 A piece that some German translation keeps as it is (a command line such as `/klout
 config SETTING VALUE`, a Slack settings page's name) is not a leak and is skipped.
 """
@@ -22,6 +23,8 @@ from chatbot.i18n.catalogs import catalog_files
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+_VALUE = r".{1,300}?"
+"""What a placeholder may hold inside a pattern."""
 MIN_WORDS = 3
 Message = tuple[str, tuple[str, ...], tuple[str, ...]]
 """(.po file name, English forms, German forms)."""
@@ -90,16 +93,59 @@ def pieces_of(messages: tuple[Message, ...], files: tuple[str, ...] = (), *,
     return tuple(sorted(pieces, key=len, reverse=True))
 
 
+def _pattern(text: str, min_words: int) -> re.Pattern[str] | None:
+    """The whole message with any values in its placeholders, when its own words are
+    enough to tell (short pieces such as "empfiehlt … für" say German only together)."""
+    parts = [" ".join(part.split())
+             for part in _PLACEHOLDER.split(text.replace("{{", "{").replace("}}", "}"))]
+    literal = [part for part in parts if part.strip(" :;,.()…")]
+    if len(parts) < 2 or len(_WORD.findall(" ".join(literal))) < min_words:
+        return None
+    return re.compile(_VALUE.join(re.escape(part) for part in literal))
+
+
+@cache
+def _patterns(files: tuple[str, ...], german: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return patterns_of(_messages(), files, german=german)
+
+
+def patterns_of(messages: tuple[Message, ...], files: tuple[str, ...] = (), *,
+                german: bool = False) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(message, pattern) for each message with placeholders; one the other language
+    also matches somewhere is left out, as with pieces."""
+    everything_else = "\n".join(" ".join(text.split()) for _, ids, strings in messages
+                                for text in (ids if german else strings))
+    found: dict[str, re.Pattern[str]] = {}
+    for name, ids, strings in messages:
+        if files and name not in files:
+            continue
+        for text in (strings if german else ids):
+            if text in (ids if german else strings):
+                continue
+            pattern = _pattern(text, MIN_GERMAN_WORDS if german else MIN_WORDS)
+            if pattern is not None and not pattern.search(everything_else):
+                found[text] = pattern
+    return tuple(found.items())
+
+
+def _found(text: str, pieces: tuple[str, ...],
+           patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> list[str]:
+    plain = " ".join(html.unescape(text).split())  # a terminal's line breaks are spaces
+    hits = [piece for piece in pieces if piece in plain]
+    return hits + [message for message, pattern in patterns
+                   if pattern.search(plain) and not any(hit in message for hit in hits)]
+
+
 def english_in(text: str, files: Collection[str] = ()) -> list[str]:
-    """The English pieces found in `text` (Slack-escaped or wrapped, too); [] when none.
+    """The English found in `text` (Slack-escaped or wrapped, too): sentences and pieces,
+    and whole messages with their values filled in; [] when none.
 
     `files` limits the check to some areas' catalogs (e.g. ("platforms.po",)) while other
     areas are still being translated."""
-    plain = " ".join(html.unescape(text).split())  # a terminal's line breaks are spaces
-    return [piece for piece in english_pieces(tuple(sorted(files))) if piece in plain]
+    chosen = tuple(sorted(files))
+    return _found(text, english_pieces(chosen), _patterns(chosen, False))
 
 
 def german_in(text: str) -> list[str]:
-    """The German pieces of the catalogs found in `text`: [] means nothing was translated."""
-    plain = " ".join(html.unescape(text).split())
-    return [piece for piece in german_pieces() if piece in plain]
+    """The German of the catalogs found in `text`: [] means nothing was translated."""
+    return _found(text, german_pieces(), _patterns((), True))

@@ -232,3 +232,13 @@ async def test_an_option_discord_could_not_resolve_is_explained_in_german(
     data = await answer_to(fake_discord, await fake_discord.dispatch_interaction(payload))
     assert embed_text(data).strip() == (
         "Ich konnte die Optionen dieses Befehls nicht lesen; bitte versuch es noch einmal.")
+
+
+async def test_a_refused_option_is_explained_in_the_members_language(
+    platform: DiscordPlatform, fake_discord: FakeDiscord,
+) -> None:
+    """Discord's client limits are a convenience; the same check as on Slack refuses 500."""
+    payload = in_locale(slash("goal", [{"name": "target", "type": 4, "value": 500}]), "de")
+    data = await answer_to(fake_discord, await fake_discord.dispatch_interaction(payload))
+    assert data["flags"] & EPHEMERAL
+    assert embed_text(data).strip() == "TARGET muss zwischen 1 und 100 liegen."
