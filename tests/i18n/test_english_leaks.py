@@ -67,5 +67,8 @@ def test_a_message_with_short_words_between_placeholders_is_found_whole() -> Non
     assert english[1].search(glued)
     (found,) = patterns_of(messages, german=True)
     assert found[1].search("+K! Hans empfiehlt Bob für python (bisher 1 Empfehlung).")
-    assert german_in(german._("I sent {file} to you in a direct message with me.",
-                              file="x.json")) != []
+    answer = german.n_("+K! {giver} endorsed {name} for {topic} ({n} endorsement so far).",
+                       "+K! {giver} endorsed {name} for {topic} ({n} endorsements so far).",
+                       1, giver="Hans", name="Bob", topic="python")
+    assert answer == "+K! Hans empfiehlt Bob für python (bisher 1 Empfehlung)."
+    assert german_in(answer) != []
