@@ -91,6 +91,7 @@ class SlackListeners:
         self._directories: dict[str, tuple[str | None, SlackDirectory]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._languages = RecentLanguages()
+        self._busy_acks: dict[str, dict[str, Any]] = {}
         app.command(COMMAND_PATTERN)(self._on_command)
         app.action(BUTTON_PATTERN)(self._on_button)
         app.error(self._on_error)
@@ -135,7 +136,15 @@ class SlackListeners:
         fields = parse_qs(body)
         team_id = (fields.get("team_id") or [""])[0]
         user_id = (fields.get("user_id") or [""])[0]
-        return busy_ack(self.known_translator(team_id, user_id))
+        return self._busy_ack(self.known_translator(team_id, user_id))
+
+    def _busy_ack(self, tr: Translator) -> dict[str, Any]:
+        """Made once per language: refusing must stay cheap exactly when the process is
+        overloaded."""
+        made = self._busy_acks.get(tr.language)
+        if made is None:
+            made = self._busy_acks[tr.language] = busy_ack(tr)
+        return dict(made)
 
     async def _translator(self, caller: Caller, team_id: str,
                           language: KnownLanguage) -> Translator:
@@ -183,8 +192,8 @@ class SlackListeners:
         slot = self.dispatcher.admission.admit()
         if slot is None:
             # The refusal travels in the ack itself: no task, no request, no query.
-            await ack(**busy_ack(self.known_translator(str(body["team_id"]),
-                                                       str(body["user_id"]))))
+            await ack(**self._busy_ack(self.known_translator(str(body["team_id"]),
+                                                             str(body["user_id"]))))
             return
         try:
             if self._is_slow(text):
