@@ -26,7 +26,7 @@ OWN_NETWORK = Param("network", Kind.NETWORK, "one of your registered networks", 
 async def _network_refusal(ctx: Context, network: str) -> str | None:
     reason = ctx.services.engine.availability().get(network)
     if reason:
-        return reason
+        return ctx.tr.msg(reason)
     team = await ctx.storage.teams.get(ctx.team_id)
     if team is not None and network not in team.networks:
         return f"{label(network)} is switched off in this team (an admin can change that with " \

@@ -10,6 +10,8 @@ from chatbot.storage.claims import claim_order, drop_claim, holder_of
 from chatbot.storage.database import Connection, Database, Row, chunks, marks
 from chatbot.storage.models import Handle, Holder, Member
 from chatbot.storage.notices import CLAIM_RESOLVED
+from chatbot.storage.stored_messages import dump_message, load_message
+from chatbot.values.message import Msg
 
 
 def member_from_row(row: Row) -> Member:
@@ -39,7 +41,7 @@ def _handle(row: Row) -> Handle:
         verified_at=_optional_time(row["verified_at"]),
         created_at=from_iso(row["created_at"]),
         last_fetched_at=_optional_time(row["last_fetched_at"]),
-        stale_reason=row["stale_reason"],
+        stale_reason=load_message(row["stale_reason"]),
         stale_since=_optional_time(row["stale_since"]),
     )
 
@@ -327,9 +329,10 @@ class HandleRepository:
                 await conn.execute(
                     "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
                     " WHERE team_id = ? AND user_id = ? AND network = ?",
-                    (f"{handle} now leads to a different account than the one registered; "
-                     "if yours was renamed, register its new name", to_iso(now),
-                     team_id, user_id, network),
+                    (dump_message(Msg(
+                        "{handle} now leads to a different account than the one registered; "
+                        "if yours was renamed, register its new name", handle=handle)),
+                     to_iso(now), team_id, user_id, network),
                 )
                 return False
             if stored is None:
@@ -356,12 +359,13 @@ class HandleRepository:
         return True
 
     async def mark_stale(
-        self, team_id: str, user_id: str, network: str, reason: str, now: datetime
+        self, team_id: str, user_id: str, network: str, reason: Msg | str, now: datetime
     ) -> None:
-        """Keep the last good data; remember why it is old and since when."""
+        """Keep the last good data; remember why it is old and since when, untranslated
+        (chatbot/storage/stored_messages.py)."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
                 " WHERE team_id = ? AND user_id = ? AND network = ?",
-                (reason[:300], to_iso(now), team_id, user_id, network),
+                (dump_message(reason), to_iso(now), team_id, user_id, network),
             )
