@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
+from chatbot.i18n import Translator
 from chatbot.render.text import rank_arrow, signed
 from chatbot.storage.models import Standing
 from chatbot.values.reply import Button, Image, Reply, Table, Visibility
@@ -66,7 +67,7 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
     team = await ctx.storage.teams.get(ctx.team_id)
     image = None
     if team is not None and team.card_style == "image":
-        image = await _board_image(board.standings, title, period)
+        image = await _board_image(board.standings, title, period, ctx.tr)
     return Reply(
         title=title,
         table=Table(columns=columns, rows=tuple(rows), align=align, highlight=highlight),
@@ -77,7 +78,8 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
     )
 
 
-async def _board_image(standings: Sequence[Standing], title: str, period: str) -> Image:
+async def _board_image(standings: Sequence[Standing], title: str, period: str,
+                       tr: Translator) -> Image:
     """The picture teams that chose image cards get; the table stays for everyone."""
     # Imported here: Pillow costs start-up time and only image teams need it.
     from chatbot.render.leaderboard_image import render_leaderboard
@@ -85,7 +87,7 @@ async def _board_image(standings: Sequence[Standing], title: str, period: str) -
     # The picture's change column is a score change: the movers' gain; none for `all`.
     rows = [(s.rank, s.display_name, s.score, s.value if period != "all" else None)
             for s in standings]
-    png = await asyncio.to_thread(render_leaderboard, rows, title)
+    png = await asyncio.to_thread(render_leaderboard, rows, title, tr=tr)
     return Image(png, "klout-leaderboard.png", f"{title}: " + ", ".join(
         f"{s.rank}. {s.display_name} {s.score}" for s in standings[:5]))
 

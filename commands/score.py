@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from chatbot.i18n import Translator
 from chatbot.render.text import ago, signed, sparkline
 from chatbot.values.reply import Field, Image, Reply, Tone, Visibility
 from commands.common import TARGET, label, target_of, whose
@@ -62,12 +63,12 @@ async def score_card(ctx: Context, args: Args) -> Reply:
     )
     team = await ctx.storage.teams.get(ctx.team_id)
     if team is not None and team.card_style == "image":
-        reply = await _with_card_image(reply, summary, refreshed, stale=bool(stale))
+        reply = await _with_card_image(reply, summary, refreshed, stale=bool(stale), tr=ctx.tr)
     return reply
 
 
 async def _with_card_image(
-    reply: Reply, summary: MemberSummary, refreshed: str, *, stale: bool
+    reply: Reply, summary: MemberSummary, refreshed: str, *, stale: bool, tr: Translator
 ) -> Reply:
     # Imported here: Pillow costs start-up time and only image teams need it.
     from chatbot.render.cards import ScoreCardData, render_score_card
@@ -86,7 +87,7 @@ async def _with_card_image(
         stale=stale,
         refreshed_label=refreshed,
     )
-    png = await asyncio.to_thread(render_score_card, data)
+    png = await asyncio.to_thread(render_score_card, data, tr=tr)
     return replace(reply, image=Image(png, "klout-card.png", f"Score card of {summary.name}"))
 
 
