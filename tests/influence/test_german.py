@@ -17,12 +17,14 @@ from chatbot.influence.insights import (
 from chatbot.influence.networks import get_network_name, parse_handle
 from chatbot.influence.networks.registry import code_place, network_availability
 from chatbot.influence.ratelimit import describe_wait
+from chatbot.influence.refresh import Refresher
 from chatbot.influence.score import combine, score_account
 from chatbot.settings import Settings
 from chatbot.storage import Storage
 from chatbot.values.accounts import AccountSnapshot, Post, Profile
 from chatbot.values.message import Msg, Number
 from chatbot.values.network_errors import InvalidHandle, NetworkError, UnknownNetwork
+from tests.support.fakes import FrozenClock
 from tests.support.german import assert_no_english
 
 DE = load_catalogs().translator("de")
@@ -166,3 +168,19 @@ async def test_an_english_stale_reason_from_before_is_shown_as_it_was(storage: S
     handle = await storage.handles.get(TEAM, "ada", "github")
     assert handle is not None and handle.stale_reason == "GitHub timed out"
     assert DE.msg(handle.stale_reason) == "GitHub timed out"
+
+
+async def test_a_refresh_stores_why_it_failed_for_the_member_to_read_in_german(
+    storage: Storage, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    await storage.teams.ensure(TEAM, "console", "acme", now)
+    await storage.members.ensure(TEAM, "ada", "Ada", now)
+    await storage.handles.add(TEAM, "ada", "github", "ada", None, "code", now)
+    report = await Refresher(storage, {}, clock).refresh_due(timedelta(0))
+    assert [DE.msg(reason) for reason in report.errors.values()] == [
+        "github ist in diesem Bot nicht verfügbar"]
+    handle = await storage.handles.get(TEAM, "ada", "github")
+    assert handle is not None and handle.stale_reason is not None
+    assert DE.msg(handle.stale_reason) == "github ist in diesem Bot nicht verfügbar"
+    assert str(handle.stale_reason) == "github is not available on this bot"

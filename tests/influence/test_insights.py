@@ -299,3 +299,9 @@ def test_lifetime_stars_are_named_as_reach_not_reactions() -> None:
                 if line.startswith("GitHub "))
     assert "2,000 stars as reach" in line
     assert "counting" not in line
+
+
+def test_decimals_read_as_they_always_have_in_english() -> None:
+    """0.35 is 0.34999… in binary: "0.3", as the sentences were always formatted."""
+    assert describe_standing(EN, 0.2, 0.35) == (
+        "Your card shows 0, which is where today's activity puts you (0.3).")
