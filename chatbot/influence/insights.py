@@ -102,7 +102,7 @@ def describe_standing(tr: Translator, shown: float, computed: float) -> str:
     if abs(computed - shown) < AT_REST_POINTS:
         return tr._("Your card shows {card}, which is where today's activity puts you "
                     "({computed}).", card=card, computed=today)
-    share = tr.percent(DAILY_SHARE)
+    share = _percent(tr, DAILY_SHARE)
     if computed > shown:
         return tr._(
             "Your card shows {card}; today's activity computes to {computed}, so the shown "
@@ -228,7 +228,7 @@ def _network_line(tr: Translator, item: NetworkScore) -> str:
         if total > 0:
             described.append(tr._("{component} {points} points ({driver}, {share})",
                                   component=component, points=_decimal(tr, points),
-                                  driver=driver, share=tr.percent(points / total)))
+                                  driver=driver, share=_percent(tr, points / total)))
         else:
             described.append(tr._("{component} {points} points ({driver})",
                                   component=component, points=_decimal(tr, points),
@@ -598,6 +598,11 @@ def _decimal(tr: Translator, value: float, digits: int = 1) -> str:
     """Rounded from the exact binary value first, as f"{value:.1f}" rounds, so English
     reads as it always has ("0.3" for 0.35, which is 0.34999… in binary)."""
     return tr.number(round(value, digits), digits)
+
+
+def _percent(tr: Translator, fraction: float) -> str:
+    """Whole percent, rounded as f"{fraction:.0%}" rounds: the product with 100 first."""
+    return tr.percent(round(fraction * 100) / 100)
 
 
 def _points(tr: Translator, points: float) -> str:
