@@ -27,7 +27,7 @@ def load_message(stored: str | None) -> Msg | str | None:
         return stored
     try:
         return _decode(json.loads(stored))
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return stored
 
 
