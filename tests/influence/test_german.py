@@ -158,6 +158,13 @@ async def test_a_stale_reason_with_nested_messages_and_numbers_survives_storage(
     handle = await storage.handles.get(TEAM, "ada", "github")
     assert handle is not None and handle.stale_reason == reason
     assert DE.msg(handle.stale_reason).endswith("versuch es in etwa 5 Minuten noch einmal.")
+    too_large = Msg("{where} sent an answer larger than {limit} bytes; it was not read.",
+                    where="Mastodon (big.example)", limit=Number(5_000_000))
+    await storage.handles.mark_stale(TEAM, "ada", "github", too_large, NOW)
+    handle = await storage.handles.get(TEAM, "ada", "github")
+    assert handle is not None and handle.stale_reason is not None
+    assert DE.msg(handle.stale_reason) == ("Mastodon (big.example) hat eine Antwort größer als "
+                                           "5.000.000 Bytes geschickt; sie wurde nicht gelesen.")
 
 
 async def test_an_english_stale_reason_from_before_is_shown_as_it_was(storage: Storage) -> None:
