@@ -49,11 +49,12 @@ async def explain(ctx: Context, args: Args) -> Reply:
     if summary.week_ago is not None:
         before, shown_before, note = await _comparable(ctx, user_id, summary.week_ago, after)
         changes.extend(note)
-    drivers = explain_components(after, shown=current.score)
-    standing = describe_standing(current.raw, after.raw) if after.networks else ""
+    drivers = explain_components(ctx.tr, after, shown=current.score)
+    standing = describe_standing(ctx.tr, current.raw, after.raw) if after.networks else ""
     changes.extend(describe_changes(
-        before, after, (shown_before, current.score) if shown_before is not None else None))
-    advice = tips(posts)
+        ctx.tr, before, after,
+        (shown_before, current.score) if shown_before is not None else None))
+    advice = tips(ctx.tr, posts)
     own = user_id == ctx.caller.user_id
     fields = [
         Field(tr._("Where it stands"), tr.msg(standing) or "–", inline=False),

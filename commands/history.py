@@ -43,6 +43,7 @@ async def history(ctx: Context, args: Args) -> Reply:
         goal=float(goal.target) if goal else None,
         goal_date=goal.by_date if goal else None,
         today=today,
+        tr=ctx.tr,
     )
     weekly = []
     for weeks_back in range(0, 13):

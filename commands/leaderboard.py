@@ -70,7 +70,7 @@ async def leaderboard(ctx: Context, args: Args) -> Reply:
     team = await ctx.storage.teams.get(ctx.team_id)
     image = None
     if team is not None and team.card_style == "image":
-        image = await _board_image(board.standings, title, period)
+        image = await _board_image(board.standings, title, period, ctx.tr)
     return Reply(
         title=title,
         table=Table(columns=columns, rows=tuple(rows), align=align, highlight=highlight),
@@ -90,7 +90,8 @@ def _title(tr: Translator, period: str, network: str | None) -> str:
             "month": tr._("Movers this month on {network}", network=label(network))}[period]
 
 
-async def _board_image(standings: Sequence[Standing], title: str, period: str) -> Image:
+async def _board_image(standings: Sequence[Standing], title: str, period: str,
+                       tr: Translator) -> Image:
     """The picture teams that chose image cards get; the table stays for everyone."""
     # Imported here: Pillow costs start-up time and only image teams need it.
     from chatbot.render.leaderboard_image import render_leaderboard
@@ -98,7 +99,7 @@ async def _board_image(standings: Sequence[Standing], title: str, period: str) -
     # The picture's change column is a score change: the movers' gain; none for `all`.
     rows = [(s.rank, s.display_name, s.score, s.value if period != "all" else None)
             for s in standings]
-    png = await asyncio.to_thread(render_leaderboard, rows, title)
+    png = await asyncio.to_thread(render_leaderboard, rows, title, tr=tr)
     top = ", ".join(f"{s.rank}. {s.display_name} {s.score}" for s in standings[:5])
     return Image(png, "klout-leaderboard.png", f"{title}: {top}")
 

@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Protocol
 
 from chatbot.values.accounts import Profile
+from chatbot.values.message import Msg
 from chatbot.values.outcomes import MemberSuggestions, RefreshOutcome
 
 
 class Engine(Protocol):
-    def availability(self) -> Mapping[str, str | None]:
+    def availability(self) -> Mapping[str, Msg | str | None]:
         """network -> None when usable, else the reason (e.g. which setting enables it)."""
         ...
 

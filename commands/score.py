@@ -92,7 +92,7 @@ async def _with_card_image(
         stale=stale,
         refreshed_label=refreshed,
     )
-    png = await asyncio.to_thread(render_score_card, data)
+    png = await asyncio.to_thread(render_score_card, data, tr=tr)
     return replace(reply, image=Image(png, "klout-card.png",
                                       tr._("Score card of {name}", name=summary.name)))
 

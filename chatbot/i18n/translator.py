@@ -10,7 +10,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, format_timedelta, get_day_names
 from babel.numbers import format_decimal, format_percent
 
-from chatbot.values.message import Msg
+from chatbot.values.message import Msg, Number
 
 
 class Translator:
@@ -44,9 +44,15 @@ class Translator:
     def _fill(self, text: str, params: dict[str, Any]) -> str:
         if not params:
             return text
-        values = {key: self.msg(value) if isinstance(value, Msg) else value
-                  for key, value in params.items()}
+        values = {key: self._value(value) for key, value in params.items()}
         return text.format_map(values)
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, Msg):
+            return self.msg(value)
+        if isinstance(value, Number):
+            return self.number(value.value, value.digits)
+        return value
 
     def number(self, value: float, digits: int = 0) -> str:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")

@@ -10,6 +10,7 @@ from chatbot.influence.networks import handle_for_humans, parse_handle
 from chatbot.influence.networks.base import NetworkClient, fetch_profile
 from chatbot.influence.refresh import Refresher
 from chatbot.values.accounts import Profile
+from chatbot.values.message import Msg
 from chatbot.values.outcomes import RefreshOutcome
 
 
@@ -18,7 +19,7 @@ class InfluenceEngine:
         self,
         clients: Mapping[str, NetworkClient],
         refresher: Refresher,
-        availability: Mapping[str, str | None],
+        availability: Mapping[str, Msg | str | None],
         rng: random.Random | None = None,
         *,
         allow_private: bool = False,
@@ -29,7 +30,7 @@ class InfluenceEngine:
         self._availability = dict(availability)
         self._rng = rng or random.SystemRandom()
 
-    def availability(self) -> Mapping[str, str | None]:
+    def availability(self) -> Mapping[str, Msg | str | None]:
         return self._availability
 
     def parse_handle(self, network: str, raw: str) -> str:

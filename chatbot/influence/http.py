@@ -31,6 +31,7 @@ from chatbot.influence.ratelimit import (
     parse_rate_limit_headers,
     parse_retry_after,
 )
+from chatbot.values.message import Msg, Number
 from chatbot.values.network_errors import (
     AccountNotFound,
     NetworkError,
@@ -79,8 +80,8 @@ class RetryPolicy:
 
 
 class _Retry(Exception):
-    def __init__(self, message: str, wait: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: Msg, wait: float | None = None) -> None:
+        super().__init__(str(message))
         self.message = message
         self.wait = wait
 
@@ -134,7 +135,8 @@ class HttpFetcher:
         try:
             target = httpx.URL(url, params=params) if params else httpx.URL(url)
         except (httpx.InvalidURL, TypeError, ValueError) as exc:
-            raise NetworkUnavailable(f"{self.label}: not a usable address ({url}).") from exc
+            raise NetworkUnavailable(Msg("{network}: not a usable address ({url}).",
+                                         network=self.label, url=url)) from exc
         attempt = 0
         while True:
             attempt += 1
@@ -176,9 +178,7 @@ class HttpFetcher:
             try:
                 permits = [await stack.enter_async_context(lim.slot(key)) for lim in limiters]
             except RateLimited as spent:
-                message = self._come_back_later(
-                    key, where, spent.retry_after, "is out of the bot's request budget"
-                )
+                message = self._come_back_later(key, where, spent.retry_after, slowed=False)
                 raise RateLimited(message, spent.retry_after) from spent
             permit = permits[0]
             try:
@@ -191,14 +191,17 @@ class HttpFetcher:
             except NetworkError:
                 raise
             except (TimeoutError, httpx.TimeoutException) as exc:
-                raise _Retry(f"{where} did not answer in time; try again later.") from exc
+                raise _Retry(Msg("{where} did not answer in time; try again later.",
+                                 where=where)) from exc
             except httpx.ConnectError as exc:
-                raise NetworkUnavailable(f"{where} could not be reached.") from exc
+                raise NetworkUnavailable(Msg("{where} could not be reached.", where=where)) from exc
             except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
-                raise _Retry(f"{where} dropped the connection; try again later.") from exc
+                raise _Retry(Msg("{where} dropped the connection; try again later.",
+                                 where=where)) from exc
             except httpx.HTTPError as exc:
                 problem = type(exc).__name__
-                raise NetworkUnavailable(f"{where} could not be asked ({problem}).") from exc
+                raise NetworkUnavailable(Msg("{where} could not be asked ({problem}).",
+                                             where=where, problem=problem)) from exc
 
     async def _interpret(
         self, response: httpx.Response, key: str, where: str, *, final: bool
@@ -213,36 +216,53 @@ class HttpFetcher:
             if wait is not None:
                 wait = self.limiter.hold_off(key, wait)
             if wait is not None and wait <= self.retry.max_retry_after and not final:
-                raise _Retry(f"{where} asked the bot to slow down.", wait)
-            message = self._come_back_later(key, where, wait, "asked the bot to slow down")
+                raise _Retry(Msg("{where} asked the bot to slow down.", where=where), wait)
+            message = self._come_back_later(key, where, wait, slowed=True)
             raise RateLimited(message, wait)
         if status in (404, 410):
-            raise AccountNotFound(f"{where} has no such account.")
+            raise AccountNotFound(Msg("{where} has no such account.", where=where))
         if status in (401, 403):
             if self._credential_setting:
-                raise AccessRefused(
-                    f"{where} refused the bot's credentials (HTTP {status}); "
-                    f"an admin should check {self._credential_setting}."
-                )
-            raise AccessRefused(
-                f"{where} refused access (HTTP {status}): the account is private or "
-                "the server does not answer anonymous requests."
-            )
+                raise AccessRefused(Msg(
+                    "{where} refused the bot's credentials (HTTP {status}); "
+                    "an admin should check {setting}.",
+                    where=where, status=status, setting=self._credential_setting,
+                ))
+            raise AccessRefused(Msg(
+                "{where} refused access (HTTP {status}): the account is private or "
+                "the server does not answer anonymous requests.", where=where, status=status,
+            ))
         if status in _RETRYABLE_STATUS:
             raise _Retry(
-                f"{where} is having trouble (HTTP {status}); try again later.",
+                Msg("{where} is having trouble (HTTP {status}); try again later.",
+                    where=where, status=status),
                 self._retry_after(response),
             )
         if 300 <= status < 400:
-            raise NetworkUnavailable(f"{where} answered with a redirect; the bot follows none.")
-        raise NetworkUnavailable(f"{where} rejected the request (HTTP {status}).")
+            raise NetworkUnavailable(Msg("{where} answered with a redirect; the bot follows none.",
+                                         where=where))
+        raise NetworkUnavailable(Msg("{where} rejected the request (HTTP {status}).",
+                                     where=where, status=status))
 
-    def _come_back_later(self, key: str, where: str, wait: float | None, why: str) -> str:
-        """What a member reads when a wait is too long to sit through now."""
-        later = f"try again in {describe_wait(wait)}" if wait is not None else "try again later"
+    def _come_back_later(self, key: str, where: str, wait: float | None, *, slowed: bool
+                         ) -> Msg:
+        """What a member reads when a wait is too long to sit through now: the server asked
+        the bot to slow down (`slowed`), or the bot's own budget for it is spent."""
         if self.limiter.unavailable_for(key) > 0:
-            return f"{where} is unavailable for now; {later}."
-        return f"{where} {why}; {later}."
+            if wait is None:
+                return Msg("{where} is unavailable for now; try again later.", where=where)
+            return Msg("{where} is unavailable for now; try again in {wait}.", where=where,
+                       wait=describe_wait(wait))
+        if slowed:
+            if wait is None:
+                return Msg("{where} asked the bot to slow down; try again later.", where=where)
+            return Msg("{where} asked the bot to slow down; try again in {wait}.", where=where,
+                       wait=describe_wait(wait))
+        if wait is None:
+            return Msg("{where} is out of the bot's request budget; try again later.",
+                       where=where)
+        return Msg("{where} is out of the bot's request budget; try again in {wait}.",
+                   where=where, wait=describe_wait(wait))
 
     def _reply(self, response: httpx.Response, data: Any) -> JsonReply:
         links = {
@@ -260,12 +280,13 @@ class HttpFetcher:
         try:
             return untrusted_json.decode(body)
         except untrusted_json.NestedTooDeep as exc:
-            raise NetworkUnavailable(
-                f"{where} answered nonsense (data nested deeper than "
-                f"{untrusted_json.MAX_DEPTH} levels)."
-            ) from exc
+            raise NetworkUnavailable(Msg(
+                "{where} answered nonsense (data nested deeper than {depth} levels).",
+                where=where, depth=untrusted_json.MAX_DEPTH,
+            )) from exc
         except ValueError as exc:
-            raise NetworkUnavailable(f"{where} answered with malformed data.") from exc
+            raise NetworkUnavailable(Msg("{where} answered with malformed data.",
+                                         where=where)) from exc
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         now = self._clock.now().timestamp()
@@ -296,9 +317,10 @@ class HttpFetcher:
         """Read at most `cap` bytes (wire and decoded), abandoning the rest unread."""
         limit = self.max_bytes if cap is None else cap
         where = self._where(response.url)
-        too_large = ResponseTooLarge(
-            f"{where} sent an answer larger than {limit:,} bytes; it was not read."
-        )
+        too_large = ResponseTooLarge(Msg(
+            "{where} sent an answer larger than {limit} bytes; it was not read.",
+            where=where, limit=Number(limit),
+        ))
         declared = ascii_int(response.headers.get("content-length", ""), ceiling=2**63)
         if declared is not None and declared > limit:
             raise too_large
@@ -313,7 +335,9 @@ class HttpFetcher:
         elif encoding in ("gzip", "x-gzip", "deflate"):
             inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
         else:
-            raise NetworkUnavailable(f"{where} answered in an unsupported encoding ({encoding}).")
+            raise NetworkUnavailable(Msg(
+                "{where} answered in an unsupported encoding ({encoding}).",
+                where=where, encoding=encoding))
         body = bytearray()
         wire = 0
         try:
@@ -330,7 +354,8 @@ class HttpFetcher:
             if inflater is not None:
                 body += inflater.flush()
         except zlib.error as exc:
-            raise NetworkUnavailable(f"{where} answered with malformed data.") from exc
+            raise NetworkUnavailable(Msg("{where} answered with malformed data.",
+                                         where=where)) from exc
         if len(body) > limit:
             raise too_large
         return bytes(body)

@@ -28,6 +28,7 @@ import httpx
 
 from chatbot.influence.http import ResponseTooLarge
 from chatbot.influence.numbers import ascii_int
+from chatbot.values.message import Msg, Number
 from chatbot.values.network_errors import NetworkError
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
@@ -130,17 +131,20 @@ def _ip_literal(host: str) -> IPAddress | None:
 def check_url(url: httpx.URL, *, allow_private: bool) -> None:
     """Refuse URLs the guard will not fetch, before any connection is made."""
     if url.userinfo:
-        raise BlockedHost("A server address may not contain a user name or password.")
+        raise BlockedHost(Msg("A server address may not contain a user name or password."))
     if allow_private:
         if url.scheme not in ("http", "https"):
-            raise BlockedHost(f"Only http and https addresses can be fetched, not {url.scheme}.")
+            raise BlockedHost(Msg("Only http and https addresses can be fetched, not {scheme}.",
+                                  scheme=url.scheme))
         return
     if url.scheme != "https":
-        raise BlockedHost("Only https addresses can be fetched.")
+        raise BlockedHost(Msg("Only https addresses can be fetched."))
     if _ip_literal(url.host) is not None:
-        raise BlockedHost(f"{url.host} is an IP address; a server must be named by its domain.")
+        raise BlockedHost(Msg("{host} is an IP address; a server must be named by its domain.",
+                              host=url.host))
     if url.port not in (None, 443):
-        raise BlockedHost(f"{url.host}:{url.port} uses a port other than 443, which is refused.")
+        raise BlockedHost(Msg("{host}:{port} uses a port other than 443, which is refused.",
+                              host=url.host, port=url.port))
 
 
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
@@ -173,10 +177,11 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         addresses = await self._resolve(host, port)
         refused = [str(address) for address in addresses if not is_public_address(address)]
         if refused:
-            raise BlockedHost(
-                f"{host} points to a private or reserved address ({', '.join(refused)}); "
-                "the bot only talks to servers on the public internet."
-            )
+            raise BlockedHost(Msg(
+                "{host} points to a private or reserved address ({addresses}); "
+                "the bot only talks to servers on the public internet.",
+                host=host, addresses=", ".join(refused),
+            ))
         failure: Exception | None = None
         for address in addresses:
             try:
@@ -198,7 +203,8 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         for answer in answers:
             address = _ip_literal(answer.split("%", 1)[0])
             if address is None:
-                raise BlockedHost(f"{host} resolved to something that is not an address.")
+                raise BlockedHost(Msg("{host} resolved to something that is not an address.",
+                                      host=host))
             addresses.append(address)
         if not addresses:
             raise httpcore.ConnectError(f"{host} has no address")
@@ -210,7 +216,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        raise BlockedHost("Local sockets are never fetched.")
+        raise BlockedHost(Msg("Local sockets are never fetched."))
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -227,9 +233,10 @@ class _CappedStream(httpx.AsyncByteStream):
         async for chunk in self._inner:
             total += len(chunk)
             if total > self._cap:
-                raise ResponseTooLarge(
-                    f"{self._host} sent more than {self._cap:,} bytes; the rest was not read."
-                )
+                raise ResponseTooLarge(Msg(
+                    "{host} sent more than {limit} bytes; the rest was not read.",
+                    host=self._host, limit=Number(self._cap),
+                ))
             yield chunk
 
     async def aclose(self) -> None:
@@ -272,10 +279,10 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         declared = ascii_int(response.headers.get("content-length", ""), ceiling=2**63)
         if declared is not None and declared > self.max_bytes:
             await response.aclose()
-            raise ResponseTooLarge(
-                f"{request.url.host} announced {declared:,} bytes, over the "
-                f"{self.max_bytes:,}-byte cap; nothing was read."
-            )
+            raise ResponseTooLarge(Msg(
+                "{host} announced {size} bytes, over the {limit}-byte cap; nothing was read.",
+                host=request.url.host, size=Number(declared), limit=Number(self.max_bytes),
+            ))
         assert isinstance(response.stream, httpx.AsyncByteStream)
         return httpx.Response(
             status_code=response.status_code,

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from chatbot.clock import Clock
+from chatbot.values.message import Msg, PluralMsg
 from chatbot.values.network_errors import RateLimited
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -41,15 +42,15 @@ MAX_SERVER_WAIT = 3600.0
 reset dated 9999 would otherwise block a network until the bot restarts."""
 
 
-def describe_wait(seconds: float) -> str:
+def describe_wait(seconds: float) -> Msg:
     """A wait as a member would say it: "45 s", "about 20 minutes", "about an hour"."""
     if seconds < 90:
-        return f"{max(1, math.ceil(seconds))} s"
+        return Msg("{seconds} s", seconds=max(1, math.ceil(seconds)))
     if seconds < 50 * 60:
-        return f"about {round(seconds / 60)} minutes"
+        return PluralMsg("about {n} minute", "about {n} minutes", round(seconds / 60))
     if seconds < 90 * 60:
-        return "about an hour"
-    return f"about {round(seconds / 3600)} hours"
+        return Msg("about an hour")
+    return PluralMsg("about {n} hour", "about {n} hours", round(seconds / 3600))
 
 
 @dataclass(frozen=True)
@@ -335,9 +336,11 @@ class RateLimiter:
                 if max_wait is not None and wait > max_wait:
                     later = describe_wait(wait)
                     if state.unavailable_until > now:
-                        message = f"{key} is unavailable for now; try again in {later}."
+                        message = Msg("{where} is unavailable for now; try again in {wait}.",
+                                      where=key, wait=later)
                     else:
-                        message = f"The rate limit for {key} is spent; try again in {later}."
+                        message = Msg("The rate limit for {where} is spent; try again in "
+                                      "{wait}.", where=key, wait=later)
                     raise RateLimited(message, retry_after=wait)
                 if self._on_wait is not None:
                     self._on_wait(wait)

@@ -38,6 +38,7 @@ from chatbot.storage.database import DatabaseUnavailable
 from chatbot.storage.models import Handle, Member, Snapshot
 from chatbot.storage.scores import DayScore
 from chatbot.values.accounts import AccountSnapshot, Post, Profile
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import NetworkError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class RefreshReport:
     """Members left due because a network's rate limit was spent before their turn."""
     fetched: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
-    errors: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    errors: dict[tuple[str, str, str], Msg | str] = field(default_factory=dict)
     """(team, member, network) -> reason, for this run's failures."""
 
 
@@ -174,7 +175,7 @@ class Refresher:
         client = self._clients.get(network)
         distinct = sorted({handle.handle for handle in handles})
         if client is None:
-            missing = NetworkError(f"{network} is not available on this bot")
+            missing = NetworkError(Msg("{network} is not available on this bot", network=network))
             return {(network, name): missing for name in distinct}
         size = max(1, client.profiles_per_request)
         chunks = [distinct[start : start + size] for start in range(0, len(distinct), size)]
@@ -190,7 +191,7 @@ class Refresher:
                 return exc
             except Exception as exc:  # a client bug must not stop other members
                 log.exception("fetching posts of %s on %s failed", profile.handle, network)
-                return NetworkError(f"unexpected error ({type(exc).__name__})")
+                return NetworkError(Msg("unexpected error ({error})", error=type(exc).__name__))
 
         async def run(chunk: list[str]) -> None:
             async with gate:
@@ -201,9 +202,9 @@ class Refresher:
                 for name, outcome in outcomes.items():
                     results[(network, name)] = outcome
                     if isinstance(outcome, RateLimited) and not spent:
-                        spent.append(RateLimited(
-                            f"{client.label}'s rate limit is spent; this account waits for the "
-                            "next refresh.", outcome.retry_after))
+                        spent.append(RateLimited(Msg(
+                            "{network}'s rate limit is spent; this account waits for the "
+                            "next refresh.", network=client.label), outcome.retry_after))
                 if progress:
                     progress(network, len(results), len(distinct))
 
@@ -222,11 +223,12 @@ class Refresher:
             return dict.fromkeys(chunk, exc)
         except Exception as exc:  # a client bug must not stop other members
             log.exception("fetching profiles %s on %s failed", chunk, client.name)
-            return dict.fromkeys(chunk, NetworkError(f"unexpected error ({type(exc).__name__})"))
+            return dict.fromkeys(chunk, NetworkError(Msg("unexpected error ({error})",
+                                                                 error=type(exc).__name__)))
         outcomes: dict[str, Outcome] = {}
         found: dict[str, Profile] = {}
         for name in chunk:
-            profile = profiles.get(name, NetworkError("no answer for this account"))
+            profile = profiles.get(name, NetworkError(Msg("no answer for this account")))
             if isinstance(profile, Profile):
                 found[name] = profile
             else:
@@ -244,7 +246,7 @@ class Refresher:
     ) -> None:
         storage = self.storage
         if not isinstance(result, _Fetched):
-            reason = str(result) if result is not None else "not fetched"
+            reason = result.message if result is not None else Msg("not fetched")
             await storage.handles.mark_stale(handle.team_id, handle.user_id, handle.network,
                                              reason, now)
             report.failed[handle.network] = report.failed.get(handle.network, 0) + 1

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
-SCORE_VERSION = "2.0"
+SCORE_VERSION = "2.1"
 WINDOW_DAYS_DEFAULT = 90
 
 # Reaction weights in "like-equivalents" at low counts. A reply is a
@@ -180,10 +180,12 @@ def distinct_people_factor(posts: Iterable[Post], own_ids: Collection[str] = ())
     for post in posts:
         if post.reactors is None or post.is_repost:
             continue
+        reacted: set[str] = set()
         for person, count in post.reactors:
             if person not in own_ids and count > 0:
                 reactions[person] += count
-                posts_of[person] += 1
+                reacted.add(person)
+        posts_of.update(reacted)
     total = sum(reactions.values())
     if total == 0:
         return 1.0
@@ -259,11 +261,13 @@ def score_account(
         post.parent_id for post, _ in in_window
         if post.reply_to_self and post.parent_id in own_post_ids
     )
-    people = distinct_people_factor((post for post, _ in in_window), own)
+    sampled = [(post, age) for post, age in in_window if post.reactors is not None]
+    people = distinct_people_factor((post for post, _ in sampled), own)
 
     replies = reposts = quotes = likes = own_reactions = 0.0
     replies_written = threads = 0
-    valued: list[_Valued] = []
+    unvalued: list[tuple[float, float, float, float]] = []
+    """(age, unit, conversation, amplification) of each post before the people factor."""
     for post, age in in_window:
         counts = (max(0, post.replies - self_replies[post.id]), max(0, post.reposts),
                   max(0, post.quotes), max(0, post.likes))
@@ -275,9 +279,6 @@ def score_account(
         quotes += q_
         likes += lk_
         conversation, amplification = reaction_value(r_, s_, q_, lk_)
-        conversation *= people
-        amplification *= people
-        value = conversation + amplification
         if post.reply_to_self:
             threads += 1
             unit = 1.0
@@ -286,8 +287,14 @@ def score_account(
             unit = REPLY_POST_WEIGHT
         else:
             unit = 1.0
-        valued.append(_Valued(age, unit, math.log10(1.0 + value / unit), conversation,
-                              amplification, value > 0))
+        unvalued.append((age, unit, conversation, amplification))
+
+    def valued_with(factor: float) -> list[_Valued]:
+        return [_Valued(age, unit, math.log10(1.0 + factor * (c + a) / unit), factor * c,
+                        factor * a, c + a > 0)
+                for age, unit, c, a in unvalued]
+
+    valued = valued_with(people)
 
     followers = max(0, profile.followers)
     reach = float(followers) + sum(
@@ -304,6 +311,19 @@ def score_account(
     # day computes it, which is all the bound needs, at a fifth of the cost.
     days = max(1, min(LOOKAHEAD_DAYS, window_days))
     sums = _Sums(valued, window)
+    # The people factor of a later day is that day's own: a sampled post that will have
+    # left the window by then no longer says who keeps coming back. Computed once for
+    # today, it would jump on the day that post leaves, a cliff the look-ahead can't smooth.
+    sums_by_factor = {people: sums}
+
+    def sums_at(later: float) -> _Sums:
+        factor = distinct_people_factor(
+            (post for post, age in sampled if age + later < window), own)
+        found = sums_by_factor.get(factor)
+        if found is None:
+            found = sums_by_factor[factor] = _Sums(valued_with(factor), window)
+        return found
+
     now_days = now_ts / _SECONDS_PER_DAY
     grid: dict[int, tuple[float, ...]] = {}
 
@@ -315,7 +335,7 @@ def score_account(
             if not valued or later >= window - sums.ages[0]:
                 found = (SCORE_MIN, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
             else:
-                item = _instant(sums, reach_log, later)
+                item = _instant(sums_at(later) if sampled else sums, reach_log, later)
                 points = _curve(item.z)
                 share = (points - SCORE_MIN) / item.z if item.z > 0 else 0.0
                 found = (points, share * item.audience, share * item.reactions,

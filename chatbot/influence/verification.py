@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from chatbot.influence.networks.base import NetworkClient, fetch_profile
 from chatbot.influence.networks.text import html_to_text
 from chatbot.values.accounts import Profile
+from chatbot.values.message import Msg
 
 CODE_PREFIX = "klout"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -52,7 +53,7 @@ def code_in_bio(code: str, bio: str) -> bool:
 class VerificationResult:
     verified: bool
     profile: Profile
-    message: str
+    message: Msg
     """What to tell the member, either way."""
 
 
@@ -68,13 +69,15 @@ async def verify(client: NetworkClient, handle: str, code: str) -> VerificationR
         return VerificationResult(
             verified=True,
             profile=found,
-            message=f"Verified: {shown} on {client.label} is yours. "
-            "You can remove the code from your bio now.",
+            message=Msg("Verified: {handle} on {network} is yours. "
+                        "You can remove the code from your bio now.",
+                        handle=shown, network=client.label),
         )
     return VerificationResult(
         verified=False,
         profile=found,
-        message=f"The code {code} is not in the public bio of {shown} on {client.label} yet. "
-        "Add it to your bio or a profile field, save, and try again "
-        "(some networks take a minute to show changes).",
+        message=Msg("The code {code} is not in the public bio of {handle} on {network} yet. "
+                    "Add it to your bio or a profile field, save, and try again "
+                    "(some networks take a minute to show changes).",
+                    code=code, handle=shown, network=client.label),
     )

@@ -1,5 +1,7 @@
 """What every image shares: the card it is drawn on, its PNG encoding and the
-small marks (change arrows, dates) that charts and cards both show.
+small marks (change arrows, numbers) that charts and cards both show, in the
+language of the member who asked for the picture (the card carries their
+Translator).
 
 Images are drawn at twice their intended display size: Slack and Discord
 scale them down to fit the message, which keeps text and lines crisp on
@@ -9,10 +11,10 @@ high-density screens, and a PNG of flat colours stays small at that size.
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from PIL import Image, ImageDraw
 
+from chatbot.i18n import Translator
 from chatbot.render.fonts import BOLD, FontBook
 from chatbot.render.labels import Typesetter
 from chatbot.render.shapes import Painter
@@ -20,8 +22,6 @@ from chatbot.render.theme import Palette
 
 SCALE = 2
 """Pixels per display point."""
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def px(points: float) -> int:
@@ -32,8 +32,10 @@ def px(points: float) -> int:
 class Card:
     """One image being drawn: the pixels plus the tools that draw on them."""
 
-    def __init__(self, width: int, height: int, palette: Palette, fonts: FontBook | None) -> None:
+    def __init__(self, width: int, height: int, palette: Palette, fonts: FontBook | None,
+                 tr: Translator) -> None:
         self.palette = palette
+        self.tr = tr
         self.image = Image.new("RGB", (width, height), palette.border)
         self.draw = ImageDraw.Draw(self.image)
         self.painter = Painter(self.image)
@@ -78,9 +80,9 @@ class Card:
         else:
             rounded = round(change, 1)
             if rounded > 0:
-                label, colour, direction = _number(rounded), palette.up, 1
+                label, colour, direction = self._number(rounded), palette.up, 1
             elif rounded < 0:
-                label, colour, direction = _number(-rounded), palette.down, -1
+                label, colour, direction = self._number(-rounded), palette.down, -1
             else:
                 label, colour, direction = "0", palette.muted, 0
         triangle = size * 0.62
@@ -118,12 +120,6 @@ class Card:
             )
         return total
 
-
-def short_date(day: date) -> str:
-    """Day and month, like "3 Mar"; month names are spelt out here so that no
-    locale setting on the host changes the image."""
-    return f"{day.day} {_MONTHS[day.month - 1]}"
-
-
-def _number(value: float) -> str:
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    def _number(self, value: float) -> str:
+        """"3" for a whole change, else one decimal ("3.2", "3,2" in German)."""
+        return self.tr.number(value, 0 if value == int(value) else 1)

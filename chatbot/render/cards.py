@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chatbot.i18n import Translator
 from chatbot.render.canvas import Card, px
 from chatbot.render.fonts import BOLD, FontBook
 from chatbot.render.shapes import Point, on_circle
@@ -40,18 +41,18 @@ class ScoreCardData:
     goal: float | None
     stale: bool
     refreshed_label: str
-    """Already worded for people, e.g. "refreshed 2 h ago"."""
+    """Already worded for people in the reader's language, e.g. "refreshed 2 h ago"."""
 
 
 def render_score_card(
-    data: ScoreCardData, theme: str = "dark", *, fonts: FontBook | None = None
+    data: ScoreCardData, theme: str = "dark", *, tr: Translator, fonts: FontBook | None = None
 ) -> bytes:
-    """A PNG score card (800×300 points at 2×). Pure and synchronous.
+    """A PNG score card (800×300 points at 2×) in `tr`'s language. Pure and synchronous.
 
     Raises `FontsUnavailable` without the font package and `ValueError` for an
     unknown theme; the caller then sends the text reply alone.
     """
-    card = Card(CARD_WIDTH, CARD_HEIGHT, palette_for(theme), fonts)
+    card = Card(CARD_WIDTH, CARD_HEIGHT, palette_for(theme), fonts, tr)
     score = min(max(int(data.score), 0), 100)
     goal = _score_or_none(data.goal)
     _draw_ring(card, score, goal)
@@ -117,12 +118,13 @@ def _draw_identity(card: Card, data: ScoreCardData) -> None:
         weight=BOLD,
         max_width=right - left,
     )
+    tr = card.tr
     if data.rank is None:
-        rank = "Not ranked yet"
+        rank = tr._("Not ranked yet")
     elif data.team_size >= data.rank:
-        rank = f"#{data.rank} of {data.team_size} on the team"
+        rank = tr._("#{rank} of {size} on the team", rank=data.rank, size=data.team_size)
     else:
-        rank = f"#{data.rank} on the team"
+        rank = tr._("#{rank} on the team", rank=data.rank)
     card.text.draw(
         card.draw, (left, px(88)), rank, size=px(13), fill=palette.muted, max_width=right - left
     )
@@ -131,8 +133,8 @@ def _draw_identity(card: Card, data: ScoreCardData) -> None:
 def _draw_changes(card: Card, data: ScoreCardData) -> None:
     palette = card.palette
     for left, change, label in (
-        (px(256), data.change_7d, "7 days"),
-        (px(376), data.change_30d, "30 days"),
+        (px(256), data.change_7d, card.tr.n_("{n} day", "{n} days", 7)),
+        (px(376), data.change_30d, card.tr.n_("{n} day", "{n} days", 30)),
     ):
         card.change(left, px(136), change, size=px(20))
         card.text.draw(card.draw, (left, px(156)), label, size=px(11), fill=palette.muted)
@@ -148,7 +150,7 @@ def _draw_trend(card: Card, trend: Sequence[float]) -> None:
         card.text.draw(
             card.draw,
             ((left + right) / 2, (top + bottom) / 2 + px(4)),
-            "Trend after a few refreshes",
+            card.tr._("Trend after a few refreshes"),
             size=px(11),
             fill=palette.muted,
             align="center",
@@ -177,13 +179,14 @@ def _draw_networks(card: Card, networks: Sequence[tuple[str, float]]) -> None:
     left, right = px(530), card.width - px(28)
     bar_left, bar_right = px(616), right - px(34)
     card.text.draw(
-        card.draw, (left, px(122)), "NETWORKS", size=px(10), fill=palette.muted, weight=BOLD
+        card.draw, (left, px(122)), card.tr._("NETWORKS"), size=px(10), fill=palette.muted,
+        weight=BOLD,
     )
     if not networks:
         card.text.draw(
             card.draw,
             (left, px(148)),
-            "No linked accounts yet",
+            card.tr._("No linked accounts yet"),
             size=px(12),
             fill=palette.muted,
             max_width=right - left,
@@ -234,7 +237,7 @@ def _draw_networks(card: Card, networks: Sequence[tuple[str, float]]) -> None:
         card.text.draw(
             card.draw,
             (left, px(148) + len(shown) * px(22)),
-            f"+{more} more",
+            card.tr.n_("+{n} more", "+{n} more", more),
             size=size,
             fill=palette.muted,
         )
@@ -246,7 +249,7 @@ def _draw_footer(card: Card, data: ScoreCardData, score: int, goal: float | None
     size = px(11)
     left = float(px(40))
     if data.stale:
-        pill = "STALE"
+        pill = card.tr._("STALE")
         pad = px(6)
         width = card.text.width(pill, size, BOLD) + 2 * pad
         cap = card.text.cap_height(size, BOLD)
@@ -269,11 +272,15 @@ def _draw_footer(card: Card, data: ScoreCardData, score: int, goal: float | None
     )
     if goal is not None:
         to_go = math.ceil(goal - score)
-        detail = "reached" if to_go <= 0 else f"{to_go} to go"
+        if to_go <= 0:
+            label = card.tr._("Goal {goal} · reached", goal=round(goal))
+        else:
+            label = card.tr.n_("Goal {goal} · {n} to go", "Goal {goal} · {n} to go", to_go,
+                               goal=round(goal))
         card.text.draw(
             card.draw,
             (card.width - px(28), baseline),
-            f"Goal {round(goal)} · {detail}",
+            label,
             size=size,
             fill=palette.goal,
             weight=BOLD,

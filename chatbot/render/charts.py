@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from chatbot.render.canvas import SCALE, Card, px, short_date
+from chatbot.i18n import Translator
+from chatbot.render.canvas import SCALE, Card, px
 from chatbot.render.fonts import BOLD, FontBook
 from chatbot.render.shapes import Point
 from chatbot.render.theme import RGB, blend, palette_for
@@ -83,9 +84,11 @@ def render_history_chart(
     today: date,
     days: int = 90,
     theme: str = "dark",
+    tr: Translator,
     fonts: FontBook | None = None,
 ) -> bytes:
-    """A PNG of `name`'s score over the `days` ending `today` (800×400 points at 2×).
+    """A PNG of `name`'s score over the `days` ending `today` (800×400 points at 2×), with
+    labels, dates and numbers in `tr`'s language.
 
     Pure and synchronous: callers run it with `asyncio.to_thread`. Raises
     `FontsUnavailable` when the font package is missing and `ValueError` for
@@ -93,7 +96,7 @@ def render_history_chart(
     """
     palette = palette_for(theme)
     layout = chart_layout(today=today, days=days)
-    card = Card(CHART_WIDTH, CHART_HEIGHT, palette, fonts)
+    card = Card(CHART_WIDTH, CHART_HEIGHT, palette, fonts, tr)
     score_points = _in_window(points, layout)
     networks = {label: _in_window(series, layout) for label, series in (per_network or {}).items()}
     goal = _finite_score(goal)
@@ -197,7 +200,7 @@ def _draw_grid(card: Card, layout: ChartLayout) -> None:
             card.text.draw(
                 card.draw,
                 (x, layout.bottom + px(20)),
-                short_date(monday),
+                card.tr.month_day(monday),
                 size=size,
                 fill=palette.muted,
                 align="center",
@@ -236,7 +239,7 @@ def _draw_header(card: Card, name: str, points: Sequence[HistoryPoint], days: in
             px(72),
             points[-1].score - points[0].score,
             size=change_size,
-            suffix=f"in {days} days",
+            suffix=card.tr.n_("in {n} day", "in {n} days", days),
             align_right=True,
         )
     else:
@@ -254,7 +257,7 @@ def _draw_header(card: Card, name: str, points: Sequence[HistoryPoint], days: in
     card.text.draw(
         card.draw,
         (left, px(68)),
-        f"Klout score · last {days} days",
+        card.tr.n_("Klout score · last {n} day", "Klout score · last {n} days", days),
         size=px(12),
         fill=palette.muted,
         max_width=name_room,
@@ -272,13 +275,13 @@ def _draw_legend(
     size = px(11)
     baseline = px(98)
     x = float(px(24))
-    items: list[tuple[str, RGB, bool]] = [("Klout score", palette.score, False)]
+    items: list[tuple[str, RGB, bool]] = [(card.tr._("Klout score"), palette.score, False)]
     items += [
         (label, palette.network_colour(label, position), False)
         for position, label in enumerate(networks)
     ]
     if goal is not None:
-        items.append((_goal_label(goal, goal_date), palette.goal, True))
+        items.append((_goal_label(card.tr, goal, goal_date), palette.goal, True))
     middle = baseline - card.text.cap_height(size) / 2
     for label, colour, dashed in items:
         if x > card.width - px(80):
@@ -300,9 +303,10 @@ def _draw_legend(
         x += px(16)
 
 
-def _goal_label(goal: float, goal_date: date | None) -> str:
-    label = f"Goal {round(goal)}"
-    return f"{label} by {short_date(goal_date)}" if goal_date is not None else label
+def _goal_label(tr: Translator, goal: float, goal_date: date | None) -> str:
+    if goal_date is None:
+        return tr._("Goal {goal}", goal=round(goal))
+    return tr._("Goal {goal} by {date}", goal=round(goal), date=tr.month_day(goal_date))
 
 
 def _draw_goal(
@@ -322,7 +326,7 @@ def _draw_goal(
             [(x, y - diamond), (x + diamond, y), (x, y + diamond), (x - diamond, y)], palette.goal
         )
     size = px(11)
-    label = _goal_label(goal, goal_date)
+    label = _goal_label(card.tr, goal, goal_date)
     pad = px(6)
     width = card.text.width(label, size, BOLD) + 2 * pad
     height = card.text.cap_height(size, BOLD) + 2 * pad
@@ -390,12 +394,10 @@ def _draw_no_history(card: Card, layout: ChartLayout, points: Sequence[HistoryPo
         card.painter.disc(
             (layout.x_for(only.day), layout.y_for(only.score)), px(4.5), palette.score
         )
-        detail = (
-            f"One score so far ({round(only.score)} on {short_date(only.day)}); "
-            "the line starts with the next."
-        )
+        detail = card.tr._("One score so far ({score} on {date}); the line starts with the "
+                           "next.", score=round(only.score), date=card.tr.month_day(only.day))
     else:
-        detail = "Scores show up here after the first refresh."
+        detail = card.tr._("Scores show up here after the first refresh.")
     centre_x = (layout.left + layout.right) / 2
     centre_y = (layout.top + layout.bottom) / 2
     panel_width, panel_height = px(360), px(76)
@@ -412,7 +414,7 @@ def _draw_no_history(card: Card, layout: ChartLayout, points: Sequence[HistoryPo
     card.text.draw(
         card.draw,
         (centre_x, centre_y - px(4)),
-        "No history yet",
+        card.tr._("No history yet"),
         size=px(18),
         fill=palette.text,
         weight=BOLD,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chatbot.i18n import Translator
 from chatbot.render.canvas import Card, px
 from chatbot.render.fonts import BOLD, FontBook
 from chatbot.render.theme import blend, palette_for
@@ -35,10 +36,12 @@ def render_leaderboard(
     title: str,
     theme: str = "dark",
     *,
+    tr: Translator,
     fonts: FontBook | None = None,
 ) -> bytes:
-    """A PNG of the first MAX_ROWS rows (and how many more there are). Pure and synchronous."""
-    card = Card(LEADERBOARD_WIDTH, leaderboard_height(len(rows)), palette_for(theme), fonts)
+    """A PNG of the first MAX_ROWS rows (and how many more there are), in `tr`'s language;
+    `title` comes translated. Pure and synchronous."""
+    card = Card(LEADERBOARD_WIDTH, leaderboard_height(len(rows)), palette_for(theme), fonts, tr)
     palette = card.palette
     left, right = px(28), card.width - px(28)
     card.text.draw(
@@ -54,12 +57,12 @@ def render_leaderboard(
         card.text.draw(
             card.draw,
             (left, _HEADER + px(26)),
-            "No scores yet this week",
+            tr._("No scores yet this week"),
             size=px(14),
             fill=palette.muted,
         )
         return card.png()
-    for label, x in (("SCORE", px(650)), ("WEEK", right)):
+    for label, x in ((tr._("SCORE"), px(650)), (tr._("WEEK"), right)):
         card.text.draw(
             card.draw,
             (x, px(68)),
@@ -80,7 +83,7 @@ def render_leaderboard(
         card.text.draw(
             card.draw,
             (left, _HEADER + MAX_ROWS * _ROW + px(26)),
-            f"…and {len(rows) - MAX_ROWS} more",
+            tr.n_("…and {n} more", "…and {n} more", len(rows) - MAX_ROWS),
             size=px(13),
             fill=palette.muted,
         )

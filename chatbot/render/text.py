@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -22,19 +22,6 @@ def sparkline(values: Sequence[float], width: int = 30) -> str:
         return _BARS[3] * len(values)
     scale = (len(_BARS) - 1) / (high - low)
     return "".join(_BARS[round((value - low) * scale)] for value in values)
-
-
-def ago(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "never"
-    seconds = max(0.0, (now - moment).total_seconds())
-    if seconds < 90:
-        return "just now"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min ago"
-    if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} h ago"
-    return f"{round(seconds / 86400)} days ago"
 
 
 def signed(value: float | None, digits: int = 0) -> str:

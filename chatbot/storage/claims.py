@@ -15,6 +15,8 @@ from chatbot.clock import from_iso, to_iso
 from chatbot.storage.database import Connection, Database, Row
 from chatbot.storage.models import Challenge, Handle, Holder
 from chatbot.storage.notices import CLAIM_RESOLVED, CLAIM_TAKEN, leave_notice
+from chatbot.storage.stored_messages import dump_message
+from chatbot.values.message import Msg
 
 
 async def holder_of(
@@ -105,9 +107,10 @@ async def fetched_claim_holds(conn: Connection, handle: Handle, account_id: str,
         await conn.execute(
             "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
             " WHERE team_id = ? AND user_id = ? AND network = ?",
-            (f"{handle.handle} now leads to a different account than the one registered; "
-             "if yours was renamed, register its new name", to_iso(now),
-             team_id, user_id, network),
+            (dump_message(Msg(
+                "{handle} now leads to a different account than the one registered; "
+                "if yours was renamed, register its new name", handle=handle.handle)),
+             to_iso(now), team_id, user_id, network),
         )
         return False
     if stored is None:

@@ -9,6 +9,8 @@ from chatbot.clock import from_iso, to_iso
 from chatbot.storage.claims import holder_of
 from chatbot.storage.database import Connection, Database, Row, chunks, marks
 from chatbot.storage.models import Handle, Holder, Member
+from chatbot.storage.stored_messages import dump_message, load_message
+from chatbot.values.message import Msg
 
 
 def member_from_row(row: Row) -> Member:
@@ -38,7 +40,7 @@ def _handle(row: Row) -> Handle:
         verified_at=_optional_time(row["verified_at"]),
         created_at=from_iso(row["created_at"]),
         last_fetched_at=_optional_time(row["last_fetched_at"]),
-        stale_reason=row["stale_reason"],
+        stale_reason=load_message(row["stale_reason"]),
         stale_since=_optional_time(row["stale_since"]),
     )
 
@@ -295,12 +297,13 @@ class HandleRepository:
             )
 
     async def mark_stale(
-        self, team_id: str, user_id: str, network: str, reason: str, now: datetime
+        self, team_id: str, user_id: str, network: str, reason: Msg | str, now: datetime
     ) -> None:
-        """Keep the last good data; remember why it is old and since when."""
+        """Keep the last good data; remember why it is old and since when, untranslated
+        (chatbot/storage/stored_messages.py)."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE handles SET stale_reason = ?, stale_since = COALESCE(stale_since, ?)"
                 " WHERE team_id = ? AND user_id = ? AND network = ?",
-                (reason[:300], to_iso(now), team_id, user_id, network),
+                (dump_message(reason), to_iso(now), team_id, user_id, network),
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from chatbot.values.message import Msg
+
 
 @dataclass(frozen=True)
 class Team:
@@ -45,7 +47,8 @@ class Handle:
     verified_at: datetime | None
     created_at: datetime
     last_fetched_at: datetime | None
-    stale_reason: str | None
+    stale_reason: Msg | str | None
+    """Why the data is old, for the reader to translate (English text in old rows)."""
     stale_since: datetime | None
 
     @property

@@ -32,7 +32,7 @@ class Msg:
 
     def english(self) -> str:
         text = self.msgid if self.plural is None or self.count == 1 else self.plural
-        values = {key: value.english() if isinstance(value, Msg) else value
+        values = {key: value.english() if isinstance(value, Msg | Number) else value
                   for key, value in self.params.items()}
         return text.format_map({"n": self.count, **values})
 
@@ -50,6 +50,32 @@ class Msg:
         return hash((self.msgid, self.plural, self.count))
 
 
+class Number:
+    """A number inside a `Msg`, written the reader's way ("1,000,000" / "1.000.000").
+
+    A plain int param is inserted as it is (a year, a version); wrap a quantity in this.
+    """
+
+    __slots__ = ("digits", "value")
+
+    def __init__(self, value: float, digits: int = 0) -> None:
+        self.value = value
+        self.digits = digits
+
+    def english(self) -> str:
+        return f"{self.value:,.{self.digits}f}"
+
+    def __repr__(self) -> str:
+        return f"Number({self.value!r}, {self.digits!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Number) and (self.value, self.digits) == (other.value,
+                                                                           other.digits)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.digits))
+
+
 def PluralMsg(singular: str, plural: str, count: int, /, **params: Any) -> Msg:
     """A sentence whose wording depends on a number ("1 member", "5 members")."""
     message = Msg(singular, **params)
@@ -58,4 +84,4 @@ def PluralMsg(singular: str, plural: str, count: int, /, **params: Any) -> Msg:
     return message
 
 
-__all__ = ["N_", "Msg", "PluralMsg"]
+__all__ = ["N_", "Msg", "Number", "PluralMsg"]

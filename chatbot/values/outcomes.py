@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from chatbot.values.message import Msg
+
 
 @dataclass(frozen=True)
 class RefreshOutcome:
     score: int | None
     """The member's score after the refresh, None if nothing could be fetched."""
-    errors: Mapping[str, str]
-    """network -> reason, for networks that failed this time (their old data is kept)."""
+    errors: Mapping[str, Msg | str]
+    """network -> reason, for networks that failed this time (their old data is kept); the
+    reader translates it."""
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,7 @@ async def test_a_renamed_account_keeps_its_claim_and_its_new_name_is_no_second_c
     await real.services.engine.refresh_member(TEAM, "bob")
     handle = await storage.handles.get(TEAM, "bob", "github")
     assert handle is not None and handle.account_id == "id-bob-dev" and handle.verified
-    assert handle.stale_reason is not None and "different account" in handle.stale_reason
+    assert handle.stale_reason is not None and "different account" in str(handle.stale_reason)
     assert (await bob.handle("")).title == before  # the squatter's numbers never count
     taken = await carol.handle("register github bob-renamed")
     assert taken.tone is Tone.ERROR and "already registered and verified" in taken.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from chatbot.i18n import load_catalogs
 from chatbot.influence.insights import (
     GENERIC_TIP,
     MAX_TIPS,
@@ -27,6 +28,8 @@ from chatbot.influence.score import (
 from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
+EN = load_catalogs().translator("en")
+GENERIC = EN._(GENERIC_TIP, n=MIN_POSTS_PER_GROUP)
 
 
 def scored(
@@ -59,14 +62,14 @@ PRO = scored("bluesky", 3_000, 60, likes=30, replies=4, reposts=6)
 
 
 def test_a_member_without_data_is_told_there_is_no_score_yet() -> None:
-    lines = explain_components(combine([]))
+    lines = explain_components(EN, combine([]))
     assert len(lines) == 1
     assert lines[0].startswith("No score yet")
     assert "/klout register" in lines[0]
 
 
 def test_explain_names_every_component_with_its_points_ranked() -> None:
-    lines = explain_components(combine([PRO]))
+    lines = explain_components(EN, combine([PRO]))
     assert "comes from Bluesky alone" in lines[0]
     network_line = lines[1]
     assert network_line.startswith(f"Bluesky {PRO.score:.1f}:")
@@ -80,7 +83,7 @@ def test_explain_names_every_component_with_its_points_ranked() -> None:
 
 def test_explain_shows_what_each_further_network_adds() -> None:
     github = scored("github", 300, 40, likes=0, extra={"stars": 2_000, "forks": 150})
-    lines = explain_components(combine([PRO, github]))
+    lines = explain_components(EN, combine([PRO, github]))
     assert "best network, Bluesky" in lines[0]
     assert re.search(r"GitHub adds \d+\.\d", lines[0])
     github_line = next(line for line in lines if line.startswith("GitHub "))
@@ -90,22 +93,22 @@ def test_explain_shows_what_each_further_network_adds() -> None:
 
 def test_explain_tells_an_automated_account_that_silent_followers_do_not_count() -> None:
     automated = scored("mastodon", 20_000, 300, likes=1)
-    lines = explain_components(combine([automated]))
+    lines = explain_components(EN, combine([automated]))
     assert any("of your 20,000 Mastodon followers count" in line for line in lines)
 
 
 def test_every_explanation_ends_by_saying_the_score_is_not_a_hiring_metric() -> None:
-    lines = explain_components(combine([PRO]))
-    assert lines[-1] == NOT_A_HIRING_METRIC
+    lines = explain_components(EN, combine([PRO]))
+    assert lines[-1] == EN._(NOT_A_HIRING_METRIC)
     assert "it is not a hiring metric" in lines[-1]
-    assert NOT_A_HIRING_METRIC not in explain_components(combine([]))
+    assert NOT_A_HIRING_METRIC not in explain_components(EN, combine([]))
 
 
 # --- describe_changes -----------------------------------------------------------------
 
 
 def test_the_first_score_says_changes_come_later() -> None:
-    lines = describe_changes(None, combine([PRO]))
+    lines = describe_changes(EN, None, combine([PRO]))
     assert lines == [f"This is your first score ({combine([PRO]).score}); "
                      "changes show from the next one on."]
 
@@ -114,7 +117,7 @@ def test_a_rise_in_engagement_per_post_is_named_with_its_numbers_and_points() ->
     before = combine([PRO])
     better = scored("bluesky", 3_000, 60, likes=60, replies=10, reposts=6)
     after = combine([better])
-    lines = describe_changes(before, after)
+    lines = describe_changes(EN, before, after)
     assert lines[0] == f"Your score rose from {before.score} to {after.score} " \
                        f"(+{after.score - before.score})."
     points = attribute_change(PRO, better)["reactions"]
@@ -126,7 +129,7 @@ def test_a_rise_in_engagement_per_post_is_named_with_its_numbers_and_points() ->
 
 def test_a_fall_names_the_part_that_fell() -> None:
     worse = scored("bluesky", 3_000, 60, likes=10, replies=1, reposts=2)
-    lines = describe_changes(combine([PRO]), combine([worse]))
+    lines = describe_changes(EN, combine([PRO]), combine([worse]))
     assert lines[0].startswith("Your score fell from")
     assert any(line.startswith("Moved most: Bluesky engagement per post fell from")
                and "-" in line for line in lines[1:])
@@ -136,35 +139,35 @@ def test_a_reason_never_contradicts_the_sign_of_its_points() -> None:
     """Fewer followers but more reactions: the audience that counts rose."""
     capped = scored("bluesky", 20_000, 300, likes=1)
     lively = scored("bluesky", 15_000, 60, likes=60, replies=10, reposts=10)
-    lines = describe_changes(combine([capped]), combine([lively]))
+    lines = describe_changes(EN, combine([capped]), combine([lively]))
     assert not any("followers fell" in line and ": +" in line for line in lines)
     assert any("followers who count" in line and ": +" in line for line in lines)
 
 
 def test_an_unchanged_score_says_it_stayed() -> None:
     result = combine([PRO])
-    assert describe_changes(result, result) == [f"Your score stayed at {result.score}."]
+    assert describe_changes(EN, result, result) == [f"Your score stayed at {result.score}."]
 
 
 def test_added_and_removed_networks_are_reported_with_their_points() -> None:
     github = scored("github", 300, 40, likes=0, extra={"stars": 2_000})
     both = combine([PRO, github])
-    added = describe_changes(combine([PRO]), both)
+    added = describe_changes(EN, combine([PRO]), both)
     assert any(line.startswith("GitHub now counts towards your score: +") for line in added)
-    removed = describe_changes(both, combine([PRO]))
+    removed = describe_changes(EN, both, combine([PRO]))
     assert any(line.startswith("GitHub no longer counts towards your score") for line in removed)
 
 
 def test_several_networks_say_which_score_a_change_belongs_to() -> None:
     github = scored("github", 300, 40, likes=0, extra={"stars": 2_000})
     better = scored("bluesky", 3_000, 60, likes=60, replies=10, reposts=6)
-    lines = describe_changes(combine([PRO, github]), combine([better, github]))
+    lines = describe_changes(EN, combine([PRO, github]), combine([better, github]))
     assert any(line.endswith("on your Bluesky score.") for line in lines)
 
 
 def test_a_formula_change_is_called_out() -> None:
     old = ScoreResult(score=40, raw=40.0, networks={"bluesky": PRO}, version="0.9")
-    lines = describe_changes(old, combine([PRO]))
+    lines = describe_changes(EN, old, combine([PRO]))
     assert lines[0].startswith(f"The score formula changed from version 0.9 to {SCORE_VERSION}")
 
 
@@ -174,7 +177,7 @@ def test_a_formula_change_is_called_out() -> None:
 def test_posts_with_images_that_do_better_are_pointed_out_with_the_sample_sizes() -> None:
     posts = [post(i, likes=12, media=True) for i in range(10)]
     posts += [post(i, likes=4) for i in range(30)]
-    assert tips({"bluesky": posts}) == [
+    assert tips(EN, {"bluesky": posts}) == [
         "On Bluesky, your posts with an image or video drew 3.0× more reactions than those "
         "without (10 vs 30 posts)."
     ]
@@ -183,7 +186,7 @@ def test_posts_with_images_that_do_better_are_pointed_out_with_the_sample_sizes(
 def test_questions_that_draw_more_replies_are_pointed_out() -> None:
     posts = [post(i, replies=6, likes=2, question=True) for i in range(9)]
     posts += [post(i, replies=1, likes=2) for i in range(20)]
-    lines = tips({"mastodon": posts})
+    lines = tips(EN, {"mastodon": posts})
     assert lines == [
         "On Mastodon, your posts that ask a question got 6.0× more replies than your "
         "statements (9 vs 20 posts)."
@@ -193,7 +196,7 @@ def test_questions_that_draw_more_replies_are_pointed_out() -> None:
 def test_text_only_posts_that_do_better_are_said_the_other_way_round() -> None:
     posts = [post(i, likes=2, media=True) for i in range(10)]
     posts += [post(i, likes=8) for i in range(10)]
-    assert tips({"x": posts}) == [
+    assert tips(EN, {"x": posts}) == [
         "On X, your text-only posts drew 4.0× more reactions than those with an image or "
         "video (10 vs 10 posts)."
     ]
@@ -203,19 +206,19 @@ def test_too_few_posts_give_the_generic_advice_instead_of_a_tip() -> None:
     few = MIN_POSTS_PER_GROUP - 1
     posts = [post(i, likes=20, media=True) for i in range(few)]
     posts += [post(i, likes=1) for i in range(30)]
-    assert tips({"bluesky": posts}) == [GENERIC_TIP]
+    assert tips(EN, {"bluesky": posts}) == [GENERIC]
 
 
 def test_one_viral_post_does_not_make_a_tip() -> None:
     posts = [post(0, likes=500, media=True)] + [post(i, likes=3, media=True) for i in range(1, 10)]
     posts += [post(i, likes=3) for i in range(20)]
-    assert tips({"bluesky": posts}) == [GENERIC_TIP]
+    assert tips(EN, {"bluesky": posts}) == [GENERIC]
 
 
 def test_reposts_of_others_never_feed_a_comparison() -> None:
     posts = [post(i, likes=5_000, media=True, is_repost=True) for i in range(7)]
     posts += [post(i, likes=3) for i in range(20)]
-    assert tips({"bluesky": posts}) == [GENERIC_TIP]
+    assert tips(EN, {"bluesky": posts}) == [GENERIC]
 
 
 def test_weeks_with_conversation_are_compared_with_quiet_weeks() -> None:
@@ -225,14 +228,14 @@ def test_weeks_with_conversation_are_compared_with_quiet_weeks() -> None:
         posts.append(post(week * 7, likes=9 if talking else 3))
         if talking:
             posts.append(post(week * 7, is_reply=True))
-    lines = tips({"bluesky": posts})
+    lines = tips(EN, {"bluesky": posts})
     assert ("On Bluesky, in weeks when you also replied to others your own posts drew 3.0× more "
             "reactions than in weeks when you did not (6 vs 6 weeks).") in lines
 
 
 def test_a_feed_of_mostly_reposts_is_told_they_do_not_count() -> None:
     posts = [post(i, likes=1, is_repost=True) for i in range(30)] + [post(1, likes=2)]
-    lines = tips({"bluesky": posts})
+    lines = tips(EN, {"bluesky": posts})
     assert lines == [
         "On Bluesky, 30 of your 31 posts were reposts of others: they help the people you "
         "share, but only your own posts count towards your score."
@@ -241,13 +244,13 @@ def test_a_feed_of_mostly_reposts_is_told_they_do_not_count() -> None:
 
 def test_posting_into_silence_is_pointed_out() -> None:
     posts = [post(i) for i in range(12)] + [post(i, likes=2) for i in range(4)]
-    lines = tips({"youtube": posts})
+    lines = tips(EN, {"youtube": posts})
     assert lines[0].startswith("On YouTube, 12 of your 16 posts drew no reaction at all")
 
 
 def test_no_posts_at_all_give_the_generic_advice() -> None:
-    assert tips({}) == [GENERIC_TIP]
-    assert tips({"bluesky": []}) == [GENERIC_TIP]
+    assert tips(EN, {}) == [GENERIC]
+    assert tips(EN, {"bluesky": []}) == [GENERIC]
 
 
 def test_tips_are_capped_and_strongest_first() -> None:
@@ -256,7 +259,7 @@ def test_tips_are_capped_and_strongest_first() -> None:
                            ("youtube", 6)):
         networks[network] = [post(i, likes=2 * ratio, media=True) for i in range(10)] + [
             post(i, likes=2) for i in range(10)]
-    lines = tips(networks)
+    lines = tips(EN, networks)
     assert len(lines) == MAX_TIPS
     assert [line.split(",")[0] for line in lines] == [
         "On YouTube", "On Mastodon", "On GitHub", "On X"]
@@ -265,7 +268,7 @@ def test_tips_are_capped_and_strongest_first() -> None:
 def test_a_group_with_no_reactions_is_described_without_dividing_by_zero() -> None:
     posts = [post(i, likes=4, media=True) for i in range(10)]
     posts += [post(i) for i in range(10)]
-    lines = tips({"bluesky": posts})
+    lines = tips(EN, {"bluesky": posts})
     assert lines[0] == (
         "On Bluesky, your posts with an image or video drew 4.0 reactions each on average, "
         "while those without drew none (10 vs 10 posts)."
@@ -276,23 +279,29 @@ def test_a_group_with_no_reactions_is_described_without_dividing_by_zero() -> No
 
 
 def test_the_standing_says_which_way_the_shown_score_is_heading() -> None:
-    assert describe_standing(56.2, 59.4) == (
+    assert describe_standing(EN, 56.2, 59.4) == (
         "Your card shows 56; today's activity computes to 59.4, so the shown score is rising "
         "towards it, closing about 16% of the gap each day (smoothing keeps one quiet or "
         "failed day from swinging it).")
-    assert "falling towards it" in describe_standing(61.0, 40.0)
-    assert describe_standing(40.1, 40.3) == (
+    assert "falling towards it" in describe_standing(EN, 61.0, 40.0)
+    assert describe_standing(EN, 40.1, 40.3) == (
         "Your card shows 40, which is where today's activity puts you (40.3).")
 
 
 def test_the_headline_speaks_of_the_shown_numbers() -> None:
     before, after = combine([PRO]), combine([scored("bluesky", 3_000, 60, likes=60)])
-    assert describe_changes(before, after, (48, 51))[0] == "Your score rose from 48 to 51 (+3)."
+    assert describe_changes(EN, before, after, (48, 51))[0] == "Your score rose from 48 to 51 (+3)."
 
 
 def test_lifetime_stars_are_named_as_reach_not_reactions() -> None:
     github = scored("github", 300, 40, likes=3, extra={"stars": 2_000})
-    line = next(line for line in explain_components(combine([github]))
+    line = next(line for line in explain_components(EN, combine([github]))
                 if line.startswith("GitHub "))
     assert "2,000 stars as reach" in line
     assert "counting" not in line
+
+
+def test_decimals_read_as_they_always_have_in_english() -> None:
+    """0.35 is 0.34999… in binary: "0.3", as the sentences were always formatted."""
+    assert describe_standing(EN, 0.2, 0.35) == (
+        "Your card shows 0, which is where today's activity puts you (0.3).")

@@ -317,7 +317,7 @@ async def test_a_reset_header_dated_9999_blocks_for_the_cap_only() -> None:
      (3594, "about an hour"), (3600, "about an hour"), (7200, "about 2 hours")],
 )
 def test_waits_are_said_the_way_people_say_them(seconds: float, said: str) -> None:
-    assert describe_wait(seconds) == said
+    assert str(describe_wait(seconds)) == said
 
 
 HEADER_TEXT = st.text(max_size=40) | st.sampled_from(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.influence.score import combine, curve, score_account
+from chatbot.influence.score import SCORE_VERSION, combine, curve, score_account
 from chatbot.values.accounts import AccountSnapshot, Post, Profile
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
@@ -183,7 +183,7 @@ ADVERSARIES = (
     Adversary("sock-puppet replies vs. casual",
               replace(CASUAL, replies=5.3, reactors="same", circle=5),
               "the casual account plus 5 replies per post from the same 5 accounts",
-              "casual", CASUAL, 3.0),
+              "casual", CASUAL, 4.0),
     Adversary("boosts hiding own posts", replace(CASUAL, reposts_of_others=300),
               "the casual account plus 300 boosts of others", "casual", CASUAL, 0.0),
     Adversary("dormant GitHub stars",
@@ -335,7 +335,7 @@ def _z_for(points: float) -> float:
 
 
 def honest_table() -> str:
-    lines = ["| profile | what it is | score (v2.0) | range |", "|---|---|---|---|"]
+    lines = [f"| profile | what it is | score (v{SCORE_VERSION}) | range |", "|---|---|---|---|"]
     for name, (reference, what, low, high) in HONEST.items():
         lines.append(f"| {name} | {what} | {measure(reference):.1f} | {low:g}–{high:g} |")
     return "\n".join(lines)

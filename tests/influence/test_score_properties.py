@@ -24,6 +24,7 @@ from chatbot.influence.score import (
     _Valued,
     attribute_change,
     combine,
+    distinct_people_factor,
     network_contributions,
     recency,
     result_from_json,
@@ -483,6 +484,21 @@ def test_one_day_of_ageing_moves_a_score_by_at_most_2_points(
     tomorrow = score(snapshot, later + timedelta(days=1))
     assert abs(tomorrow - today) <= 2.0
     assert 99.0 / LOOKAHEAD_DAYS <= 2.0
+
+
+def test_a_sampled_post_leaving_the_window_moves_no_score_by_more_than_2_points() -> None:
+    """The people factor came from the sampled posts in today's window and held for every
+    look-ahead day: when an old sampled post left, the factor of all other posts jumped
+    (9.3 -> 11.6 overnight here). Each day's factor is now that day's own."""
+    same_two = (("alice", 1), ("bob", 1))
+    snapshot = account(100, [post(89, likes=50, post_id="old", reactors=same_two),
+                             post(10, likes=50, post_id="recent", reactors=same_two)])
+    daily = [score(snapshot, NOW + timedelta(days=day)) for day in range(0, 5)]
+    assert max(abs(b - a) for a, b in pairwise(daily)) <= 2.0
+
+
+def test_a_person_listed_twice_on_one_post_has_reacted_to_one_post() -> None:
+    assert distinct_people_factor([post(1, reactors=(("alice", 1), ("alice", 1)))]) == 1.0
 
 
 def test_a_viral_post_fades_without_a_cliff_at_the_window_edge() -> None:

@@ -89,7 +89,7 @@ async def test_verify_fetches_the_profile_now_and_confirms_the_code() -> None:
 
     assert result.verified
     assert client.asked == [["me@host.social"]]
-    assert "@me@host.social" in result.message
+    assert "@me@host.social" in str(result.message)
 
 
 async def test_a_profile_without_the_code_explains_what_to_do() -> None:
@@ -98,7 +98,7 @@ async def test_a_profile_without_the_code_explains_what_to_do() -> None:
     result = await verify(client, "me@host.social", CODE)
 
     assert not result.verified
-    assert CODE in result.message and "bio" in result.message
+    assert CODE in str(result.message) and "bio" in str(result.message)
 
 
 async def test_a_network_failure_is_raised_not_mistaken_for_a_missing_code() -> None:

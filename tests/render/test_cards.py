@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
+from chatbot.i18n import load_catalogs
 from chatbot.render.cards import CARD_HEIGHT, CARD_WIDTH, ScoreCardData, render_score_card
 from chatbot.render.fonts import FontBook
 from chatbot.render.leaderboard_image import (
@@ -22,6 +23,7 @@ from chatbot.render.leaderboard_image import (
 )
 from chatbot.render.theme import RGB, palette_for
 
+EN = load_catalogs().translator("en")
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 UPDATE_REFERENCE = os.environ.get("KLOUT_UPDATE_REFERENCE") == "1"
 MAX_CHANGED_SHARE = 0.01
@@ -86,7 +88,7 @@ def changed_share(a: Image.Image, b: Image.Image) -> float:
 
 def test_score_card_is_an_rgb_png_of_the_advertised_size_under_200_kb(fonts: FontBook) -> None:
     for theme in ("dark", "light"):
-        data = render_score_card(sample_card(), theme, fonts=fonts)
+        data = render_score_card(sample_card(), theme, tr=EN, fonts=fonts)
         image = open_png(data)
         assert image.mode == "RGB"
         assert image.size == (CARD_WIDTH, CARD_HEIGHT) == (1600, 600)
@@ -94,7 +96,7 @@ def test_score_card_is_an_rgb_png_of_the_advertised_size_under_200_kb(fonts: Fon
 
 
 def test_score_card_matches_the_reference_picture(fonts: FontBook) -> None:
-    data = render_score_card(sample_card(), "light", fonts=fonts)
+    data = render_score_card(sample_card(), "light", tr=EN, fonts=fonts)
     reference = REFERENCE_DIR / "score_card_light.png"
     if UPDATE_REFERENCE:
         REFERENCE_DIR.mkdir(exist_ok=True)
@@ -109,8 +111,8 @@ def test_ring_fills_in_proportion_to_the_score(fonts: FontBook) -> None:
     # The ring is centred at (260, 280) px with a 172 px radius; its left edge
     # (the 75-point mark) is score-coloured only once the score passes 75.
     left_of_ring = (260 - 172 - 10, 270, 260 - 172 + 10, 290)
-    high = open_png(render_score_card(sample_card(score=90), fonts=fonts))
-    low = open_png(render_score_card(sample_card(score=40, goal=None), fonts=fonts))
+    high = open_png(render_score_card(sample_card(score=90), tr=EN, fonts=fonts))
+    low = open_png(render_score_card(sample_card(score=40, goal=None), tr=EN, fonts=fonts))
     assert pixels_near(high, palette.score, left_of_ring, tolerance=10) > 100
     assert pixels_near(low, palette.score, left_of_ring, tolerance=10) == 0
 
@@ -120,10 +122,10 @@ def test_stale_data_is_labelled_in_the_warning_colour(fonts: FontBook) -> None:
     footer = (0, CARD_HEIGHT - 80, CARD_WIDTH // 2, CARD_HEIGHT)
     stale = open_png(
         render_score_card(
-            sample_card(stale=True, refreshed_label="refreshed 3 days ago"), fonts=fonts
+            sample_card(stale=True, refreshed_label="refreshed 3 days ago"), tr=EN, fonts=fonts
         )
     )
-    fresh = open_png(render_score_card(sample_card(), fonts=fonts))
+    fresh = open_png(render_score_card(sample_card(), tr=EN, fonts=fonts))
     assert pixels_near(stale, palette.stale, footer, tolerance=20) > 300
     assert pixels_near(fresh, palette.stale, footer, tolerance=20) == 0
 
@@ -131,8 +133,8 @@ def test_stale_data_is_labelled_in_the_warning_colour(fonts: FontBook) -> None:
 def test_goal_shows_how_far_there_is_to_go(fonts: FontBook) -> None:
     palette = palette_for("dark")
     footer_right = (CARD_WIDTH // 2, CARD_HEIGHT - 80, CARD_WIDTH, CARD_HEIGHT)
-    with_goal = open_png(render_score_card(sample_card(goal=70.0), fonts=fonts))
-    without = open_png(render_score_card(sample_card(goal=None), fonts=fonts))
+    with_goal = open_png(render_score_card(sample_card(goal=70.0), tr=EN, fonts=fonts))
+    without = open_png(render_score_card(sample_card(goal=None), tr=EN, fonts=fonts))
     assert pixels_near(with_goal, palette.goal, footer_right, tolerance=20) > 300
     assert pixels_near(without, palette.goal, footer_right, tolerance=20) == 0
 
@@ -140,7 +142,7 @@ def test_goal_shows_how_far_there_is_to_go(fonts: FontBook) -> None:
 def test_each_network_has_a_bar_in_its_colour(fonts: FontBook) -> None:
     palette = palette_for("light")
     networks = [("Mastodon", 80.0), ("Bluesky", 60.0), ("YouTube", 40.0)]
-    image = open_png(render_score_card(sample_card(networks=networks), "light", fonts=fonts))
+    image = open_png(render_score_card(sample_card(networks=networks), "light", tr=EN, fonts=fonts))
     right_column = (CARD_WIDTH * 2 // 3, 0, CARD_WIDTH, CARD_HEIGHT)
     for position, (label, _score) in enumerate(networks):
         colour = palette.network_colour(label, position)
@@ -160,19 +162,19 @@ def test_each_network_has_a_bar_in_its_colour(fonts: FontBook) -> None:
     ids=["new member", "zero", "perfect", "out of range", "many networks", "rank past team"],
 )
 def test_unusual_cards_still_render(fonts: FontBook, changes: dict[str, object]) -> None:
-    image = open_png(render_score_card(sample_card(**changes), fonts=fonts))
+    image = open_png(render_score_card(sample_card(**changes), tr=EN, fonts=fonts))
     assert image.size == (CARD_WIDTH, CARD_HEIGHT)
 
 
 @pytest.mark.parametrize("name", HARD_NAMES)
 def test_any_name_renders_on_the_card(fonts: FontBook, name: str) -> None:
-    image = open_png(render_score_card(sample_card(name=name), fonts=fonts))
+    image = open_png(render_score_card(sample_card(name=name), tr=EN, fonts=fonts))
     assert image.size == (CARD_WIDTH, CARD_HEIGHT)
 
 
 def test_long_name_stays_inside_the_card(fonts: FontBook) -> None:
     palette = palette_for("dark")
-    image = open_png(render_score_card(sample_card(name="W" * 10_000), fonts=fonts))
+    image = open_png(render_score_card(sample_card(name="W" * 10_000), tr=EN, fonts=fonts))
     margin = (CARD_WIDTH - 50, 0, CARD_WIDTH, 160)
     assert pixels_near(image, palette.text, margin, tolerance=60) == 0
     name_row = (CARD_WIDTH - 400, 60, CARD_WIDTH - 56, 140)
@@ -184,7 +186,7 @@ def test_long_name_stays_inside_the_card(fonts: FontBook) -> None:
 )
 @given(name=st.text(max_size=60), score=st.integers(-50, 150))
 def test_card_never_fails_on_user_supplied_names(fonts: FontBook, name: str, score: int) -> None:
-    data = render_score_card(sample_card(name=name, score=score), fonts=fonts)
+    data = render_score_card(sample_card(name=name, score=score), tr=EN, fonts=fonts)
     assert open_png(data).size == (CARD_WIDTH, CARD_HEIGHT)
 
 
@@ -194,7 +196,7 @@ def leaderboard_rows(count: int) -> list[tuple[int, str, int, float | None]]:
 
 @pytest.mark.parametrize("count", [0, 1, 10, MAX_ROWS, 60])
 def test_leaderboard_image_grows_with_the_team_up_to_a_limit(fonts: FontBook, count: int) -> None:
-    data = render_leaderboard(leaderboard_rows(count), "Weekly leaderboard", fonts=fonts)
+    data = render_leaderboard(leaderboard_rows(count), "Weekly leaderboard", tr=EN, fonts=fonts)
     image = open_png(data)
     assert image.mode == "RGB"
     assert image.size == (LEADERBOARD_WIDTH, leaderboard_height(count))
@@ -204,7 +206,8 @@ def test_leaderboard_image_grows_with_the_team_up_to_a_limit(fonts: FontBook, co
 
 def test_leaderboard_shows_medals_for_the_top_three(fonts: FontBook) -> None:
     palette = palette_for("light")
-    image = open_png(render_leaderboard(leaderboard_rows(5), "Week 11", "light", fonts=fonts))
+    image = open_png(render_leaderboard(leaderboard_rows(5), "Week 11", "light", tr=EN,
+                                        fonts=fonts))
     badge_column = (60, 150, 130, image.height)
     for medal in palette.medals:
         assert pixels_near(image, medal, badge_column, tolerance=6) > 500
@@ -213,5 +216,5 @@ def test_leaderboard_shows_medals_for_the_top_three(fonts: FontBook) -> None:
 @pytest.mark.parametrize("name", HARD_NAMES)
 def test_leaderboard_renders_any_name(fonts: FontBook, name: str) -> None:
     rows = [(1, name, 90, 1.0), (2, "Grace", 80, None)]
-    image = open_png(render_leaderboard(rows, name, fonts=fonts))
+    image = open_png(render_leaderboard(rows, name, tr=EN, fonts=fonts))
     assert image.width == LEADERBOARD_WIDTH

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from chatbot.i18n import load_catalogs
 from chatbot.render.charts import (
     CHART_HEIGHT,
     CHART_WIDTH,
@@ -24,6 +25,7 @@ from chatbot.render.charts import (
 from chatbot.render.fonts import FontBook
 from chatbot.render.theme import RGB, palette_for
 
+EN = load_catalogs().translator("en")
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 UPDATE_REFERENCE = os.environ.get("KLOUT_UPDATE_REFERENCE") == "1"
 MAX_CHANGED_SHARE = 0.01
@@ -113,7 +115,7 @@ def test_chart_is_an_rgb_png_of_the_advertised_size_under_200_kb(fonts: FontBook
             goal_date=date(2025, 6, 1),
             today=TODAY,
             theme=theme,
-            fonts=fonts,
+            tr=EN, fonts=fonts,
         )
         image = open_png(data)
         assert image.mode == "RGB"
@@ -129,7 +131,7 @@ def test_busiest_chart_still_fits_the_upload_budget(fonts: FontBook) -> None:
         for label in ("Mastodon", "Bluesky", "GitHub", "X", "YouTube", "Pixelfed")
     }
     data = render_history_chart(
-        name="N" * 300, points=noisy, per_network=networks, goal=50, today=TODAY, fonts=fonts
+        name="N" * 300, points=noisy, per_network=networks, goal=50, today=TODAY, tr=EN, fonts=fonts
     )
     assert len(data) < 200_000
 
@@ -144,7 +146,7 @@ def test_chart_matches_the_reference_picture(fonts: FontBook) -> None:
         goal_date=date(2025, 6, 1),
         today=TODAY,
         theme="dark",
-        fonts=fonts,
+        tr=EN, fonts=fonts,
     )
     reference = REFERENCE_DIR / "history_chart_dark.png"
     if UPDATE_REFERENCE:
@@ -168,15 +170,15 @@ def test_reference_comparison_notices_a_misplaced_goal(fonts: FontBook) -> None:
         goal_date=date(2025, 6, 1),
         today=TODAY,
         theme="dark",
-        fonts=fonts,
+        tr=EN, fonts=fonts,
     )
     assert changed_share(open_png(wrong), open_png(reference.read_bytes())) > MAX_CHANGED_SHARE
 
 
 def test_same_history_gives_the_same_bytes(fonts: FontBook) -> None:
     points, _ = fixed_history()
-    first = render_history_chart(name="Ada", points=points, today=TODAY, fonts=fonts)
-    second = render_history_chart(name="Ada", points=points, today=TODAY, fonts=fonts)
+    first = render_history_chart(name="Ada", points=points, today=TODAY, tr=EN, fonts=fonts)
+    second = render_history_chart(name="Ada", points=points, today=TODAY, tr=EN, fonts=fonts)
     assert first == second
 
 
@@ -187,10 +189,10 @@ def test_goal_is_a_dashed_line_at_its_height(fonts: FontBook) -> None:
     row = round(layout.y_for(70))
     band = (layout.left, row - 1, layout.right, row + 2)
     with_goal = open_png(
-        render_history_chart(name="Ada", points=points, goal=70, today=TODAY, fonts=fonts)
+        render_history_chart(name="Ada", points=points, goal=70, today=TODAY, tr=EN, fonts=fonts)
     )
     without_goal = open_png(
-        render_history_chart(name="Ada", points=points, today=TODAY, fonts=fonts)
+        render_history_chart(name="Ada", points=points, today=TODAY, tr=EN, fonts=fonts)
     )
 
     on_line = pixels_near(with_goal, goal_colour, band) / 3
@@ -210,7 +212,7 @@ def test_goal_label_moves_off_the_score_line(fonts: FontBook) -> None:
     """A score sitting just above its goal stays visible: the label goes below the line."""
     flat = [HistoryPoint(TODAY - timedelta(days=i), 72.0) for i in range(90)]
     image = open_png(
-        render_history_chart(name="Ada", points=flat, goal=70, today=TODAY, fonts=fonts)
+        render_history_chart(name="Ada", points=flat, goal=70, today=TODAY, tr=EN, fonts=fonts)
     )
     layout = chart_layout(today=TODAY)
     row = round(layout.y_for(72))
@@ -220,7 +222,7 @@ def test_goal_label_moves_off_the_score_line(fonts: FontBook) -> None:
 
 def test_score_axis_is_fixed_from_0_to_100(fonts: FontBook) -> None:
     flat = [HistoryPoint(TODAY - timedelta(days=i), 50.0) for i in range(30)]
-    image = open_png(render_history_chart(name="Ada", points=flat, today=TODAY, fonts=fonts))
+    image = open_png(render_history_chart(name="Ada", points=flat, today=TODAY, tr=EN, fonts=fonts))
     layout = chart_layout(today=TODAY)
     score_colour = palette_for("dark").score
     x = round(layout.x_for(TODAY - timedelta(days=15)))
@@ -236,11 +238,13 @@ def test_each_network_gets_its_own_line(fonts: FontBook) -> None:
     plot = (layout.left, layout.top, layout.right, layout.bottom)
     with_networks = open_png(
         render_history_chart(
-            name="Ada", points=points, per_network=networks, today=TODAY, theme="light", fonts=fonts
+            name="Ada", points=points, per_network=networks, today=TODAY, theme="light", tr=EN,
+            fonts=fonts,
         )
     )
     alone = open_png(
-        render_history_chart(name="Ada", points=points, today=TODAY, theme="light", fonts=fonts)
+        render_history_chart(name="Ada", points=points, today=TODAY, theme="light", tr=EN,
+                             fonts=fonts)
     )
     for position, label in enumerate(networks):
         colour = palette.network_colour(label, position)
@@ -249,7 +253,7 @@ def test_each_network_gets_its_own_line(fonts: FontBook) -> None:
 
 
 def test_weekly_gridlines_fall_on_mondays(fonts: FontBook) -> None:
-    image = open_png(render_history_chart(name="Ada", points=[], today=TODAY, fonts=fonts))
+    image = open_png(render_history_chart(name="Ada", points=[], today=TODAY, tr=EN, fonts=fonts))
     layout = chart_layout(today=TODAY)
     grid = palette_for("dark").grid
     y = round(layout.y_for(12))  # clear of the centred "no history" panel
@@ -270,7 +274,8 @@ def test_weekly_gridlines_fall_on_mondays(fonts: FontBook) -> None:
 def test_new_member_gets_a_friendly_chart_instead_of_an_error(
     fonts: FontBook, points: list[HistoryPoint]
 ) -> None:
-    image = open_png(render_history_chart(name="Newcomer", points=points, today=TODAY, fonts=fonts))
+    image = open_png(render_history_chart(name="Newcomer", points=points, today=TODAY, tr=EN,
+                                          fonts=fonts))
     layout = chart_layout(today=TODAY)
     palette = palette_for("dark")
     centre = ((layout.left + layout.right) // 2, (layout.top + layout.bottom) // 2)
@@ -288,8 +293,8 @@ def test_history_outside_the_window_and_broken_scores_are_left_out(fonts: FontBo
         HistoryPoint(TODAY - timedelta(days=2), math.nan),
         HistoryPoint(TODAY - timedelta(days=4), math.inf),
     ]
-    clean = render_history_chart(name="Ada", points=inside, today=TODAY, fonts=fonts)
-    messy = render_history_chart(name="Ada", points=inside + junk, today=TODAY, fonts=fonts)
+    clean = render_history_chart(name="Ada", points=inside, today=TODAY, tr=EN, fonts=fonts)
+    messy = render_history_chart(name="Ada", points=inside + junk, today=TODAY, tr=EN, fonts=fonts)
     assert clean == messy
 
 
@@ -297,7 +302,7 @@ def test_history_outside_the_window_and_broken_scores_are_left_out(fonts: FontBo
 def test_any_name_renders(fonts: FontBook, name: str) -> None:
     points, _ = fixed_history()
     image = open_png(
-        render_history_chart(name=name, points=points, goal=80, today=TODAY, fonts=fonts)
+        render_history_chart(name=name, points=points, goal=80, today=TODAY, tr=EN, fonts=fonts)
     )
     assert image.size == (CHART_WIDTH, CHART_HEIGHT)
 
@@ -305,9 +310,9 @@ def test_any_name_renders(fonts: FontBook, name: str) -> None:
 def test_long_name_is_cut_before_it_reaches_the_score(fonts: FontBook) -> None:
     points, _ = fixed_history()
     long = open_png(
-        render_history_chart(name="W" * 10_000, points=points, today=TODAY, fonts=fonts)
+        render_history_chart(name="W" * 10_000, points=points, today=TODAY, tr=EN, fonts=fonts)
     )
-    short = open_png(render_history_chart(name="W", points=points, today=TODAY, fonts=fonts))
+    short = open_png(render_history_chart(name="W", points=points, today=TODAY, tr=EN, fonts=fonts))
     score_corner = (CHART_WIDTH - 300, 0, CHART_WIDTH, 160)
     assert mean_difference(long.crop(score_corner), short.crop(score_corner)) == 0
     # ... and the cut is visible: the long name reaches close to the score.
@@ -320,7 +325,7 @@ def test_long_name_is_cut_before_it_reaches_the_score(fonts: FontBook) -> None:
 def test_cjk_name_without_the_cjk_font_package_draws_boxes_not_an_error() -> None:
     without_cjk = FontBook.from_packages(include_cjk=False)
     image = open_png(
-        render_history_chart(name="山田太郎", points=[], today=TODAY, fonts=without_cjk)
+        render_history_chart(name="山田太郎", points=[], today=TODAY, tr=EN, fonts=without_cjk)
     )
     text = palette_for("dark").text
     assert pixels_near(image, text, (40, 40, 400, 100)) > 100
@@ -328,12 +333,12 @@ def test_cjk_name_without_the_cjk_font_package_draws_boxes_not_an_error() -> Non
 
 def test_unknown_theme_and_empty_window_are_refused(fonts: FontBook) -> None:
     with pytest.raises(ValueError, match="theme"):
-        render_history_chart(name="Ada", points=[], today=TODAY, theme="sepia", fonts=fonts)
+        render_history_chart(name="Ada", points=[], today=TODAY, theme="sepia", tr=EN, fonts=fonts)
     with pytest.raises(ValueError, match="days"):
-        render_history_chart(name="Ada", points=[], today=TODAY, days=0, fonts=fonts)
+        render_history_chart(name="Ada", points=[], today=TODAY, days=0, tr=EN, fonts=fonts)
 
 
 def test_chart_renders_without_a_font_book_passed_in() -> None:
     points, _ = fixed_history()
-    image = open_png(render_history_chart(name="Ada", points=points, today=TODAY))
+    image = open_png(render_history_chart(name="Ada", points=points, today=TODAY, tr=EN))
     assert image.size == (CHART_WIDTH, CHART_HEIGHT)

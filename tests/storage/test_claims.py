@@ -121,7 +121,7 @@ async def test_a_name_that_now_leads_to_another_account_keeps_the_claim(
     assert stored is False
     handle = await storage.handles.get(TEAM, "ada", "github")
     assert handle is not None and handle.account_id == "1"
-    assert handle.stale_reason is not None and "different account" in handle.stale_reason
+    assert handle.stale_reason is not None and "different account" in str(handle.stale_reason)
     assert await _fetched(storage, "ada", "github", "1")
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chatbot.influence.networks.base import NetworkClient
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import UnknownNetwork
 
 if TYPE_CHECKING:
@@ -45,9 +46,8 @@ def get_network_name(raw: str) -> str:
         if key == network.name or key in network.aliases:
             return network.name
     shown = raw.strip()[:40] if isinstance(raw, str) else ""
-    raise UnknownNetwork(
-        f"Unknown network {shown!r}. Use one of: {', '.join(network_names())}."
-    )
+    raise UnknownNetwork(Msg("Unknown network {name}. Use one of: {networks}.",
+                             name=repr(shown), networks=", ".join(network_names())))
 
 
 def parse_handle(network: str, raw: str, *, allow_private: bool = False) -> str:

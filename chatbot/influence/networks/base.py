@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from chatbot.values.accounts import Post, Profile
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import NetworkError, NetworkUnavailable
 
 
@@ -63,7 +64,8 @@ async def fetch_profile(client: NetworkClient, handle: str) -> Profile:
     """One account's live profile, raising its error instead of returning it."""
     found = (await client.fetch_profiles([handle])).get(handle)
     if found is None:
-        raise NetworkUnavailable(f"{client.label} gave no answer for {handle}.")
+        raise NetworkUnavailable(Msg("{network} gave no answer for {handle}.",
+                                     network=client.label, handle=handle))
     if isinstance(found, NetworkError):
         raise found
     return found

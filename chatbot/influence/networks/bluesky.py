@@ -41,6 +41,7 @@ from chatbot.influence.networks.reactor_sampling import (
 )
 from chatbot.influence.networks.text import looks_like_question
 from chatbot.values.accounts import Post, Profile
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import AccountNotFound, InvalidHandle, NetworkError
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
 NAME = "bluesky"
 LABEL = "Bluesky"
-HINT = "A Bluesky handle looks like @name.bsky.social, your own domain, or a did:plc: id."
+HINT = Msg("A Bluesky handle looks like @name.bsky.social, your own domain, or a did:plc: id.")
 
 PROFILES_PER_REQUEST = 25
 _DID_PLC = re.compile(r"did:plc:[a-z2-7]{24}")
@@ -65,9 +66,9 @@ def parse_handle(raw: str) -> str:
             return text
         if text.startswith("did:web:") and is_domain_name(text.removeprefix("did:web:")):
             return text
-        raise InvalidHandle(f"That is not a Bluesky DID. {HINT}")
+        raise InvalidHandle(Msg("That is not a Bluesky DID. {hint}", hint=HINT))
     if not text.isascii() or not is_domain_name(text) or not text.split(".")[-1][0].isalpha():
-        raise InvalidHandle(f"That is not a Bluesky handle. {HINT}")
+        raise InvalidHandle(Msg("That is not a Bluesky handle. {hint}", hint=HINT))
     return text
 
 
@@ -156,7 +157,8 @@ class BlueskyClient:
             answers[handle] = (
                 self._profile(handle, found)
                 if found is not None
-                else AccountNotFound(f"Bluesky has no account {handle_for_humans(handle)}.")
+                else AccountNotFound(Msg("Bluesky has no account {handle}.",
+                                          handle=handle_for_humans(handle)))
             )
         return answers
 

@@ -67,6 +67,7 @@ from chatbot.influence.networks.payload import (
 from chatbot.influence.networks.reactor_sampling import tally
 from chatbot.influence.networks.text import join_bio, looks_like_question
 from chatbot.values.accounts import Post, Profile
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import (
     AccountNotFound,
     InvalidHandle,
@@ -79,7 +80,7 @@ if TYPE_CHECKING:
 
 NAME = "github"
 LABEL = "GitHub"
-HINT = "A GitHub handle is a login such as octocat (letters, digits, single hyphens)."
+HINT = Msg("A GitHub handle is a login such as octocat (letters, digits, single hyphens).")
 
 _LOGIN = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}")
 
@@ -125,7 +126,7 @@ class _Week:
 def parse_handle(raw: str) -> str:
     text = clean_handle_input(raw, hint=HINT).removeprefix("@").lower()
     if not _LOGIN.fullmatch(text):
-        raise InvalidHandle(f"That is not a GitHub login. {HINT}")
+        raise InvalidHandle(Msg("That is not a GitHub login. {hint}", hint=HINT))
     return text
 
 
@@ -256,7 +257,8 @@ class GitHubClient:
         reply = await self._fetcher.get_json(key, headers=headers)
         if reply.not_modified:
             if kept is None:
-                raise NetworkUnavailable(f"{LABEL} answered 'not modified' to a first request.")
+                raise NetworkUnavailable(Msg(
+                    "{network} answered 'not modified' to a first request.", network=LABEL))
             self._etags.move_to_end(key)
             return kept[1]
         etag = reply.headers.get("etag")
@@ -301,7 +303,8 @@ class GitHubClient:
         try:
             user = require_dict((await self._get(f"{self._base}/users/{path}")).data, LABEL)
         except AccountNotFound as missing:
-            raise AccountNotFound(f"GitHub has no user or organisation {login}.") from missing
+            raise AccountNotFound(Msg("GitHub has no user or organisation {login}.",
+                                      login=login)) from missing
         repos = await self._owned_repos(login)
         stars = sum(repo.stars for repo in repos)
         forks = sum(repo.forks for repo in repos)

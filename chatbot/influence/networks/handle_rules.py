@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import InvalidHandle
 
 MAX_HANDLE_INPUT = 256
@@ -17,19 +18,20 @@ MAX_HANDLE_INPUT = 256
 _DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-def clean_handle_input(raw: object, *, hint: str) -> str:
+def clean_handle_input(raw: object, *, hint: Msg) -> str:
     """The raw text trimmed, or InvalidHandle if it cannot be a handle on any network."""
     if not isinstance(raw, str):
         raise InvalidHandle(hint)
     if len(raw) > MAX_HANDLE_INPUT:
-        raise InvalidHandle(f"That handle is too long. {hint}")
+        raise InvalidHandle(Msg("That handle is too long. {hint}", hint=hint))
     text = raw.strip(" \t\r\n")
     if any(unicodedata.category(char).startswith("C") for char in text):
-        raise InvalidHandle(f"That handle contains invisible or control characters. {hint}")
+        raise InvalidHandle(Msg("That handle contains invisible or control characters. {hint}",
+                                hint=hint))
     if any(char.isspace() for char in text):
-        raise InvalidHandle(f"A handle has no spaces. {hint}")
+        raise InvalidHandle(Msg("A handle has no spaces. {hint}", hint=hint))
     if not text:
-        raise InvalidHandle(f"The handle is empty. {hint}")
+        raise InvalidHandle(Msg("The handle is empty. {hint}", hint=hint))
     return text
 
 

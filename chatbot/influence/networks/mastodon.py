@@ -56,6 +56,7 @@ from chatbot.influence.networks.reactor_sampling import (
 from chatbot.influence.networks.text import html_to_text, join_bio, looks_like_question
 from chatbot.influence.ratelimit import RateLimiter
 from chatbot.values.accounts import Post, Profile
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import (
     AccountNotFound,
     InvalidHandle,
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
 
 NAME = "mastodon"
 LABEL = "Mastodon"
-HINT = "A Mastodon handle looks like @name@instance.social."
+HINT = Msg("A Mastodon handle looks like @name@instance.social.")
 
 _USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _PAGING_PARAMS = ("max_id", "min_id", "since_id")
@@ -87,22 +88,24 @@ def _parse_host(raw_host: str, *, allow_private: bool) -> str:
         not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536
         or port.startswith("0")
     ):
-        raise InvalidHandle(f"{port!r} is not a port number. {HINT}")
+        raise InvalidHandle(Msg("{port} is not a port number. {hint}", port=repr(port), hint=HINT))
     ascii_host = to_ascii_domain(host.removesuffix("."))
     if ascii_host is None:
-        raise InvalidHandle(f"{host!r} is not a valid instance name. {HINT}")
+        raise InvalidHandle(Msg("{host} is not a valid instance name. {hint}", host=repr(host),
+                                hint=HINT))
     lab_name = allow_private and (
         _is_ipv4_literal(ascii_host) or is_domain_name(ascii_host, min_labels=1)
     )
     if not lab_name and not is_domain_name(ascii_host):
-        raise InvalidHandle(f"{host!r} is not a valid instance name. {HINT}")
+        raise InvalidHandle(Msg("{host} is not a valid instance name. {hint}", host=repr(host),
+                                hint=HINT))
     if not colon:
         return ascii_host
     scheme = httpx.URL(default_base_url(ascii_host, allow_private=allow_private)).scheme
     if int(port) == _DEFAULT_PORTS[scheme]:
         return ascii_host
     if not allow_private:
-        raise InvalidHandle(f"An instance name has no port. {HINT}")
+        raise InvalidHandle(Msg("An instance name has no port. {hint}", hint=HINT))
     return f"{ascii_host}:{int(port)}"
 
 
@@ -117,11 +120,12 @@ def parse_handle(raw: str, *, allow_private: bool = False) -> str:
     body = text[1:] if text.startswith("@") else text
     user, at, host = body.partition("@")
     if not at or not user or not host or "@" in host:
-        raise InvalidHandle(f"That is not a Mastodon handle. {HINT}")
+        raise InvalidHandle(Msg("That is not a Mastodon handle. {hint}", hint=HINT))
     user = user.lower()
     if len(user) > 30 or not set(user) <= _USERNAME_CHARS:
         raise InvalidHandle(
-            f"A Mastodon user name has 1 to 30 letters, digits or underscores. {HINT}"
+            Msg("A Mastodon user name has 1 to 30 letters, digits or underscores. {hint}",
+                hint=HINT)
         )
     return f"{user}@{_parse_host(host, allow_private=allow_private)}"
 
@@ -231,7 +235,8 @@ class MastodonClient:
                 f"{base}/api/v1/accounts/lookup", params={"acct": user}
             )
         except AccountNotFound as missing:
-            raise AccountNotFound(f"{host} has no account @{user}.") from missing
+            raise AccountNotFound(Msg("{host} has no account @{user}.", host=host,
+                                      user=user)) from missing
         data = require_dict(reply.data, f"{LABEL} ({host})")
         local_id = safe_id(data.get("id"), f"{LABEL} ({host})")
         profile = self._profile(handle, data)
@@ -298,12 +303,14 @@ class MastodonClient:
         uri = account_uri(data)
         where = f"{LABEL} ({host})"
         if not uri:
-            raise NetworkUnavailable(f"{where} answered without the account's address.")
+            raise NetworkUnavailable(Msg("{where} answered without the account's address.",
+                                         where=where))
         name = host.rpartition(":")[0] if ":" in host else host
         uri_host = httpx.URL(uri).raw_host.decode("ascii", "replace")
         if not self.allow_private and uri_host != name and not uri_host.endswith(f".{name}"):
             raise NetworkUnavailable(
-                f"{where} answered with an account that lives on another server ({uri_host})."
+                Msg("{where} answered with an account that lives on another server ({host}).",
+                    where=where, host=uri_host)
             )
         return uri
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatbot.influence.numbers import as_count
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import NetworkUnavailable
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -51,13 +52,13 @@ def parse_time(value: object) -> datetime | None:
 
 def require_dict(value: object, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise NetworkUnavailable(f"{what} answered with malformed data.")
+        raise NetworkUnavailable(Msg("{where} answered with malformed data.", where=what))
     return value
 
 
 def require_list(value: object, what: str) -> list[Any]:
     if not isinstance(value, list):
-        raise NetworkUnavailable(f"{what} answered with malformed data.")
+        raise NetworkUnavailable(Msg("{where} answered with malformed data.", where=what))
     return value
 
 
@@ -65,5 +66,6 @@ def safe_id(value: object, what: str) -> str:
     """An id the bot will put into a URL path; anything odd is refused."""
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
     if not _SAFE_ID.fullmatch(text) or text in (".", ".."):
-        raise NetworkUnavailable(f"{what} answered with a malformed account id.")
+        raise NetworkUnavailable(Msg("{where} answered with a malformed account id.",
+                                     where=what))
     return text

@@ -16,6 +16,7 @@ from chatbot.influence.http import HttpFetcher
 from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.ratelimit import Clock, RateLimit, RateLimiter, Sleep
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import NetworkNotConfigured
 
 if TYPE_CHECKING:
@@ -40,18 +41,18 @@ class Network:
     for_humans: Callable[[str], str]
     """Canonical handle -> the handle as people write it in a post."""
     build: Callable[[ClientKit], NetworkClient]
-    code_place: str
+    code_place: Msg
     """Where a member puts the one-time verification code, as the bot tells them."""
     followfriday_posts: bool
     """People write #FollowFriday posts there, so the weekly post offers a line to paste
     (nobody posts text on GitHub or YouTube: they get suggestions to follow only)."""
 
-    def unavailable_reason(self, settings: Settings) -> str | None:
+    def unavailable_reason(self, settings: Settings) -> Msg | str | None:
         """None when the network is on, else what the admin must set to turn it on."""
         setting = self.required_setting
         if setting is None or getattr(settings, setting.lower()):
             return None
-        return str(NetworkNotConfigured(self.label, setting))
+        return NetworkNotConfigured(self.label, setting).message
 
 
 @dataclass(frozen=True)
@@ -106,29 +107,29 @@ NETWORKS: tuple[Network, ...] = (
         required_setting=None,
         parse=lambda raw, allow_private: mastodon.parse_handle(raw, allow_private=allow_private),
         for_humans=mastodon.handle_for_humans, build=mastodon.build_client,
-        code_place="your profile bio or one of its profile fields", followfriday_posts=True,
+        code_place=Msg("your profile bio or one of its profile fields"), followfriday_posts=True,
     ),
     Network(
         name=bluesky.NAME, label=bluesky.LABEL, aliases=("bsky",), required_setting=None,
         parse=_public_only(bluesky.parse_handle), for_humans=bluesky.handle_for_humans,
-        build=bluesky.build_client, code_place="your profile description",
+        build=bluesky.build_client, code_place=Msg("your profile description"),
         followfriday_posts=True,
     ),
     Network(
         name=github.NAME, label=github.LABEL, aliases=("gh",), required_setting=None,
         parse=_public_only(github.parse_handle), for_humans=github.handle_for_humans,
-        build=github.build_client, code_place="your profile bio (or the website field)",
+        build=github.build_client, code_place=Msg("your profile bio (or the website field)"),
         followfriday_posts=False,
     ),
     Network(
         name=x.NAME, label=x.LABEL, aliases=("twitter",), required_setting=x.SETTING,
         parse=_public_only(x.parse_handle), for_humans=x.handle_for_humans,
-        build=x.build_client, code_place="your profile bio", followfriday_posts=True,
+        build=x.build_client, code_place=Msg("your profile bio"), followfriday_posts=True,
     ),
     Network(
         name=youtube.NAME, label=youtube.LABEL, aliases=("yt",), required_setting=youtube.SETTING,
         parse=_public_only(youtube.parse_handle), for_humans=youtube.handle_for_humans,
-        build=youtube.build_client, code_place="your channel description",
+        build=youtube.build_client, code_place=Msg("your channel description"),
         followfriday_posts=False,
     ),
 )
@@ -142,10 +143,10 @@ def network_label(name: str) -> str:
     return known.label if known is not None else name.capitalize()
 
 
-def code_place(name: str) -> str:
+def code_place(name: str) -> Msg:
     """Where a member puts the verification code on that network."""
     known = BY_NAME.get(name)
-    return known.code_place if known is not None else "your public profile"
+    return known.code_place if known is not None else Msg("your public profile")
 
 
 POSTING_NETWORKS: tuple[str, ...] = tuple(
@@ -153,6 +154,6 @@ POSTING_NETWORKS: tuple[str, ...] = tuple(
 """Networks where people write #FollowFriday posts, in registry order."""
 
 
-def network_availability(settings: Settings) -> dict[str, str | None]:
+def network_availability(settings: Settings) -> dict[str, Msg | str | None]:
     """network -> None when usable, else which setting enables it."""
     return {network.name: network.unavailable_reason(settings) for network in NETWORKS}

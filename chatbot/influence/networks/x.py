@@ -33,6 +33,7 @@ from chatbot.influence.networks.payload import (
 )
 from chatbot.influence.networks.text import join_bio, looks_like_question
 from chatbot.values.accounts import Post, Profile
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import (
     AccountNotFound,
     InvalidHandle,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 NAME = "x"
 LABEL = "X"
 SETTING = "X_BEARER_TOKEN"
-HINT = "An X handle looks like @name (up to 15 letters, digits or underscores)."
+HINT = Msg("An X handle looks like @name (up to 15 letters, digits or underscores).")
 
 USERS_PER_REQUEST = 100
 _USERNAME = re.compile(r"[a-z0-9_]{1,15}")
@@ -58,7 +59,7 @@ _SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
 def parse_handle(raw: str) -> str:
     text = clean_handle_input(raw, hint=HINT).removeprefix("@").lower()
     if not _USERNAME.fullmatch(text):
-        raise InvalidHandle(f"That is not an X handle. {HINT}")
+        raise InvalidHandle(Msg("That is not an X handle. {hint}", hint=HINT))
     return text
 
 
@@ -190,9 +191,10 @@ class XClient:
             if user is not None:
                 answers[handle] = self._profile(handle, user)
             elif "suspend" in problems.get(handle, "").lower():
-                answers[handle] = AccountNotFound(f"The X account @{handle} is suspended.")
+                answers[handle] = AccountNotFound(Msg("The X account @{handle} is suspended.",
+                                                       handle=handle))
             else:
-                answers[handle] = AccountNotFound(f"X has no account @{handle}.")
+                answers[handle] = AccountNotFound(Msg("X has no account @{handle}.", handle=handle))
         return answers
 
     def _profile(self, handle: str, user: Mapping[str, Any]) -> Profile:

@@ -29,6 +29,7 @@ from chatbot.influence.networks.payload import (
 )
 from chatbot.influence.networks.text import looks_like_question
 from chatbot.values.accounts import Post, Profile
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import (
     AccountNotFound,
     InvalidHandle,
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 NAME = "youtube"
 LABEL = "YouTube"
 SETTING = "YOUTUBE_API_KEY"
-HINT = "A YouTube handle looks like @name (3 to 30 letters, digits, dots, dashes or underscores)."
+HINT = Msg("A YouTube handle looks like @name (3 to 30 letters, digits, dots, dashes or "
+           "underscores).")
 
 VIDEOS_PER_REQUEST = 50
 _HANDLE = re.compile(r"[a-z0-9_][a-z0-9._-]{1,28}[a-z0-9_]")
@@ -51,7 +53,7 @@ _HANDLE = re.compile(r"[a-z0-9_][a-z0-9._-]{1,28}[a-z0-9_]")
 def parse_handle(raw: str) -> str:
     text = clean_handle_input(raw, hint=HINT).removeprefix("@").lower()
     if not _HANDLE.fullmatch(text):
-        raise InvalidHandle(f"That is not a YouTube handle. {HINT}")
+        raise InvalidHandle(Msg("That is not a YouTube handle. {hint}", hint=HINT))
     return text
 
 
@@ -118,7 +120,7 @@ class YouTubeClient:
         )
         channels = [as_dict(item) for item in as_list(data.get("items"))]
         if not channels:
-            raise AccountNotFound(f"YouTube has no channel @{handle}.")
+            raise AccountNotFound(Msg("YouTube has no channel @{handle}.", handle=handle))
         channel = channels[0]
         channel_id = safe_id(channel.get("id"), LABEL)
         snippet = as_dict(channel.get("snippet"))
