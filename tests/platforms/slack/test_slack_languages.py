@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,7 +17,7 @@ from chatbot.platforms.slack_identity import SlackDirectory
 from chatbot.platforms.slack_render import render_reply, table_lines
 from chatbot.storage import Storage
 from chatbot.values.reply import Field, Reply, Table
-from tests.platforms.slack.conftest import SlackSession
+from tests.platforms.slack.conftest import SlackSession, button_payload
 from tests.platforms.slack.fake_slack_api import TEAM_ID, FakeSlack, sign, slash_body
 from tests.platforms.slack.test_slack_busy import CAP, StartSlack, answers_to, gate, start_slack
 from tests.platforms.slack.test_slack_socket_mode import slash_payload
@@ -208,3 +209,25 @@ async def test_a_failed_direct_message_is_explained_in_german(
     assert ("Ich konnte dir klout-export.json nicht als Direktnachricht schicken (Die "
             "Einstellungen dieses Workspaces erlauben mir nicht, in dieser Unterhaltung zu "
             "posten.); hier ist die Datei stattdessen.") in shown(answer)
+
+
+async def test_a_click_told_busy_hears_it_in_the_members_language(
+    start_slack: StartSlack, gate: Gate, fake_slack: FakeSlack,
+) -> None:
+    add_hans(fake_slack)
+    slack = await start_slack(cap=1)
+    await slack.command("language auto", user_id="U0HANS")
+    held = slash_body("wait", user_id="U0ALICE", response_url=fake_slack.response_url("held"))
+    await slack.post(held, sign(held))
+    await gate.wait_entered(1)
+    blocks = [{"type": "actions", "elements": [{
+        "type": "button", "action_id": "klout_button_0", "value": "leaderboard page 2",
+        "text": {"type": "plain_text", "text": "Weiter"}}]}]
+    payload = button_payload(blocks, 0, user_id="U0HANS", ephemeral=False,
+                             response_url=fake_slack.response_url("click"))
+    body = urlencode({"payload": json.dumps(payload)})
+    await slack.post(body, sign(body))
+    await fake_slack.wait_until(lambda: bool(answers_to(fake_slack, "click")))
+    (busy,) = answers_to(fake_slack, "click")
+    assert busy["text"] == GERMAN_BUSY
+    gate.open()
