@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import discord
+import pytest
 from discord import app_commands
 from discord_fake_server import Call, Dispatched, FakeDiscord
 from discord_harness import StartPlatform
@@ -242,3 +243,16 @@ async def test_a_refused_option_is_explained_in_the_members_language(
     data = await answer_to(fake_discord, await fake_discord.dispatch_interaction(payload))
     assert data["flags"] & EPHEMERAL
     assert embed_text(data).strip() == "TARGET muss zwischen 1 und 100 liegen."
+
+
+async def test_the_apology_for_a_crash_is_german_in_a_german_client(
+    platform: DiscordPlatform, fake_discord: FakeDiscord, dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(dispatcher, "run", crash)
+    data = await answer_to(fake_discord, await fake_discord.dispatch_interaction(
+        in_locale(slash("help"), "de")))
+    assert embed_text(data).strip() == "Bei mir ist etwas schiefgegangen; das wurde protokolliert."

@@ -9,6 +9,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.admission import BUSY_TEXT
@@ -231,3 +232,17 @@ async def test_a_click_told_busy_hears_it_in_the_members_language(
     (busy,) = answers_to(fake_slack, "click")
     assert busy["text"] == GERMAN_BUSY
     gate.open()
+
+
+async def test_the_apology_for_a_crash_is_german_for_a_german_member(
+    slack: SlackSession, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_hans(slack.fake)
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(slack.platform.listeners.dispatcher, "run_text", crash)
+    answer = await slack.command("help", user_id="U0HANS")
+    assert answer["text"] == ("Bei mir ist etwas schiefgegangen; das wurde protokolliert. "
+                              "Bitte versuch es noch einmal.")
