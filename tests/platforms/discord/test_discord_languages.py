@@ -256,3 +256,13 @@ async def test_the_apology_for_a_crash_is_german_in_a_german_client(
     data = await answer_to(fake_discord, await fake_discord.dispatch_interaction(
         in_locale(slash("help"), "de")))
     assert embed_text(data).strip() == "Bei mir ist etwas schiefgegangen; das wurde protokolliert."
+
+
+async def test_while_restarting_a_german_client_is_told_so_in_german(
+    platform: DiscordPlatform, fake_discord: FakeDiscord,
+) -> None:
+    platform.client.responder.accepting = False  # what stop() sets before draining
+    data = await answer_to(fake_discord, await fake_discord.dispatch_interaction(
+        in_locale(slash("help"), "de")))
+    assert embed_text(data).strip() == \
+        "Kloutbot startet gerade neu; bitte versuch es gleich noch einmal."
