@@ -18,7 +18,7 @@ from rich.console import Console
 
 from chatbot.admission import busy_reply
 from chatbot.platforms.console_render import render
-from chatbot.values.delivery import PostMarker
+from chatbot.values.delivery import DmLimit, PostMarker
 from chatbot.values.reply import Reply, Tone, error
 from commands.context import Caller
 from commands.parser import UsageError
@@ -208,6 +208,14 @@ class ConsolePlatform:
     async def post(self, team_id: str, channel_id: str, reply: Reply,
                    marker: PostMarker | None = None) -> None:
         self._console.print(f"[dim]— posted to #{channel_id} in {team_id} —[/]")
+        render(self._console, reply, self._files_dir)
+
+    def dm_limit(self, team_id: str) -> DmLimit:
+        """A terminal has no limit worth pacing for; the budget still counts them."""
+        return DmLimit(key=f"dm:console:{team_id}", per_second=1000)
+
+    async def send_dm(self, team_id: str, user_id: str, reply: Reply) -> None:
+        self._console.print(f"[dim]— direct message to {user_id} in {team_id} —[/]")
         render(self._console, reply, self._files_dir)
 
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
