@@ -37,7 +37,7 @@ CANDIDATES_PER_MEMBER = 16
 
 SINGLE_PLAN_MEMBERS = 150
 """Up to this many members the whole team is planned at once."""
-PLAN_BLOCK = 100
+PLAN_BLOCK = 50
 """Past that, about this many members are planned together (see `planning_blocks`)."""
 
 NETWORK_ORDER: tuple[str, ...] = POSTING_NETWORKS + tuple(
