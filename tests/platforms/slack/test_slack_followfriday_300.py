@@ -138,3 +138,37 @@ async def test_direct_messages_go_once_each_to_those_who_asked(
                                                          else one.body["blocks"])
     records = await storage.followfriday_dms.records(TEAM, WEEK)
     assert records[left].status == records[blocked].status == "skipped"
+
+
+async def test_another_replica_answers_the_button_and_last_weeks_still_works(
+    storage: Storage, fake_slack: FakeSlack, platform: SlackPlatform,
+    http_settings: Settings, clock: FrozenClock,
+) -> None:
+    await make_team(storage, members=0, team_id=TEAM, channel=CHANNEL_ID)
+    ids = await add_members(storage, 20, team_id=TEAM, prefix="U0M")
+    poster = make_service(storage, clock, worker="replica-1")
+    await poster.run_due(PlatformDelivery({"slack": platform}), FRIDAY)
+    (post,) = fake_slack.of("chat.postMessage")
+    as_posted = await poster.member_week(TEAM, ids[7], WEEK, FRIDAY)
+    assert as_posted.part is not None
+    # A second process that never saw the post, a week later.
+    clock.moment = at("2026-12-04 10:00")
+    other = make_service(storage, clock, worker="replica-2")
+    replica = SlackPlatform(http_settings, Dispatcher(Services(
+        storage=storage, engine=FakeEngine(), followfriday=other, clock=clock)),
+        host="127.0.0.1")
+    await replica.start()
+    try:
+        await other.run_due(PlatformDelivery({"slack": replica}), clock.moment)
+        async with aiohttp.ClientSession() as http:
+            session = SlackSession(fake_slack, replica, http)
+            answer = await session.click({"blocks": post.body["blocks"]}, 0, user_id=ids[7])
+            assert answer["response_type"] == "ephemeral"
+            assert f"Your #FollowFriday for {WEEK}" in shown(answer)
+            assert as_posted.part.copy_lines["bluesky"] in shown(answer)
+            clock.moment = at("2026-12-11 10:00")
+            await other.run_due(PlatformDelivery({"slack": replica}), clock.moment)
+            expired = await session.click({"blocks": post.body["blocks"]}, 0, user_id=ids[7])
+            assert "has expired" in shown(expired)
+    finally:
+        await replica.stop()
