@@ -114,7 +114,8 @@ async def _console(
             # `run` is the bot: refresh and weekly posts go on while you chat.
             app.platforms["console"] = ConsolePlatform(out, settings.klout_export_dir,
                                                        app.dispatcher)
-            scheduler = build_scheduler(app, deliver_with(app.platforms))
+            delivery = deliver_with(app.platforms)
+            scheduler = build_scheduler(app, delivery, direct_messages=delivery)
             scheduler.start()
         try:
             return await run_console(session, console=out)
@@ -156,7 +157,9 @@ async def _run(settings: Settings, lang: str | None = None) -> int:
         slack_serves_port = settings.slack_enabled and settings.slack_app_token is None
         _add_chat_platforms(app, settings, http_routes=ops_routes)
         in_flight: set[asyncio.Task[None]] = set()
-        scheduler = build_scheduler(app, deliver_with(app.platforms), in_flight=in_flight)
+        delivery = deliver_with(app.platforms)
+        scheduler = build_scheduler(app, delivery, direct_messages=delivery,
+                                    in_flight=in_flight)
         ops_server = None if slack_serves_port else OpsServer(
             health, app.metrics, host="0.0.0.0", port=settings.port)
         service = Service(app.platforms, scheduler, in_flight, health, ops_server=ops_server)

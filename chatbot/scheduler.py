@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from chatbot.app import App
-from chatbot.followfriday.service import Delivery
+from chatbot.followfriday.service import Delivery, DirectMessages
 from chatbot.ops.metrics import Metrics
 from chatbot.storage.models import Team
 from chatbot.team_removal import purge_uninstalled
@@ -75,7 +75,10 @@ def _tracked(job: Callable[[], Awaitable[None]],
 
 
 def build_scheduler(app: App, delivery: Delivery, *,
+                    direct_messages: DirectMessages | None = None,
                     in_flight: set[asyncio.Task[None]] | None = None) -> AsyncIOScheduler:
+    """`direct_messages` sends the weekly #FollowFriday to members who asked for it, after
+    each week's post went out."""
     interval = app.settings.klout_refresh_interval_minutes
     scheduler = AsyncIOScheduler(timezone="UTC")
     delivery = CountedDelivery(delivery, app.metrics)
@@ -95,6 +98,12 @@ def build_scheduler(app: App, delivery: Delivery, *,
             await app.followfriday.run_due(delivery, app.clock.now())
         except Exception:
             log.exception("weekly #FollowFriday tick failed")
+        if direct_messages is None:
+            return
+        try:
+            await app.followfriday.send_due_dms(direct_messages, app.clock.now())
+        except Exception:
+            log.exception("weekly #FollowFriday direct messages failed")
 
     async def purge() -> None:
         try:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from chatbot.values.accounts import Profile
 from chatbot.values.message import Msg
-from chatbot.values.outcomes import MemberSuggestions, RefreshOutcome
+from chatbot.values.outcomes import MemberSuggestions, MemberWeek, RefreshOutcome
 
 
 class Engine(Protocol):
@@ -52,4 +52,9 @@ class Engine(Protocol):
 class FollowFriday(Protocol):
     async def preview(self, team_id: str, user_id: str, now: datetime) -> MemberSuggestions:
         """This week's suggestions for one member, as the weekly post will show them."""
+        ...
+
+    async def member_week(self, team_id: str, user_id: str, period: str | None,
+                          now: datetime) -> MemberWeek:
+        """One member's part of a week (None: this week) as its post showed it."""
         ...

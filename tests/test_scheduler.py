@@ -20,7 +20,7 @@ from chatbot.app import App, build_app
 from chatbot.influence.refresh import RefreshReport
 from chatbot.scheduler import build_scheduler
 from chatbot.settings import Settings
-from tests.followfriday.support import TEAM, Deliveries, at, make_team
+from tests.followfriday.support import TEAM, Deliveries, FakeDirect, at, make_team
 from tests.support.fakes import FrozenClock
 
 FRIDAY_TEN = at("2026-11-27 10:00")
@@ -131,3 +131,18 @@ async def test_the_weekly_job_waits_for_the_slot(app: App, friday: FrozenClock) 
     await _jobs(app, delivery)["followfriday"]()
     assert delivery.sent == []
 
+
+
+async def test_the_weekly_job_sends_the_direct_messages_members_asked_for(
+    app: App, friday: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await make_team(app.storage, members=3)
+    await app.storage.followfriday_dms.set_opt_in(TEAM, "bob", True, FRIDAY_TEN)
+    delivery, direct = Deliveries(), FakeDirect(friday, per_second=100)
+    scheduler = build_scheduler(app, delivery, direct_messages=direct)
+    job = next(j.func for j in scheduler.get_jobs() if j.id == "followfriday")
+    await job()
+    await job()
+    assert len(delivery.sent) == 1
+    assert [message.user_id for message in direct.sent] == ["bob"]
+    assert _failures(caplog) == []

@@ -35,6 +35,11 @@ PER_MEMBER = 3
 CANDIDATES_PER_MEMBER = 16
 """Large teams keep this many candidates per member so planning stays fast."""
 
+SINGLE_PLAN_MEMBERS = 150
+"""Up to this many members the whole team is planned at once."""
+PLAN_BLOCK = 50
+"""Past that, about this many members are planned together (see `planning_blocks`)."""
+
 NETWORK_ORDER: tuple[str, ...] = POSTING_NETWORKS + tuple(
     name for name in network_names() if name not in POSTING_NETWORKS)
 """When a pair shares several networks and nothing else decides, the earlier wins:
@@ -234,12 +239,50 @@ def plan_week(plan: PlanInput) -> Plan:
     rng = random.Random(week_seed(plan.team_id, plan.week))
     order = sorted(accounts)
     rng.shuffle(order)
-    options = _candidates(plan, accounts, order, rng)
+    picks: dict[str, tuple[Pick, ...]] = {}
+    for block in planning_blocks(order, accounts):
+        picks.update(_plan_block(plan, accounts, block, rng))
+    return Plan(plan.team_id, plan.week, dict(sorted(picks.items())))
 
+
+def planning_blocks(order: list[str], accounts: Mapping[str, Mapping[str, str]]
+                    ) -> list[list[str]]:
+    """The team in groups planned one at a time: all of it up to SINGLE_PLAN_MEMBERS.
+
+    One flow over the whole team costs about the square of its size (300 members take
+    seconds, 10,000 would take hours), so a bigger team is cut into blocks of about
+    PLAN_BLOCK members of the week's shuffled order, each sharing its first network
+    (a network with too few members for a block of its own joins the rest). Within
+    a block the plan is as good as ever: everyone gets their suggestions, suggestions
+    are spread evenly, last week's pairs are avoided; the blocks change every week
+    with the shuffle.
+    """
+    if len(order) <= SINGLE_PLAN_MEMBERS:
+        return [order]
+    by_network: dict[str, list[str]] = {}
+    for user in order:
+        first = next(n for n in (*NETWORK_ORDER, *sorted(accounts[user]))
+                     if n in accounts[user])
+        by_network.setdefault(first, []).append(user)
+    groups = [members for members in by_network.values() if len(members) >= PLAN_BLOCK // 2]
+    rest = [user for members in by_network.values() if len(members) < PLAN_BLOCK // 2
+            for user in members]
+    if rest:
+        groups.append(rest)
+    blocks: list[list[str]] = []
+    for members in groups:
+        count = max(1, round(len(members) / PLAN_BLOCK))
+        blocks += [members[index::count] for index in range(count)]
+    return blocks
+
+
+def _plan_block(plan: PlanInput, accounts: Mapping[str, Mapping[str, str]],
+                order: list[str], rng: random.Random) -> dict[str, tuple[Pick, ...]]:
+    options = _candidates(plan, accounts, order, rng)
     want = {user: min(plan.per_member, len(options[user])) for user in order}
     slots = sum(want.values())
     if slots == 0:
-        return Plan(plan.team_id, plan.week, {})
+        return {}
     # Lexicographic weights: one unit of a higher goal outweighs every
     # possible total of the goals below it.
     taste_unit = slots * _JITTER + 1
@@ -273,7 +316,7 @@ def plan_week(plan: PlanInput) -> Plan:
     for arc, user, option in arcs:
         if flow.flow_on(arc):
             chosen.setdefault(user, []).append(option)
-    picks = {
+    return {
         user: tuple(
             option.pick
             for option in sorted(
@@ -282,4 +325,3 @@ def plan_week(plan: PlanInput) -> Plan:
         )
         for user, found in sorted(chosen.items())
     }
-    return Plan(plan.team_id, plan.week, picks)

@@ -25,12 +25,13 @@ Exactly once means neither lost nor doubled, and this is how:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -38,7 +39,13 @@ from typing import Protocol
 from chatbot.clock import Clock
 from chatbot.followfriday.follow_graph import FollowGraph, TeamAccount, read_follow_graph
 from chatbot.followfriday.planner import Account, Candidate, PlanInput, eligible_accounts, plan_week
-from chatbot.followfriday.post import member_part, reasons_for, weekly_reply
+from chatbot.followfriday.post import (
+    dm_reply,
+    member_part,
+    reasons_for,
+    week_theme,
+    weekly_reply,
+)
 from chatbot.followfriday.schedule import (
     CLAIM_LEASE,
     KIND,
@@ -51,15 +58,23 @@ from chatbot.followfriday.schedule import (
     previous_period,
     team_zone,
 )
+from chatbot.i18n import Catalogs, choose_language, load_catalogs
 from chatbot.influence.leaderboards import gains
 from chatbot.influence.networks import handle_for_humans
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.storage import Storage
+from chatbot.storage.followfriday_dms import DmRecipient, DmRecord
 from chatbot.storage.models import Team
 from chatbot.storage.schedule import FROZEN_STATUSES, PlannedSuggestion
-from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.delivery import (
+    DeliveryError,
+    DeliveryUnconfirmed,
+    DmLimit,
+    PostMarker,
+    RecipientGone,
+)
 from chatbot.values.network_errors import NetworkError
-from chatbot.values.outcomes import MemberSuggestions
+from chatbot.values.outcomes import MemberSuggestions, MemberWeek, WeekState
 from chatbot.values.reply import Reply, Tone, error
 
 log = logging.getLogger(__name__)
@@ -77,6 +92,28 @@ class Delivery(Protocol):
         DeliveryError when it can't tell."""
         ...
 
+
+class DirectMessages(Protocol):
+    """Sends a member of a team a direct message on the team's platform."""
+
+    def dm_limit(self, team: Team) -> DmLimit:
+        """The platform's published pace for direct messages, and whose budget it is."""
+        ...
+
+    async def send_dm(self, team: Team, user_id: str, reply: Reply) -> None:
+        """Raises RecipientGone when the member can't be reached (left, blocked the bot),
+        DeliveryError when the platform refused it (nothing arrived), DeliveryUnconfirmed
+        when it may have arrived anyway."""
+        ...
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+DM_BATCH = 50
+"""Direct messages one scheduler run sends per team at most; the next run, a minute
+later, goes on. Keeps a big team's messages from holding up every other team's post."""
+DM_MAX_ATTEMPTS = 6
+"""A message the platform keeps refusing is given up after this many tries."""
 
 NOTHING_TO_POST = "nobody to suggest: no two members share a network"
 UNKNOWN_OUTCOME = ("It may or may not have gone out; the next attempt looks in the channel "
@@ -101,6 +138,15 @@ class _Roster:
     fingerprint: str
 
 
+def _dm_due(record: DmRecord | None, now: datetime) -> bool:
+    """Not tried yet, or refused and its back-off (2, 4, 8 … at most 60 minutes) over."""
+    if record is None:
+        return True
+    if record.status != "failed" or record.attempts >= DM_MAX_ATTEMPTS:
+        return False
+    return now >= record.claimed_at + timedelta(minutes=min(2 ** record.attempts, 60))
+
+
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -121,12 +167,20 @@ class FollowFridayService:
         *,
         follow_budget_seconds: float = 20.0,
         worker_id: str | None = None,
+        catalogs: Catalogs | None = None,
+        sleep: Sleep = asyncio.sleep,
+        dm_batch: int = DM_BATCH,
     ) -> None:
+        """`sleep` waits for the next second's direct-message budget (tests move a frozen
+        clock instead of waiting)."""
         self._storage = storage
         self._clients = clients
         self._clock = clock
         self._follow_budget = follow_budget_seconds
         self._worker_id = worker_id or _default_worker_id()
+        self._catalogs = catalogs or load_catalogs()
+        self._sleep = sleep
+        self._dm_batch = dm_batch
 
     # -- what members see -------------------------------------------------
 
@@ -139,6 +193,52 @@ class FollowFridayService:
         planned = await self._week_plan(team, period, roster, now, save=True)
         names = await self._storage.members.names(team_id)
         return member_part(user_id, planned, roster.accounts, names, self._shown_handle)
+
+    async def member_week(self, team_id: str, user_id: str, period: str | None,
+                          now: datetime) -> MemberWeek:
+        """A member's part of a week as its post showed it: the button's answer.
+
+        A week whose post went out (or a past week) is read from the stored plan, only
+        the member's own rows, so the answer takes the same time in any size of team.
+        This week before its post is the preview. Only this week's and last week's
+        plans are kept; an older week has expired.
+        """
+        team = await self._storage.teams.get(team_id)
+        if team is None:
+            empty = MemberSuggestions(user_id=user_id, suggestions=(), copy_lines={})
+            return MemberWeek(period or "", WeekState.CURRENT, empty)
+        current = current_period(team, now)
+        wanted = period or current
+        if wanted > current:
+            return MemberWeek(wanted, WeekState.NOT_YET, None)
+        schedule = self._storage.schedule
+        if wanted == current:
+            record = await schedule.get(team_id, KIND, current)
+            if record is None or record.status not in FROZEN_STATUSES:
+                return MemberWeek(current, WeekState.CURRENT,
+                                  await self.preview(team_id, user_id, now))
+        rows = await schedule.member_plan(team_id, wanted, user_id)
+        state = WeekState.CURRENT if wanted == current else WeekState.PAST
+        if rows is None:
+            if state is WeekState.CURRENT:
+                return MemberWeek(current, state, await self.preview(team_id, user_id, now))
+            return MemberWeek(wanted, WeekState.EXPIRED, None)
+        return MemberWeek(wanted, state, await self._stored_part(team, user_id, rows))
+
+    async def _stored_part(self, team: Team, user_id: str,
+                           rows: tuple[PlannedSuggestion, ...]) -> MemberSuggestions:
+        """The member's stored lines with the handles the people in them have now."""
+        people = sorted({user_id, *(row.suggested_id for row in rows)})
+        enabled = set(team.networks)
+        candidates = tuple(
+            Candidate(member, tuple(Account(h.network, h.handle, h.verified)
+                                    for h in handles if h.network in enabled))
+            for member, handles in (await self._storage.handles.for_members(
+                team.team_id, people)).items()
+        )
+        accounts = eligible_accounts(candidates, team.count_unverified)
+        names = await self._storage.members.names_of(team.team_id, people)
+        return member_part(user_id, rows, accounts, names, self._shown_handle)
 
     async def weekly_post(self, team_id: str, now: datetime | None = None) -> Reply:
         """This week's post for the team's channel (the plan is stored, so previews agree)."""
@@ -240,6 +340,88 @@ class FollowFridayService:
         await schedule.mark_posted(team.team_id, KIND, period, now)
         return reply
 
+    # -- direct messages --------------------------------------------------
+
+    async def send_due_dms(self, direct: DirectMessages, now: datetime | None = None) -> int:
+        """Send opted-in members their part of this week's post once it went out; returns
+        how many messages were sent. Called every minute after `run_due`, like it from
+        one place per process; replicas share the claims and the rate budget."""
+        moment = now or self._clock.now()
+        sent = 0
+        for team in await self._storage.teams.list_all():
+            period = current_period(team, moment)
+            record = await self._storage.schedule.get(team.team_id, KIND, period)
+            if record is None or record.status != "posted":
+                continue
+            try:
+                sent += await self._dm_team(team, period, direct, moment)
+            except Exception:
+                log.exception("followfriday DMs for %s failed", team.team_id)
+        return sent
+
+    async def _dm_team(self, team: Team, period: str, direct: DirectMessages,
+                       now: datetime) -> int:
+        dms = self._storage.followfriday_dms
+        recipients = await dms.opted_in(team.team_id)
+        if not recipients:
+            return 0
+        records = await dms.records(team.team_id, period)
+        limit = direct.dm_limit(team)
+        sent = tried = 0
+        for recipient in recipients:
+            if tried >= self._dm_batch:
+                break
+            if not _dm_due(records.get(recipient.user_id), now):
+                continue
+            if not await dms.claim(team.team_id, period, recipient.user_id, now,
+                                   self._worker_id):
+                continue
+            tried += 1
+            status, reason = await self._send_dm(team, period, recipient, direct, limit)
+            await dms.finish(team.team_id, period, recipient.user_id, status, now, reason)
+            sent += status == "sent"
+        return sent
+
+    async def _send_dm(self, team: Team, period: str, recipient: DmRecipient,
+                       direct: DirectMessages, limit: DmLimit) -> tuple[str, str | None]:
+        """One member's message; (status, reason) for their record of the week."""
+        user_id = recipient.user_id
+        rows = await self._storage.schedule.member_plan(team.team_id, period, user_id)
+        part = await self._stored_part(team, user_id, rows or ())
+        if not part.suggestions:
+            log.info("followfriday DM to %s in %s (%s) skipped: no suggestions this week",
+                     user_id, team.team_id, period)
+            return "skipped", "no suggestions this week"
+        tr = self._catalogs.translator(choose_language(recipient.language, None,
+                                                       team.language))
+        await self._dm_turn(limit)
+        try:
+            await direct.send_dm(team, user_id, dm_reply(tr, part, period))
+        except RecipientGone as exc:
+            log.info("followfriday DM to %s in %s (%s) skipped: %s", user_id, team.team_id,
+                     period, exc)
+            return "skipped", _failure(exc)
+        except DeliveryUnconfirmed as exc:
+            log.warning("followfriday DM to %s in %s (%s) may or may not have arrived; not "
+                        "sent again: %s", user_id, team.team_id, period, exc)
+            return "unknown", _failure(exc)
+        except Exception as exc:
+            log.warning("followfriday DM to %s in %s (%s) failed, retried later: %s",
+                        user_id, team.team_id, period, _failure(exc))
+            return "failed", _failure(exc)
+        return "sent", None
+
+    async def _dm_turn(self, limit: DmLimit) -> None:
+        """Wait until this second's shared budget has room for one more message."""
+        while True:
+            now = self._clock.now()
+            window = now.replace(microsecond=0)
+            if await self._storage.budgets.spend(limit.key, window, 1, limit.per_second):
+                if self._clock.now() < window + timedelta(seconds=1):
+                    return
+                continue  # the claim took past its second: sending now would crowd the next
+            await self._sleep((window + timedelta(seconds=1) - now).total_seconds())
+
     # -- by hand: kloutbot followfriday -----------------------------------
 
     async def post_now(
@@ -305,11 +487,17 @@ class FollowFridayService:
         roster = await self._roster(team)
         planned = await self._week_plan(team, period, roster, now, save=save)
         names = await self._storage.members.names(team.team_id)
+        by_member: dict[str, list[PlannedSuggestion]] = {}
+        for item in planned:
+            by_member.setdefault(item.user_id, []).append(item)
         parts = [
-            member_part(user_id, planned, roster.accounts, names, self._shown_handle)
-            for user_id in sorted({item.user_id for item in planned})
+            member_part(user_id, mine, roster.accounts, names, self._shown_handle)
+            for user_id, mine in sorted(by_member.items())
         ]
-        reply = weekly_reply(period, parts, names)
+        theme = week_theme(planned, await self._gains(team.team_id, local_day(team, now)),
+                           names)
+        reply = weekly_reply(self._catalogs.translator(team.language), period, parts, names,
+                             theme)
         return reply, any(part.suggestions for part in parts)
 
     async def _roster(self, team: Team) -> _Roster:

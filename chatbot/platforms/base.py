@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatbot.values.delivery import PostMarker
+from chatbot.values.delivery import DmLimit, PostMarker
 from chatbot.values.reply import Reply
 
 
@@ -33,4 +33,15 @@ class ChatPlatform(Protocol):
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
         """Whether the channel's recent history holds the bot's post tagged `marker`;
         raises DeliveryError when the history can't be read."""
+        ...
+
+    def dm_limit(self, team_id: str) -> DmLimit:
+        """How fast direct messages may go out for this team (the platform's published
+        limit), and which shared budget they spend."""
+        ...
+
+    async def send_dm(self, team_id: str, user_id: str, reply: Reply) -> None:
+        """A direct message to a member of the team (the weekly #FollowFriday for those
+        who asked). Raises RecipientGone (left, blocked the bot), DeliveryError (refused)
+        or DeliveryUnconfirmed (may have arrived)."""
         ...

@@ -26,7 +26,7 @@ from chatbot.platforms.caller_language import (
     translator_for,
 )
 from chatbot.platforms.console_render import render
-from chatbot.values.delivery import PostMarker
+from chatbot.values.delivery import DmLimit, PostMarker
 from chatbot.values.message import N_
 from chatbot.values.reply import Reply, Tone, error
 from commands.context import Caller
@@ -248,6 +248,14 @@ class ConsolePlatform:
             else tr._(POSTED, channel=channel_id, team=team_id)
         self._console.print(f"[dim]{escape(line)}[/]")
         render(self._console, reply, self._files_dir, tr)
+
+    def dm_limit(self, team_id: str) -> DmLimit:
+        """A terminal has no limit worth pacing for; the budget still counts them."""
+        return DmLimit(key=f"dm:console:{team_id}", per_second=1000)
+
+    async def send_dm(self, team_id: str, user_id: str, reply: Reply) -> None:
+        self._console.print(f"[dim]— direct message to {user_id} in {team_id} —[/]")
+        render(self._console, reply, self._files_dir)
 
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
         """A terminal keeps no history to look in: an unconfirmed week is printed again."""

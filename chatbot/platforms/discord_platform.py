@@ -38,6 +38,7 @@ from chatbot.platforms.discord_commands import (
     build_klout_group,
     sync_commands,
 )
+from chatbot.platforms.discord_dm import DISCORD_DM_LIMIT, send_direct
 from chatbot.platforms.discord_render import (
     NO_MENTIONS,
     CommandButton,
@@ -55,7 +56,7 @@ from chatbot.platforms.discord_shards import (
 )
 from chatbot.platforms.discord_translation import CatalogTranslator
 from chatbot.settings import Settings
-from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, PostMarker
+from chatbot.values.delivery import DeliveryError, DeliveryUnconfirmed, DmLimit, PostMarker
 from chatbot.values.message import N_, Msg
 from chatbot.values.reply import Reply, error
 from commands.registry import Dispatcher
@@ -339,6 +340,12 @@ class DiscordPlatform:
             raise DeliveryError(Msg("I couldn't reach Discord ({failure}).",
                                     failure=type(exc).__name__)) from None
         return False
+
+    def dm_limit(self, team_id: str) -> DmLimit:
+        return DISCORD_DM_LIMIT
+
+    async def send_dm(self, team_id: str, user_id: str, reply: Reply) -> None:
+        await send_direct(self.client, self._guild(team_id), user_id, reply)
 
     def _channel(self, guild_id: int, channel: str) -> discord.abc.Messageable:
         """The stored channel is an id (picked as #channel) or, typed by hand, a name."""

@@ -31,6 +31,7 @@ from chatbot.platforms.slack_delivery import (
     find_post,
     post_reply,
 )
+from chatbot.platforms.slack_dm import send_direct, slack_dm_limit
 from chatbot.platforms.slack_http import Refused, check_request, is_slash_command
 from chatbot.platforms.slack_identity import SlackDirectory
 from chatbot.platforms.slack_listeners import SlackListeners, busy_ack, not_installed_text
@@ -42,7 +43,7 @@ from chatbot.platforms.slack_oauth import (
     build_oauth_app,
 )
 from chatbot.settings import Settings
-from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.delivery import DeliveryError, DmLimit, PostMarker
 from chatbot.values.message import Msg
 from chatbot.values.reply import Reply
 from commands.registry import Dispatcher
@@ -317,3 +318,9 @@ class SlackPlatform:
 
     async def find_post(self, team_id: str, channel_id: str, marker: PostMarker) -> bool:
         return await find_post(await self._client_for(team_id), channel_id, marker)
+
+    def dm_limit(self, team_id: str) -> DmLimit:
+        return slack_dm_limit(team_id.removeprefix("slack:"))
+
+    async def send_dm(self, team_id: str, user_id: str, reply: Reply) -> None:
+        await send_direct(await self._client_for(team_id), user_id, reply)

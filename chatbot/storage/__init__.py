@@ -9,6 +9,7 @@ from chatbot.storage.activity import ActivityRepository
 from chatbot.storage.budgets import RateBudgetRepository
 from chatbot.storage.claims import ClaimRepository
 from chatbot.storage.database import Database
+from chatbot.storage.followfriday_dms import FollowFridayDmRepository
 from chatbot.storage.leases import LeaseRepository
 from chatbot.storage.members import HandleRepository, MemberRepository
 from chatbot.storage.notices import NoticeRepository
@@ -35,6 +36,7 @@ class Storage:
     privacy: PrivacyRepository
     leases: LeaseRepository
     budgets: RateBudgetRepository
+    followfriday_dms: FollowFridayDmRepository
 
     @classmethod
     def over(cls, db: Database) -> Storage:
@@ -53,6 +55,7 @@ class Storage:
             privacy=PrivacyRepository(db),
             leases=LeaseRepository(db),
             budgets=RateBudgetRepository(db),
+            followfriday_dms=FollowFridayDmRepository(db),
         )
 
     async def close(self) -> None:

@@ -20,6 +20,7 @@ MEMBER_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("endorsements", ("giver_id", "receiver_id")),
     ("goals", ("user_id",)),
     ("followfriday_suggestions", ("user_id", "suggested_id")),
+    ("followfriday_dms", ("user_id",)),
     ("claim_challenges", ("user_id",)),
     ("member_notices", ("user_id",)),
 )

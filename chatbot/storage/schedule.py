@@ -44,6 +44,15 @@ def _post(row: Row) -> ScheduledPost:
     )
 
 
+def _suggestion(row: Row) -> PlannedSuggestion:
+    return PlannedSuggestion(
+        user_id=row["user_id"],
+        suggested_id=row["suggested_id"],
+        network=row["network"],
+        reasons=tuple(part for part in row["reasons"].split("\n") if part),
+    )
+
+
 class ScheduleRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -220,7 +229,8 @@ class ScheduleRepository:
                     ],
                 )
             if forget_before is not None:
-                for table in ("followfriday_suggestions", "followfriday_plans"):
+                for table in ("followfriday_dms", "followfriday_suggestions",
+                              "followfriday_plans"):
                     await conn.execute(
                         f"DELETE FROM {table} WHERE team_id = ? AND period < ?",
                         (team_id, forget_before),
@@ -229,18 +239,30 @@ class ScheduleRepository:
         assert stored is not None
         return stored
 
+    async def member_plan(self, team_id: str, period: str, user_id: str
+                          ) -> tuple[PlannedSuggestion, ...] | None:
+        """One member's lines of a stored week (None: that week has no stored plan).
+
+        Reads only the member's rows, by the table's primary key, so a button press in a
+        team of ten thousand costs what it costs in a team of ten.
+        """
+        plan = await self._db.fetch_one(
+            "SELECT 1 AS found FROM followfriday_plans WHERE team_id = ? AND period = ?",
+            (team_id, period),
+        )
+        if plan is None:
+            return None
+        rows = await self._db.fetch_all(
+            "SELECT user_id, suggested_id, network, reasons FROM followfriday_suggestions"
+            " WHERE team_id = ? AND period = ? AND user_id = ? ORDER BY position, suggested_id",
+            (team_id, period, user_id),
+        )
+        return tuple(_suggestion(row) for row in rows)
+
     async def _planned(self, team_id: str, period: str) -> tuple[PlannedSuggestion, ...]:
         rows = await self._db.fetch_all(
             "SELECT user_id, suggested_id, network, reasons FROM followfriday_suggestions"
             " WHERE team_id = ? AND period = ? ORDER BY user_id, position, suggested_id",
             (team_id, period),
         )
-        return tuple(
-            PlannedSuggestion(
-                user_id=row["user_id"],
-                suggested_id=row["suggested_id"],
-                network=row["network"],
-                reasons=tuple(part for part in row["reasons"].split("\n") if part),
-            )
-            for row in rows
-        )
+        return tuple(_suggestion(row) for row in rows)

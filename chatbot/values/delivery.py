@@ -50,3 +50,17 @@ class PostMarker:
     def key(self) -> str:
         """One string for the (team, kind, period): a Discord nonce, an embed marker."""
         return f"kloutbot:{self.kind}:{self.team_id}:{self.period}"
+
+
+class RecipientGone(DeliveryError):
+    """A direct message can't reach the member: they left the team, blocked the bot or
+    closed their direct messages. Not retried; the message says which, for the log."""
+
+
+@dataclass(frozen=True)
+class DmLimit:
+    """How fast a platform lets the bot send direct messages, shared by every replica."""
+
+    key: str
+    """The rate budget it spends from (storage.budgets), e.g. "dm:slack:T0123"."""
+    per_second: int

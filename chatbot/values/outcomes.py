@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from chatbot.values.message import Msg
 
@@ -28,7 +29,8 @@ class Suggestion:
     network: str
     handle: str
     """As people type it in a post on that network."""
-    reasons: tuple[str, ...]
+    reasons: tuple[Msg | str, ...]
+    """Why this teammate, translated by whoever shows it."""
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,23 @@ class MemberSuggestions:
     suggestions: Sequence[Suggestion]
     copy_lines: Mapping[str, str]
     """network -> a ready-to-copy `#FollowFriday @a @b` line."""
+
+
+class WeekState(Enum):
+    CURRENT = "current"
+    PAST = "past"
+    """A past week whose plan is still kept (last week's)."""
+    EXPIRED = "expired"
+    """A past week whose plan is gone: only this week's and last week's are kept."""
+    NOT_YET = "not_yet"
+    """A week that has not begun."""
+
+
+@dataclass(frozen=True)
+class MemberWeek:
+    """One member's part of one week's #FollowFriday, as the week's post showed it."""
+
+    period: str
+    state: WeekState
+    part: MemberSuggestions | None
+    """None unless the state is CURRENT or PAST."""

@@ -217,9 +217,9 @@ async def test_explain_history_followfriday_in_german(
     await alice.says("register bluesky alice.bsky.social")
     await GermanMember(dispatcher, "bob").says("register bluesky bob.bsky.social")
     week = await alice.says("followfriday")
-    assert week.title == "Dein #FollowFriday diese Woche"
+    assert week.title == "Deine #FollowFriday-Tipps diese Woche"
     assert [item.label for item in week.fields] == ["bob auf Bluesky",
-                                                    "Bereit zum Posten auf Bluesky"]
+                                                    "Fertig zum Posten auf Bluesky"]
     assert_no_english(alice)
 
 

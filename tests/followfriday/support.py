@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,7 +12,13 @@ from chatbot.influence.networks.base import NetworkClient
 from chatbot.storage import Storage
 from chatbot.storage.models import Team
 from chatbot.values.accounts import Post, Profile
-from chatbot.values.delivery import DeliveryError, PostMarker
+from chatbot.values.delivery import (
+    DeliveryError,
+    DeliveryUnconfirmed,
+    DmLimit,
+    PostMarker,
+    RecipientGone,
+)
 from chatbot.values.network_errors import NetworkError, NetworkUnavailable
 from chatbot.values.reply import Reply
 from tests.support.fakes import FrozenClock
@@ -138,6 +144,71 @@ def make_service(
     clients: Mapping[str, NetworkClient] | None = None,
     *,
     worker: str = "worker-1",
+    dm_batch: int = 50,
 ) -> FollowFridayService:
+    """Waiting for a direct-message budget moves `clock` instead of sleeping."""
     return FollowFridayService(storage, clients or {}, clock, follow_budget_seconds=0.5,
-                               worker_id=worker)
+                               worker_id=worker, sleep=clock_sleep(clock), dm_batch=dm_batch)
+
+
+async def add_members(storage: Storage, count: int, *, team_id: str = TEAM,
+                      prefix: str = "U") -> list[str]:
+    """`count` verified Bluesky members named "Member 1" …, ids `U001` … in order."""
+    ids = [f"{prefix}{index:03d}" for index in range(1, count + 1)]
+    for index, user_id in enumerate(ids, start=1):
+        await add_member(storage, user_id, f"Member {index}",
+                         {"bluesky": f"m{index}.bsky.social"}, team_id=team_id)
+    return ids
+
+
+@dataclass
+class DirectSent:
+    team_id: str
+    user_id: str
+    reply: Reply
+    at: datetime
+
+
+@dataclass
+class FakeDirect:
+    """Direct messages as the platforms send them, recorded with the (frozen) time they
+    left; `gone`, `refuse` and `unsure` play a member who left, a refusal and a lost
+    answer."""
+
+    clock: FrozenClock
+    per_second: int = 1
+    sent: list[DirectSent] = field(default_factory=list)
+    gone: dict[str, str] = field(default_factory=dict)
+    refuse: dict[str, int] = field(default_factory=dict)
+    """member -> how many more times the platform refuses."""
+    unsure: set[str] = field(default_factory=set)
+
+    def dm_limit(self, team: Team) -> DmLimit:
+        return DmLimit(key=f"dm:test:{team.team_id}", per_second=self.per_second)
+
+    async def send_dm(self, team: Team, user_id: str, reply: Reply) -> None:
+        # Stamped when the request leaves: the pace is the sender's, and another replica
+        # may run (and move the shared frozen clock) before the answer comes back.
+        left_at = self.clock.now()
+        await asyncio.sleep(0)
+        if user_id in self.gone:
+            raise RecipientGone(self.gone[user_id])
+        if self.refuse.get(user_id):
+            self.refuse[user_id] -= 1
+            raise DeliveryError("the platform is rate-limiting me")
+        if user_id in self.unsure:
+            raise DeliveryUnconfirmed("the connection broke")
+        self.sent.append(DirectSent(team.team_id, user_id, reply, left_at))
+
+    def to(self, user_id: str) -> list[DirectSent]:
+        return [message for message in self.sent if message.user_id == user_id]
+
+
+def clock_sleep(clock: FrozenClock) -> Callable[[float], Awaitable[None]]:
+    """A sleep that moves the frozen clock instead of waiting."""
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+        await asyncio.sleep(0)
+
+    return sleep

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatbot.followfriday.planner import (
+    PER_MEMBER,
+    PLAN_BLOCK,
+    SINGLE_PLAN_MEMBERS,
     Account,
     Candidate,
     PlanInput,
     eligible_accounts,
     plan_week,
+    planning_blocks,
 )
 from tests.followfriday.plan_views import picked_pairs, times_suggested
 
@@ -179,3 +184,39 @@ def test_with_nothing_to_prefer_the_lists_still_change_from_week_to_week(
     plans = [plan_week(PlanInput("slack:T1", f"2026-W{number:02d}", members))
              for number in (int(week[-2:]), int(week[-2:]) + 1, int(week[-2:]) + 2)]
     assert len({tuple(picked_pairs(plan)) for plan in plans}) > 1
+
+
+def _big_team(size: int) -> PlanInput:
+    """Most members on Bluesky, a fifth on Mastodon only, a third also on GitHub."""
+    members = tuple(
+        Candidate(f"u{index:04d}", (
+            Account("bluesky" if index % 5 else "mastodon", f"h{index}", True),
+            *((Account("github", f"g{index}", True),) if index % 3 == 0 else ()),
+        ))
+        for index in range(size)
+    )
+    return PlanInput(team_id="big", week="2026-W48", members=members)
+
+
+def test_a_big_team_is_planned_in_blocks_that_cover_everyone_once() -> None:
+    plan = _big_team(1000)
+    accounts = eligible_accounts(plan.members, True)
+    order = sorted(accounts)
+    blocks = planning_blocks(order, accounts)
+    assert sorted(user for block in blocks for user in block) == order
+    assert all(PLAN_BLOCK // 2 <= len(block) <= PLAN_BLOCK * 3 // 2 for block in blocks)
+    assert planning_blocks(order[:SINGLE_PLAN_MEMBERS], accounts) == \
+        [order[:SINGLE_PLAN_MEMBERS]], "a smaller team is planned as one"
+
+
+def test_in_a_big_team_everyone_still_gets_three_and_is_suggested_three_times() -> None:
+    plan = plan_week(_big_team(1000))
+    assert {user: len(picks) for user, picks in plan.picks.items()} == {
+        f"u{index:04d}": PER_MEMBER for index in range(1000)}
+    times = Counter(pick.user_id for picks in plan.picks.values() for pick in picks)
+    assert set(times.values()) == {PER_MEMBER}
+    accounts = eligible_accounts(_big_team(1000).members, True)
+    for user, picks in plan.picks.items():
+        for pick in picks:
+            assert pick.user_id != user and pick.network in accounts[user] \
+                and pick.network in accounts[pick.user_id]

@@ -12,7 +12,13 @@ from chatbot.storage import Storage
 from chatbot.storage.scores import DayScore
 from chatbot.values.accounts import Profile
 from chatbot.values.network_errors import AccountNotFound, NetworkUnavailable
-from chatbot.values.outcomes import MemberSuggestions, RefreshOutcome, Suggestion
+from chatbot.values.outcomes import (
+    MemberSuggestions,
+    MemberWeek,
+    RefreshOutcome,
+    Suggestion,
+    WeekState,
+)
 
 
 class FrozenClock:
@@ -106,6 +112,12 @@ class FakeFollowFriday:
         for s in suggestions:
             lines[s.network] = (lines.get(s.network, "#FollowFriday") + " " + s.handle)
         return MemberSuggestions(user_id, suggestions, lines)
+
+    async def member_week(self, team_id: str, user_id: str, period: str | None,
+                          now: datetime) -> MemberWeek:
+        """This week only: the real service's stored weeks are tested on their own."""
+        return MemberWeek(period or "this week", WeekState.CURRENT,
+                          await self.preview(team_id, user_id, now))
 
 
 async def seed_scores(

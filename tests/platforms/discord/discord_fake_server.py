@@ -119,6 +119,12 @@ class FakeDiscord:
         self.channel_errors: dict[str, tuple[int, int, str]] = {}
         """channel id -> (HTTP status, Discord error code, message)"""
         self.users: dict[str, dict[str, Any]] = {}
+        self.left: set[str] = set()
+        """Users who are no longer members of any guild (GET member answers 404)."""
+        self.blocked: set[str] = set()
+        """Users who blocked the bot: a message to their DM channel is refused (50007)."""
+        self.dm_channels: dict[str, str] = {}
+        """DM channel id -> the user it reaches."""
         self.channels: dict[str, list[dict[str, Any]]] = {}
         """channel id -> messages posted there, oldest first."""
         self.history_errors: dict[str, tuple[int, int, str]] = {}
@@ -342,7 +348,27 @@ class FakeDiscord:
             if method == "DELETE":
                 return web.Response(status=204)
             return _json(self.message(body or {}, webhook=True))
+        if method == "GET" and (found := re.fullmatch(r"/guilds/\d+/members/(\d+)", path)):
+            if found.group(1) in self.left or found.group(1) not in self.users:
+                return _json({"message": "Unknown Member", "code": 10007}, status=404)
+            return _json({"user": self.users[found.group(1)], "roles": [], "deaf": False,
+                          "mute": False, "joined_at": "2023-02-02T01:34:40.083000+00:00",
+                          "flags": 0})
+        if method == "POST" and path == "/users/@me/channels":
+            recipient = str((body or {}).get("recipient_id"))
+            dm_id = next((k for k, v in self.dm_channels.items() if v == recipient), None)
+            dm_id = dm_id or self.new_id()
+            self.dm_channels[dm_id] = recipient
+            return _json({"id": dm_id, "type": 1, "last_message_id": None, "flags": 0,
+                          "recipients": [self.users.get(recipient, {"id": recipient,
+                                                                    "username": "x",
+                                                                    "discriminator": "0",
+                                                                    "avatar": None})]})
         channel = re.fullmatch(r"/channels/(\d+)/messages", path)
+        if method == "POST" and channel and self.dm_channels.get(channel.group(1)) \
+                in self.blocked:
+            return _json({"message": "Cannot send messages to this user", "code": 50007},
+                         status=403)
         if method == "POST" and channel:
             failure = self.channel_errors.get(channel.group(1))
             if failure:

@@ -71,12 +71,14 @@ class FakeUser:
     is_owner: bool = False
     locale: str = "en-US"
     """Slack sends it only to a users.info that asks with include_locale."""
+    deleted: bool = False
+    """Deactivated: the member left the workspace."""
 
     def payload(self) -> dict[str, Any]:
         return {
             "id": self.user_id, "team_id": TEAM_ID, "name": self.display_name.lower()[:20],
             "real_name": self.display_name, "is_admin": self.is_admin,
-            "is_owner": self.is_owner, "is_bot": False, "deleted": False,
+            "is_owner": self.is_owner, "is_bot": False, "deleted": self.deleted,
             "profile": {"display_name": self.display_name, "real_name": self.display_name},
         }
 
@@ -103,6 +105,8 @@ class FakeSlack:
     users: dict[str, FakeUser] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     """Web API method → the `error` it answers with (e.g. "not_in_channel")."""
+    post_failures: dict[str, str] = field(default_factory=dict)
+    """chat.postMessage's channel (or member, for a DM) → the `error` it answers with."""
     calls: list[Call] = field(default_factory=list)
     channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """channel id -> the messages posted there, oldest first, as conversations.history
@@ -243,6 +247,8 @@ class FakeSlack:
 
     def _post_message(self, call: Call) -> dict[str, Any]:
         channel = str(call.body.get("channel"))
+        if channel in self.post_failures:
+            return {"ok": False, "error": self.post_failures[channel]}
         posted = self.channels.setdefault(channel, [])
         message: dict[str, Any] = {"type": "message", "user": BOT_USER_ID, "bot_id": "B0BOT",
                                    "text": call.body.get("text", ""),
