@@ -23,12 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from chatbot.storage.engines import DatabaseTarget, target_of
 from chatbot.storage.legacy import LATEST_VERSION as LATEST_VERSION
+from chatbot.storage.pg_reads import PgReadPool, ReadConnectionLost
 from chatbot.storage.topics import topic_key
 
 if TYPE_CHECKING:
     from chatbot.storage.schema import SchemaState
 
 _BEGIN_ATTEMPTS = 8
+_PG_READERS = 4
+"""PostgreSQL connections for reads (see bench/RESULTS.md for the sizes tried)."""
 _CHUNK = 500
 """Ids per `IN (...)` list, well under SQLite's variable limit."""
 _WRITE_LOCK_KEY = 0x6B6C6F7574
@@ -55,9 +58,14 @@ class Row(tuple[Any, ...]):
     _names: dict[str, int]
 
     def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> Row:
-        row = super().__new__(cls, (_plain(value) for value in values))
+        row = super().__new__(cls, values)
         row._names = names
         return row
+
+    @classmethod
+    def plain(cls, values: Sequence[Any], names: dict[str, int]) -> Row:
+        """A PostgreSQL row, its sums made int or float as SQLite gives them."""
+        return cls([_plain(value) for value in values], names)
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
@@ -145,7 +153,8 @@ class Connection:
         rows: list[Row] = []
         if result.returns_rows:
             names = {name: index for index, name in enumerate(result.keys())}
-            rows = [Row(values, names) for values in result.fetchall()]
+            build = Row.plain if self.dialect == "postgresql" else Row
+            rows = [build(values, names) for values in result.fetchall()]
         count = result.rowcount if not result.returns_rows or _writes(sql) else -1
         if _writes(sql) and (count > 0 or rows):
             self.changed = True
@@ -214,6 +223,8 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         """SQLite: one connection of its own for reads, one thread hop per query (the
         pool's statement layer costs several times the query for a command's reads)."""
+        self._pg_reads: PgReadPool | None = None
+        """PostgreSQL: reads on asyncpg connections of their own, for the same reason."""
 
     @property
     def where(self) -> str:
@@ -243,6 +254,9 @@ class Database:
             await check_and_upgrade(database, migrate=migrate)
             if target.dialect == "sqlite" and target.path != ":memory:":
                 database._reader = await _sqlite_reader(target.path)
+            if target.dialect == "postgresql":
+                database._pg_reads = PgReadPool.for_engine(
+                    database.engine, target.sqlalchemy_url, target.connect_args, _PG_READERS)
         except BaseException as exc:
             await database.close()
             if isinstance(exc, DatabaseUnusable):
@@ -259,6 +273,9 @@ class Database:
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
+        if self._pg_reads is not None:
+            await self._pg_reads.close()
+            self._pg_reads = None
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -284,9 +301,8 @@ class Database:
         """A write transaction that is exclusive across processes: what is read inside
         stays true until commit, so a limit checked here holds. Read caches everywhere
         see the store's version move when it changed rows."""
-        async with self.write_lock, self.connect() as raw:
+        async with self.write_lock, self._exclusive() as raw:
             conn = Connection(raw, self.dialect, self.tracer)
-            await self._begin(raw, exclusive=True)
             try:
                 yield conn
                 if conn.changed:
@@ -311,15 +327,32 @@ class Database:
                     await _quietly(raw.rollback)
                     raise
             return
-        async with self.write_lock, self.connect() as raw:
+        async with self.write_lock, self._exclusive() as raw:
             conn = Connection(raw, self.dialect, self.tracer)
-            await self._begin(raw, exclusive=True)
             try:
                 yield conn
                 await raw.commit()
             except BaseException:
                 await _quietly(raw.rollback)
                 raise
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection whose exclusive transaction has begun. A PostgreSQL
+        connection the server dropped fails at that first statement, before anything
+        was written, and is replaced once: reads have their own connections, so a write
+        may be the first to meet the pool's dead ones after a restart."""
+        for attempt in (1, 2):
+            async with self.connect() as raw:
+                try:
+                    await self._begin(raw, exclusive=True)
+                except SQLAlchemyError as exc:
+                    if attempt == 1 and isinstance(_translated(exc, self.dialect),
+                                                   DatabaseUnavailable):
+                        continue
+                    raise
+                yield raw
+                return
 
     async def _begin(self, raw: AsyncConnection, *, exclusive: bool) -> None:
         if self.dialect == "postgresql":
@@ -360,13 +393,31 @@ class Database:
                 return []
             rows = list(found)
             names = {name: index for index, name in enumerate(rows[0].keys())}
-            return [Row(tuple(row), names) for row in rows]
+            return [Row(row, names) for row in rows]
+        if self._pg_reads is not None:
+            return await self._pg_fetch_all(native_sql(sql, self.dialect), tuple(params))
         try:
             async with self.connect(autocommit=self.dialect == "postgresql") as raw:
                 return await Connection(raw, self.dialect).execute_fetchall(sql, params)
         except DatabaseUnavailable:
             async with self.connect(autocommit=self.dialect == "postgresql") as raw:
                 return await Connection(raw, self.dialect).execute_fetchall(sql, params)
+
+    async def _pg_fetch_all(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        """A read that meets a connection the server dropped is tried once more, on a new
+        one; the server still missing is DatabaseUnavailable."""
+        assert self._pg_reads is not None
+        try:
+            try:
+                records = await self._pg_reads.fetch(sql, params)
+            except ReadConnectionLost:
+                records = await self._pg_reads.fetch(sql, params)
+        except ReadConnectionLost as exc:
+            raise DatabaseUnavailable("the database is temporarily unavailable") from exc
+        if not records:
+            return []
+        names = {name: index for index, name in enumerate(records[0].keys())}
+        return [Row(record, names) for record in records]
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
