@@ -8,6 +8,7 @@ turns them into the driver's own and hands rows back with access by name.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -132,7 +133,8 @@ class Connection:
         self.dialect = dialect
         self._trace = trace
         self.changed = False
-        """Some statement touched a row: the store's version goes up at commit."""
+        """A statement touched rows a read cache may show: the store's version goes up
+        at commit."""
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Pending:
         return _Pending(self._execute(sql, params))
@@ -145,7 +147,7 @@ class Connection:
         if not batch:
             return
         result = await self._run(native_sql(sql, self.dialect), batch)
-        self.changed = True
+        self.changed = self.changed or _shown_by_caches(sql)
         result.close()
 
     async def _execute(self, sql: str, params: Sequence[Any]) -> Cursor:
@@ -156,7 +158,7 @@ class Connection:
             build = Row.plain if self.dialect == "postgresql" else Row
             rows = [build(values, names) for values in result.fetchall()]
         count = result.rowcount if not result.returns_rows or _writes(sql) else -1
-        if _writes(sql) and (count > 0 or rows):
+        if _writes(sql) and (count > 0 or rows) and _shown_by_caches(sql):
             self.changed = True
         return Cursor(rows, count)
 
@@ -171,6 +173,21 @@ class Connection:
 
 def _writes(sql: str) -> bool:
     return sql.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+
+
+_WRITTEN_TABLE = re.compile(
+    r"\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
+    r"\s+(\w+)", re.IGNORECASE)
+_NOT_CACHED = frozenset({"posts", "metric_snapshots", "handles"})
+"""Tables no read cache is built from (boards cache scores only): what a refresh writes
+while it fetches. Writing them leaves the store's version alone, so a refresh does not
+make every replica rebuild its boards for each account it stores; its scores do."""
+
+
+def _shown_by_caches(sql: str) -> bool:
+    """Whether a write may change what a read cache holds; unsure means yes."""
+    found = _WRITTEN_TABLE.match(sql)
+    return found is None or found.group(1).lower() not in _NOT_CACHED
 
 
 @lru_cache(maxsize=1024)
@@ -223,6 +240,10 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         """SQLite: one connection of its own for reads, one thread hop per query (the
         pool's statement layer costs several times the query for a command's reads)."""
+        self._commits = 0
+        """This process's commits so far: a read asked for after one is never answered by
+        a read sent before it."""
+        self._in_flight: dict[tuple[str, tuple[Any, ...], int], asyncio.Future[list[Row]]] = {}
         self._pg_reads: PgReadPool | None = None
         """PostgreSQL: reads on asyncpg connections of their own, for the same reason."""
 
@@ -308,6 +329,7 @@ class Database:
                 if conn.changed:
                     await conn.execute("UPDATE store_version SET version = version + 1")
                 await raw.commit()
+                self._commits += 1
             except BaseException:
                 await _quietly(raw.rollback)
                 raise
@@ -323,6 +345,7 @@ class Database:
                 try:
                     yield conn
                     await raw.commit()
+                    self._commits += 1
                 except BaseException:
                     await _quietly(raw.rollback)
                     raise
@@ -332,6 +355,7 @@ class Database:
             try:
                 yield conn
                 await raw.commit()
+                self._commits += 1
             except BaseException:
                 await _quietly(raw.rollback)
                 raise
@@ -381,21 +405,45 @@ class Database:
             yield Connection(raw, self.dialect, self.tracer)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """A read; one that meets a connection the server dropped is tried once more, on
-        a new one (the pool discards the others dropped with it)."""
+        """A read. The same read already on its way, and asked for since this process
+        last committed, is shared instead of sent again: a burst of commands asks for
+        the same team row, board size and ranks many times over. A caller that gives up
+        (a deadline) leaves the shared read running for the others."""
         if self._closed:
             raise DatabaseUnavailable("the database was closed")
         if self.tracer is not None:
             self.tracer(sql)
+        values = tuple(params)
+        key = (sql, values, self._commits)
+        try:
+            shared = self._in_flight.get(key)
+        except TypeError:  # an unhashable parameter: nothing to share it by
+            return await self._read(sql, values)
+        if shared is None:
+            shared = asyncio.ensure_future(self._read(sql, values))
+            self._in_flight[key] = shared
+            shared.add_done_callback(lambda done: self._settled(key, done))
+        return list(await asyncio.shield(shared))
+
+    def _settled(self, key: tuple[str, tuple[Any, ...], int], done: asyncio.Future[list[Row]]
+                 ) -> None:
+        if self._in_flight.get(key) is done:
+            del self._in_flight[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: every caller may have given up
+
+    async def _read(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        """A read; one that meets a connection the server dropped is tried once more, on
+        a new one (the pool discards the others dropped with it)."""
         if self._reader is not None:
-            found = await self._reader.execute_fetchall(sql, tuple(params))
+            found = await self._reader.execute_fetchall(sql, params)
             if not found:
                 return []
             rows = list(found)
             names = {name: index for index, name in enumerate(rows[0].keys())}
             return [Row(row, names) for row in rows]
         if self._pg_reads is not None:
-            return await self._pg_fetch_all(native_sql(sql, self.dialect), tuple(params))
+            return await self._pg_fetch_all(native_sql(sql, self.dialect), params)
         try:
             async with self.connect(autocommit=self.dialect == "postgresql") as raw:
                 return await Connection(raw, self.dialect).execute_fetchall(sql, params)
