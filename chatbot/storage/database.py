@@ -35,9 +35,11 @@ _PG_READERS = 4
 """PostgreSQL connections for reads (see bench/RESULTS.md for the sizes tried)."""
 _CHUNK = 500
 """Ids per `IN (...)` list, well under SQLite's variable limit."""
-_WRITE_LOCK_KEY = 0x6B6C6F7574
+_WRITE_LOCK_KEY = 0x6B6C6F75
 """pg_advisory_xact_lock key that makes PostgreSQL write transactions take turns, as
-BEGIN IMMEDIATE does on SQLite: the endorsement limits and claims count on it."""
+BEGIN IMMEDIATE does on SQLite: the endorsement limits and claims count on it. The
+second half of the key is the schema's, so Kloutbots (or tests) in other schemas of the
+same database do not queue behind each other's writes."""
 
 
 class DatabaseUnusable(RuntimeError):
@@ -381,7 +383,8 @@ class Database:
     async def _begin(self, raw: AsyncConnection, *, exclusive: bool) -> None:
         if self.dialect == "postgresql":
             if exclusive:
-                await raw.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY})")
+                await raw.exec_driver_sql(
+                    f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY}, hashtext(current_schema()))")
             return
         await begin_immediate(raw)
 
