@@ -227,8 +227,9 @@ class Database:
 
     Writers take `write_lock` so this process sends one write transaction at a
     time; BEGIN IMMEDIATE (SQLite) or a transaction-scoped advisory lock
-    (PostgreSQL) makes them take turns with other processes too. Readers use
-    any pooled connection and see the last commit.
+    (PostgreSQL) makes them take turns with other processes too. Reads go to
+    connections of their own (one aiosqlite connection, or a few asyncpg ones)
+    and see the last commit.
     """
 
     def __init__(self, engine: AsyncEngine, target: DatabaseTarget) -> None:
