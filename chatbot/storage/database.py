@@ -411,8 +411,8 @@ class Database:
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """A read. The same read already on its way, and asked for since this process
         last committed, is shared instead of sent again: a burst of commands asks for
-        the same team row, board size and ranks many times over. A caller that gives up
-        (a deadline) leaves the shared read running for the others."""
+        the same team row, board size and ranks many times over. When the first asker
+        gives up (a deadline), the others read for themselves."""
         if self._closed:
             raise DatabaseUnavailable("the database was closed")
         if self.tracer is not None:
@@ -423,18 +423,30 @@ class Database:
             shared = self._in_flight.get(key)
         except TypeError:  # an unhashable parameter: nothing to share it by
             return await self._read(sql, values)
-        if shared is None:
-            shared = asyncio.ensure_future(self._read(sql, values))
-            self._in_flight[key] = shared
-            shared.add_done_callback(lambda done: self._settled(key, done))
-        return list(await asyncio.shield(shared))
-
-    def _settled(self, key: tuple[str, tuple[Any, ...], int], done: asyncio.Future[list[Row]]
-                 ) -> None:
-        if self._in_flight.get(key) is done:
+        if shared is not None:
+            try:
+                return list(await asyncio.shield(shared))
+            except asyncio.CancelledError:
+                me = asyncio.current_task()
+                if me is None or me.cancelling() or not shared.cancelled():
+                    raise
+                return await self._read(sql, values)  # the first asker gave up: read anew
+        answer: asyncio.Future[list[Row]] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = answer
+        try:
+            rows = await self._read(sql, values)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                answer.cancel()
+            else:
+                answer.set_exception(exc)
+                answer.exception()  # retrieved: nobody else may have asked
+            raise
+        else:
+            answer.set_result(rows)
+            return list(rows)
+        finally:
             del self._in_flight[key]
-        if not done.cancelled():
-            done.exception()  # retrieved: every caller may have given up
 
     async def _read(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
         """A read; one that meets a connection the server dropped is tried once more, on

@@ -48,3 +48,33 @@ async def test_a_read_after_a_commit_is_not_answered_by_one_from_before(
     assert [row["target"] for row in late] == [80]
     assert [[row["target"] for row in rows] for rows in answers] == [[60]] * 3
     assert sent.count(GOAL) == 2, "the three early reads went to the database once"
+
+
+async def test_a_reader_whose_first_asker_gave_up_still_gets_its_answer(
+    storage: Storage, clock: FrozenClock,
+) -> None:
+    now = clock.now()
+    await storage.teams.ensure(TEAM, "console", "acme", now)
+    await storage.members.ensure(TEAM, "alice", "alice", now)
+    await storage.goals.set(TEAM, "alice", 60, None, 10.0, now)
+    db = storage.db
+    sent: list[str] = []
+    started = asyncio.Event()
+    real_read = db._read
+
+    async def first_read_hangs(sql: str, params: tuple[Any, ...]) -> list[Row]:
+        sent.append(sql)
+        if len(sent) == 1:
+            started.set()
+            await asyncio.Event().wait()  # until cancelled, like a read past its deadline
+        return await real_read(sql, params)
+
+    db._read = first_read_hangs  # type: ignore[method-assign]
+    first = asyncio.create_task(db.fetch_all(GOAL, (TEAM, "alice")))
+    await started.wait()
+    second = asyncio.create_task(db.fetch_all(GOAL, (TEAM, "alice")))
+    await asyncio.sleep(0)  # the second now waits on the first's read
+    first.cancel()
+
+    assert [row["target"] for row in await second] == [60]
+    assert first.cancelled()
