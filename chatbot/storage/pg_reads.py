@@ -40,8 +40,11 @@ _LOST = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError,
          asyncpg.exceptions.PostgresConnectionError,
          asyncpg.exceptions.ConnectionDoesNotExistError,
          asyncpg.exceptions.AdminShutdownError,
-         asyncpg.exceptions.CannotConnectNowError)
-"""What a dropped or unreachable server raises, as opposed to an error in the SQL."""
+         asyncpg.exceptions.CannotConnectNowError,
+         asyncpg.exceptions.InternalClientError)
+"""What a dropped or unreachable server raises, as opposed to an error in the SQL. A
+connection the server terminated while it sat idle may not look closed yet; its next
+read then fails with InternalClientError ("another operation is in progress")."""
 
 
 class PgReadPool:
@@ -77,6 +80,10 @@ class PgReadPool:
             records = await connection.fetch(sql, *params)
         except _LOST as exc:
             self._discard(connection)
+            # What dropped this connection (a restart, a fail-over, terminated backends)
+            # most likely dropped the idle ones too: the retry gets a fresh one.
+            while self._idle:
+                self._idle.popleft().terminate()
             raise ReadConnectionLost(str(exc) or type(exc).__name__) from exc
         except asyncpg.PostgresError:
             self._release(connection)
