@@ -276,7 +276,9 @@ async def _concurrent_during_refresh(
     refresh_started = time.perf_counter()
     refresh = asyncio.create_task(refresher.refresh(due, progress=progress))
     await asyncio.wait_for(writing.wait(), timeout=120)
+    cpu_before = time.process_time()
     answered = await _burst(dispatcher, members, seed=5)
+    burst_cpu_ms = (time.process_time() - cpu_before) * 1000
     refresh_running = not refresh.done()
     report = await refresh
     refresh_s = time.perf_counter() - refresh_started
@@ -290,6 +292,10 @@ async def _concurrent_during_refresh(
     )
     figures.append(figure(f"concurrent commands answered, {label}", ok, "commands",
                           CONCURRENT_COMMANDS, goal="min"))
+    figures.append(figure(
+        f"this process's CPU during those commands, {label}", burst_cpu_ms, "ms", None,
+        note="the commands' and the refresh's share of it; unlike the p99, it does not grow "
+             "with other work on the machine (PostgreSQL's own CPU is not in it)"))
     figures.append(figure(f"refresh of {refreshing} members alongside, {label}", refresh_s,
                           "s", None, note=f"scored {report.scored}"))
     return figures

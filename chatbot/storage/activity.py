@@ -36,21 +36,32 @@ class FetchedAccount:
     posts: Sequence[Post]
 
 
-def _post(row: Row) -> Post:
-    return Post(
-        id=row["post_id"],
-        created_at=from_iso(row["created_at"]),
-        replies=row["replies"],
-        reposts=row["reposts"],
-        quotes=row["quotes"],
-        likes=row["likes"],
-        has_media=bool(row["has_media"]),
-        is_question=bool(row["is_question"]),
-        is_reply=bool(row["is_reply"]),
-        is_repost=bool(row["is_repost"]),
-        parent_id=row["parent_id"],
-        reply_to_self=bool(row["reply_to_self"]),
-        reactors=_reactors_from_json(row["reactors_json"]),
+_READ_COLUMNS = (
+    "user_id, network, post_id, created_at, replies, reposts, quotes, likes, has_media,"
+    " is_question, is_reply, is_repost, parent_id, reply_to_self, reactors_json"
+)
+"""What posts_of reads, in the order `_post` unpacks: a full rescore reads 40 posts per
+member, and unpacking by position costs a fraction of looking each column up by name."""
+
+
+def _post(row: Row) -> tuple[str, str, Post]:
+    """(member, network, post) from a row of `_READ_COLUMNS`."""
+    (user_id, network, post_id, created_at, replies, reposts, quotes, likes, has_media,
+     is_question, is_reply, is_repost, parent_id, reply_to_self, reactors_json) = row
+    return user_id, network, Post(
+        id=post_id,
+        created_at=from_iso(created_at),
+        replies=replies,
+        reposts=reposts,
+        quotes=quotes,
+        likes=likes,
+        has_media=bool(has_media),
+        is_question=bool(is_question),
+        is_reply=bool(is_reply),
+        is_repost=bool(is_repost),
+        parent_id=parent_id,
+        reply_to_self=bool(reply_to_self),
+        reactors=_reactors_from_json(reactors_json),
     )
 
 
@@ -176,12 +187,13 @@ class ActivityRepository:
             rows = await self._db.fetch_all(
                 # No ORDER BY: it would make SQLite walk the date index over every
                 # member's posts; sorting each member's few posts here is cheap.
-                f"SELECT * FROM posts WHERE team_id = ? AND user_id IN ({marks(chunk)})"
-                " AND created_at >= ?",
+                f"SELECT {_READ_COLUMNS} FROM posts WHERE team_id = ?"
+                f" AND user_id IN ({marks(chunk)}) AND created_at >= ?",
                 (team_id, *chunk, to_iso(since)),
             )
             for row in rows:
-                found[row["user_id"]].setdefault(row["network"], []).append(_post(row))
+                user_id, network, post = _post(row)
+                found[user_id].setdefault(network, []).append(post)
         for networks in found.values():
             for posts in networks.values():
                 posts.sort(key=lambda post: post.created_at, reverse=True)

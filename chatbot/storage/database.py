@@ -8,6 +8,7 @@ turns them into the driver's own and hands rows back with access by name.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -23,17 +24,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from chatbot.storage.engines import DatabaseTarget, target_of
 from chatbot.storage.legacy import LATEST_VERSION as LATEST_VERSION
+from chatbot.storage.pg_reads import PgReadPool, ReadConnectionLost
 from chatbot.storage.topics import topic_key
 
 if TYPE_CHECKING:
     from chatbot.storage.schema import SchemaState
 
 _BEGIN_ATTEMPTS = 8
+_PG_READERS = 4
+"""PostgreSQL connections for reads (see bench/RESULTS.md for the sizes tried)."""
 _CHUNK = 500
 """Ids per `IN (...)` list, well under SQLite's variable limit."""
-_WRITE_LOCK_KEY = 0x6B6C6F7574
+_WRITE_LOCK_KEY = 0x6B6C6F75
 """pg_advisory_xact_lock key that makes PostgreSQL write transactions take turns, as
-BEGIN IMMEDIATE does on SQLite: the endorsement limits and claims count on it."""
+BEGIN IMMEDIATE does on SQLite: the endorsement limits and claims count on it. The
+second half of the key is the schema's, so Kloutbots (or tests) in other schemas of the
+same database do not queue behind each other's writes."""
 
 
 class DatabaseUnusable(RuntimeError):
@@ -55,9 +61,14 @@ class Row(tuple[Any, ...]):
     _names: dict[str, int]
 
     def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> Row:
-        row = super().__new__(cls, (_plain(value) for value in values))
+        row = super().__new__(cls, values)
         row._names = names
         return row
+
+    @classmethod
+    def plain(cls, values: Sequence[Any], names: dict[str, int]) -> Row:
+        """A PostgreSQL row, its sums made int or float as SQLite gives them."""
+        return cls([_plain(value) for value in values], names)
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
@@ -124,7 +135,8 @@ class Connection:
         self.dialect = dialect
         self._trace = trace
         self.changed = False
-        """Some statement touched a row: the store's version goes up at commit."""
+        """A statement touched rows a read cache may show: the store's version goes up
+        at commit."""
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Pending:
         return _Pending(self._execute(sql, params))
@@ -137,7 +149,7 @@ class Connection:
         if not batch:
             return
         result = await self._run(native_sql(sql, self.dialect), batch)
-        self.changed = True
+        self.changed = self.changed or _shown_by_caches(sql)
         result.close()
 
     async def _execute(self, sql: str, params: Sequence[Any]) -> Cursor:
@@ -145,9 +157,10 @@ class Connection:
         rows: list[Row] = []
         if result.returns_rows:
             names = {name: index for index, name in enumerate(result.keys())}
-            rows = [Row(values, names) for values in result.fetchall()]
+            build = Row.plain if self.dialect == "postgresql" else Row
+            rows = [build(values, names) for values in result.fetchall()]
         count = result.rowcount if not result.returns_rows or _writes(sql) else -1
-        if _writes(sql) and (count > 0 or rows):
+        if _writes(sql) and (count > 0 or rows) and _shown_by_caches(sql):
             self.changed = True
         return Cursor(rows, count)
 
@@ -162,6 +175,21 @@ class Connection:
 
 def _writes(sql: str) -> bool:
     return sql.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+
+
+_WRITTEN_TABLE = re.compile(
+    r"\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
+    r"\s+(\w+)", re.IGNORECASE)
+_NOT_CACHED = frozenset({"posts", "metric_snapshots", "handles"})
+"""Tables no read cache is built from (boards cache scores only): what a refresh writes
+while it fetches. Writing them leaves the store's version alone, so a refresh does not
+make every replica rebuild its boards for each account it stores; its scores do."""
+
+
+def _shown_by_caches(sql: str) -> bool:
+    """Whether a write may change what a read cache holds; unsure means yes."""
+    found = _WRITTEN_TABLE.match(sql)
+    return found is None or found.group(1).lower() not in _NOT_CACHED
 
 
 @lru_cache(maxsize=1024)
@@ -199,8 +227,9 @@ class Database:
 
     Writers take `write_lock` so this process sends one write transaction at a
     time; BEGIN IMMEDIATE (SQLite) or a transaction-scoped advisory lock
-    (PostgreSQL) makes them take turns with other processes too. Readers use
-    any pooled connection and see the last commit.
+    (PostgreSQL) makes them take turns with other processes too. Reads go to
+    connections of their own (one aiosqlite connection, or a few asyncpg ones)
+    and see the last commit.
     """
 
     def __init__(self, engine: AsyncEngine, target: DatabaseTarget) -> None:
@@ -214,6 +243,12 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         """SQLite: one connection of its own for reads, one thread hop per query (the
         pool's statement layer costs several times the query for a command's reads)."""
+        self._commits = 0
+        """This process's commits so far: a read asked for after one is never answered by
+        a read sent before it."""
+        self._in_flight: dict[tuple[str, tuple[Any, ...], int], asyncio.Future[list[Row]]] = {}
+        self._pg_reads: PgReadPool | None = None
+        """PostgreSQL: reads on asyncpg connections of their own, for the same reason."""
 
     @property
     def where(self) -> str:
@@ -243,6 +278,9 @@ class Database:
             await check_and_upgrade(database, migrate=migrate)
             if target.dialect == "sqlite" and target.path != ":memory:":
                 database._reader = await _sqlite_reader(target.path)
+            if target.dialect == "postgresql":
+                database._pg_reads = PgReadPool.for_engine(
+                    database.engine, target.sqlalchemy_url, target.connect_args, _PG_READERS)
         except BaseException as exc:
             await database.close()
             if isinstance(exc, DatabaseUnusable):
@@ -259,6 +297,9 @@ class Database:
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
+        if self._pg_reads is not None:
+            await self._pg_reads.close()
+            self._pg_reads = None
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -284,14 +325,14 @@ class Database:
         """A write transaction that is exclusive across processes: what is read inside
         stays true until commit, so a limit checked here holds. Read caches everywhere
         see the store's version move when it changed rows."""
-        async with self.write_lock, self.connect() as raw:
+        async with self.write_lock, self._exclusive() as raw:
             conn = Connection(raw, self.dialect, self.tracer)
-            await self._begin(raw, exclusive=True)
             try:
                 yield conn
                 if conn.changed:
                     await conn.execute("UPDATE store_version SET version = version + 1")
                 await raw.commit()
+                self._commits += 1
             except BaseException:
                 await _quietly(raw.rollback)
                 raise
@@ -307,24 +348,44 @@ class Database:
                 try:
                     yield conn
                     await raw.commit()
+                    self._commits += 1
                 except BaseException:
                     await _quietly(raw.rollback)
                     raise
             return
-        async with self.write_lock, self.connect() as raw:
+        async with self.write_lock, self._exclusive() as raw:
             conn = Connection(raw, self.dialect, self.tracer)
-            await self._begin(raw, exclusive=True)
             try:
                 yield conn
                 await raw.commit()
+                self._commits += 1
             except BaseException:
                 await _quietly(raw.rollback)
                 raise
 
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection whose exclusive transaction has begun. A PostgreSQL
+        connection the server dropped fails at that first statement, before anything
+        was written, and is replaced once: reads have their own connections, so a write
+        may be the first to meet the pool's dead ones after a restart."""
+        for attempt in (1, 2):
+            async with self.connect() as raw:
+                try:
+                    await self._begin(raw, exclusive=True)
+                except SQLAlchemyError as exc:
+                    if attempt == 1 and isinstance(_translated(exc, self.dialect),
+                                                   DatabaseUnavailable):
+                        continue
+                    raise
+                yield raw
+                return
+
     async def _begin(self, raw: AsyncConnection, *, exclusive: bool) -> None:
         if self.dialect == "postgresql":
             if exclusive:
-                await raw.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY})")
+                await raw.exec_driver_sql(
+                    f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY}, hashtext(current_schema()))")
             return
         await begin_immediate(raw)
 
@@ -348,25 +409,79 @@ class Database:
             yield Connection(raw, self.dialect, self.tracer)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """A read; one that meets a connection the server dropped is tried once more, on
-        a new one (the pool discards the others dropped with it)."""
+        """A read. The same read already on its way, and asked for since this process
+        last committed, is shared instead of sent again: a burst of commands asks for
+        the same team row, board size and ranks many times over. When the first asker
+        gives up (a deadline), the others read for themselves."""
         if self._closed:
             raise DatabaseUnavailable("the database was closed")
         if self.tracer is not None:
             self.tracer(sql)
+        values = tuple(params)
+        key = (sql, values, self._commits)
+        try:
+            shared = self._in_flight.get(key)
+        except TypeError:  # an unhashable parameter: nothing to share it by
+            return await self._read(sql, values)
+        if shared is not None:
+            try:
+                return list(await asyncio.shield(shared))
+            except asyncio.CancelledError:
+                me = asyncio.current_task()
+                if me is None or me.cancelling() or not shared.cancelled():
+                    raise
+                return await self._read(sql, values)  # the first asker gave up: read anew
+        answer: asyncio.Future[list[Row]] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = answer
+        try:
+            rows = await self._read(sql, values)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                answer.cancel()
+            else:
+                answer.set_exception(exc)
+                answer.exception()  # retrieved: nobody else may have asked
+            raise
+        else:
+            answer.set_result(rows)
+            return list(rows)
+        finally:
+            del self._in_flight[key]
+
+    async def _read(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        """A read; one that meets a connection the server dropped is tried once more, on
+        a new one (the pool discards the others dropped with it)."""
         if self._reader is not None:
-            found = await self._reader.execute_fetchall(sql, tuple(params))
+            found = await self._reader.execute_fetchall(sql, params)
             if not found:
                 return []
             rows = list(found)
             names = {name: index for index, name in enumerate(rows[0].keys())}
-            return [Row(tuple(row), names) for row in rows]
+            return [Row(row, names) for row in rows]
+        if self._pg_reads is not None:
+            return await self._pg_fetch_all(native_sql(sql, self.dialect), params)
         try:
             async with self.connect(autocommit=self.dialect == "postgresql") as raw:
                 return await Connection(raw, self.dialect).execute_fetchall(sql, params)
         except DatabaseUnavailable:
             async with self.connect(autocommit=self.dialect == "postgresql") as raw:
                 return await Connection(raw, self.dialect).execute_fetchall(sql, params)
+
+    async def _pg_fetch_all(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        """A read that meets a connection the server dropped is tried once more, on a new
+        one; the server still missing is DatabaseUnavailable."""
+        assert self._pg_reads is not None
+        try:
+            try:
+                records = await self._pg_reads.fetch(sql, params)
+            except ReadConnectionLost:
+                records = await self._pg_reads.fetch(sql, params)
+        except ReadConnectionLost as exc:
+            raise DatabaseUnavailable("the database is temporarily unavailable") from exc
+        if not records:
+            return []
+        names = {name: index for index, name in enumerate(records[0].keys())}
+        return [Row(record, names) for record in records]
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
