@@ -15,10 +15,11 @@ from commands.context import Context
 from commands.language import LANGUAGE_NAMES
 from commands.param_values import shown
 from commands.spec import Args, CommandSpec, Kind, Param
+from commands.web import web_pages_field
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SETTINGS = ("channel", "weekday", "time", "timezone", "networks", "unverified", "card",
-            "language")
+            "language", "web")
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^<#(\d+)>$|^#?([A-Za-z0-9_.\-]{1,80})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _UNVERIFIED = {"count": True, "provisional": False,
@@ -84,6 +85,11 @@ def _parse(setting: str, value: str) -> dict[str, object]:
         if value.casefold() not in LANGUAGES:
             raise ConfigError("Language is de (Deutsch) or en (English).")
         return {"language": value.casefold()}
+    if setting == "web":
+        if value.casefold() not in ("public", "private"):
+            raise ConfigError("Web is public (anyone with the team's public link sees the "
+                              "pages) or private (only personal links from /klout web).")
+        return {"web_public": value.casefold() == "public"}
     raise ConfigError(f"Unknown setting; choose one of {', '.join(SETTINGS)}.")
 
 
@@ -103,6 +109,7 @@ async def _overview(ctx: Context, team: Team) -> Reply:
               "provisional (seen by their owner only, not ranked)"),
         Field("Score card", team.card_style),
         Field("Language", LANGUAGE_NAMES[team.language]),
+        Field("Web pages", "public" if team.web_public else "private"),
         Field("Last #FollowFriday", status, inline=False),
     )
     return Reply(title="Kloutbot settings for this team", fields=fields,
@@ -132,13 +139,17 @@ async def config(ctx: Context, args: Args) -> Reply:
         # Ranks follow at once: every member is scored again from stored data.
         await ctx.services.engine.rescore(ctx.team_id)
     overview = await _overview(ctx, updated)
-    return Reply(title=f"Saved {setting}", fields=overview.fields, tone=Tone.SUCCESS)
+    fields = overview.fields
+    if setting == "web":
+        fields += (await web_pages_field(ctx, updated),)
+    return Reply(title=f"Saved {setting}", fields=fields, tone=Tone.SUCCESS)
 
 
 SPEC = CommandSpec(
     name="config",
     summary="Admins: channel, weekday, time and timezone of the weekly post; networks; "
-            "whether unverified accounts count; text or image cards; the team's language",
+            "whether unverified accounts count; text or image cards; the team's language; "
+            "public or private web pages",
     handler=config,
     params=(
         Param("setting", Kind.CHOICE, "what to change", choices=SETTINGS),
@@ -146,5 +157,6 @@ SPEC = CommandSpec(
     ),
     admin_only=True,
     examples=("/klout config channel #general", "/klout config timezone Europe/Berlin",
-              "/klout config unverified count", "/klout config language de"),
+              "/klout config unverified count", "/klout config language de",
+              "/klout config web public"),
 )

@@ -52,3 +52,26 @@ class FollowFriday(Protocol):
     async def preview(self, team_id: str, user_id: str, now: datetime) -> MemberSuggestions:
         """This week's suggestions for one member, as the weekly post will show them."""
         ...
+
+
+class PersonalLink(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class WebLinks(Protocol):
+    def missing(self) -> tuple[str, ...]:
+        """The settings still unset (KLOUT_PUBLIC_URL, KLOUT_WEB_SECRET); empty when ready."""
+        ...
+
+    async def personal(self, team_id: str, user_id: str, language: str,
+                       now: datetime) -> PersonalLink:
+        """A link to the member's team's pages, in `language`, that expires."""
+        ...
+
+    async def public(self, team_id: str, language: str) -> str | None:
+        """The team's public link, or None while its pages are private."""
+        ...

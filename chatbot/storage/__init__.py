@@ -17,6 +17,7 @@ from chatbot.storage.schedule import ScheduleRepository
 from chatbot.storage.scores import ScoreRepository
 from chatbot.storage.social import EndorsementRepository, GoalRepository
 from chatbot.storage.teams import TeamRepository
+from chatbot.storage.web import WebRepository
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Storage:
     privacy: PrivacyRepository
     leases: LeaseRepository
     budgets: RateBudgetRepository
+    web: WebRepository
 
     @classmethod
     def over(cls, db: Database) -> Storage:
@@ -53,6 +55,7 @@ class Storage:
             privacy=PrivacyRepository(db),
             leases=LeaseRepository(db),
             budgets=RateBudgetRepository(db),
+            web=WebRepository(db),
         )
 
     async def close(self) -> None:
