@@ -35,6 +35,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 STYLESHEET = "/web/static/kloutbot.css"
+ICON = "/web/static/favicon.svg"
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,13 @@ class WebPages:
         self._services = services
         self._signer = signer
         self._environment: Environment = build_environment()
-        self._stylesheet = (resources.files("chatbot.web") / "static" / "kloutbot.css"
-                            ).read_bytes()
+        static = resources.files("chatbot.web") / "static"
+        self._files = {STYLESHEET: ((static / "kloutbot.css").read_bytes(), "text/css"),
+                       ICON: ((static / "favicon.svg").read_bytes(), "image/svg+xml")}
 
     def add_routes(self, http: web.Application) -> None:
-        http.router.add_get(STYLESHEET, self._css)
+        for path in self._files:
+            http.router.add_get(path, self._static)
         http.router.add_get("/web/{token}/", self._leaderboard)
         http.router.add_get("/web/{token}/members/{member}", self._profile)
         http.router.add_get("/web/{token}/followfriday", self._followfriday)
@@ -102,8 +105,9 @@ class WebPages:
     async def _not_found(self, request: web.Request) -> web.Response:
         return self._refused(_Refusal(404, "no-page"), self._english())
 
-    async def _css(self, request: web.Request) -> web.Response:
-        response = web.Response(body=self._stylesheet, content_type="text/css", charset="utf-8")
+    async def _static(self, request: web.Request) -> web.Response:
+        body, content_type = self._files[request.path]
+        response = web.Response(body=body, content_type=content_type, charset="utf-8")
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -151,11 +155,11 @@ class WebPages:
     def _page(self, template: str, viewer: pages.Viewer, token: str, **values: Any
               ) -> web.Response:
         return self._html(render(self._environment, template, viewer.tr, viewer=viewer,
-                                 base=f"/web/{token}/", stylesheet=STYLESHEET, **values))
+                                 base=f"/web/{token}/", **values))
 
     def _refused(self, refusal: _Refusal, tr: Translator) -> web.Response:
         return self._html(render(self._environment, "refused.html", tr, why=refusal.why,
-                                 status=refusal.status, stylesheet=STYLESHEET),
+                                 status=refusal.status),
                           status=refusal.status)
 
     def _html(self, body: str, status: int = 200) -> web.Response:
