@@ -20,6 +20,7 @@ from tests.support.fakes import FrozenClock
 from tests.web.site import TEAM_A, TEAM_B, Site, seed, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_PRESENT = CHROMIUM.exists()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
@@ -41,7 +42,7 @@ async def browser() -> AsyncIterator[Any]:
         from playwright.async_api import async_playwright
     except ImportError:
         _unavailable("Playwright for Python is not installed (pip install -e '.[dev]')")
-    if not CHROMIUM.exists():
+    if not CHROMIUM_PRESENT:
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
