@@ -30,6 +30,7 @@ MODULES: tuple[str, ...] = (
     "render",
     "slack",
     "slack_load",
+    "web",
 )
 """Short names; module `bench.bench_<name>` holds each."""
 

@@ -45,16 +45,23 @@ class WebRepository:
         return team_from_row(row) if row else None
 
     async def member_web_ids(self, team_id: str, user_ids: Sequence[str]) -> dict[str, str]:
-        """user id -> id for links, for the members that exist; missing ids are given out."""
+        """user id -> id for links, for the members that exist.
+
+        The first time any of them lacks one, every member of the team without one gets
+        theirs in the same transaction: pages then only read, instead of writing a few
+        ids on every page view of a big team.
+        """
         found = await self._member_ids(team_id, user_ids)
-        lacking = [user for user, web_id in found.items() if not web_id]
-        if lacking:
+        if any(not web_id for web_id in found.values()):
             async with self._db.transaction() as conn:
+                lacking = await conn.execute_fetchall(
+                    "SELECT user_id FROM members WHERE team_id = ? AND web_id IS NULL",
+                    (team_id,))
                 await conn.executemany(
                     "UPDATE members SET web_id = ? WHERE team_id = ? AND user_id = ?"
                     " AND web_id IS NULL",
-                    [(new_web_id(), team_id, user) for user in lacking])
-            found.update(await self._member_ids(team_id, lacking))
+                    [(new_web_id(), team_id, row[0]) for row in lacking])
+            found = await self._member_ids(team_id, user_ids)
         return {user: web_id for user, web_id in found.items() if web_id}
 
     async def member_of(self, team_id: str, web_id: str) -> str | None:
