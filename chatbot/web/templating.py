@@ -36,6 +36,8 @@ def build_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the package and never change while it runs: no stat per page.
+        auto_reload=False,
     )
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=True)
