@@ -10,6 +10,7 @@ shared proxy never keeps one member's page for another.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -34,6 +35,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "private",
     "X-Frame-Options": "DENY",
 }
+PageBuilder = Callable[["pages.Viewer", str], Awaitable[web.Response]]
+"""Builds one page for a viewer whose link held; gets the link's token for its own links."""
 STYLESHEET = "/web/static/kloutbot.css"
 ICON = "/web/static/favicon.svg"
 
@@ -113,20 +116,24 @@ class WebPages:
 
     # -- access ---------------------------------------------------------------
 
-    async def _answer(self, request: web.Request, page: Any) -> web.Response:
+    async def _answer(self, request: web.Request, page: PageBuilder) -> web.Response:
         token = request.match_info["token"]
         tr = self._english()
         try:
             viewer = await self._viewer(token)
             tr = viewer.tr
-            response: web.Response = await page(viewer, token)
-            return response
+            return await page(viewer, token)
         except _Refusal as refusal:
             if refusal.language is not None:
                 tr = self._services.catalogs.translator(refusal.language)
             return self._refused(refusal, tr)
         except DatabaseUnavailable:
+            log.warning("web page: the database is unreachable")
             return self._refused(_Refusal(503, "unavailable"), tr)
+        except Exception:
+            # Logged without the path: it holds the link, which is someone's key.
+            log.exception("web page failed")
+            return self._refused(_Refusal(500, "broken"), tr)
 
     async def _viewer(self, token: str) -> pages.Viewer:
         if self._signer is None:

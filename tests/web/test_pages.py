@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from babel.messages.pofile import read_po
 
 from chatbot.i18n.catalogs import catalog_files
+from chatbot.web import pages
 from chatbot.web.server import SECURITY_HEADERS
 from tests.web.site import TEAM_A, TEAM_B, Site
 
@@ -217,3 +219,18 @@ async def test_a_german_link_shows_the_pages_in_german(
     for english, german in _web_sentences():
         if len(english.split()) >= 3 and english != german and "%(" not in english:
             assert english not in text + profile + expired, english
+
+
+async def test_a_page_that_fails_says_so_without_data_and_keeps_the_headers(
+    site: Site, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = await site.personal(TEAM_A, "u20")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pages, "leaderboard", broken)
+    page = await _get(http, url)
+    assert page.status_code == 500
+    assert "Something went wrong on Kloutbot's side" in page.text and "Member" not in page.text
+    assert page.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
