@@ -63,6 +63,7 @@ class WebPages:
         for path in self._files:
             http.router.add_get(path, self._static)
         http.router.add_get("/web/{token}/", self._leaderboard)
+        http.router.add_get("/web/{token}", self._with_slash)
         http.router.add_get("/web/{token}/members/{member}", self._profile)
         http.router.add_get("/web/{token}/followfriday", self._followfriday)
         http.router.add_get("/web/{tail:.*}", self._not_found)
@@ -104,6 +105,14 @@ class WebPages:
             return self._page("followfriday.html", viewer, token, suggestions=suggestions)
 
         return await self._answer(request, page)
+
+    async def _with_slash(self, request: web.Request) -> web.Response:
+        """A link whose last character got lost in a copy; the pages' own links are relative
+        to the trailing slash."""
+        response = web.Response(status=308, headers={
+            "Location": f"/web/{request.match_info['token']}/"})
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return self._refused(_Refusal(404, "no-page"), self._english())

@@ -61,6 +61,10 @@ async def test_paging_walks_the_board_and_pins_the_viewers_row_on_other_pages(
     assert [kind for kind, _ in links] == ["prev", "next"]
     third = await _get(http, site.url + links[1][1].replace("&amp;", "&"))
     assert "Page 3 of 3" in _text(third.text) and 'rel="next"' not in third.text
+    # A link that lost its last slash in a copy still leads to the board.
+    trimmed = await _get(http, url.rstrip("/"))
+    assert trimmed.status_code == 308
+    assert trimmed.headers["Location"] == url.removeprefix(site.url)
 
 
 async def test_movers_rank_by_gain_and_a_network_board_names_its_network(
