@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from chatbot.i18n import Translator
 from chatbot.storage.models import ScorePoint
 
-WIDTH = 640
-HEIGHT = 260
-_LEFT, _RIGHT, _TOP, _BOTTOM = 40, 12, 12, 28
+WIDTH = 480
+HEIGHT = 220
+_LEFT, _RIGHT, _TOP, _BOTTOM = 36, 10, 12, 26
 _DATE_TICKS = 4
 
 

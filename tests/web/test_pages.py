@@ -100,7 +100,7 @@ async def test_a_profile_shows_score_changes_networks_chart_explanation_topics_a
     assert "Alice Example" in text and "Klout score 38" in text
     assert "Change over 7 days +4" in text and "Team rank 18 of 25" in text
     assert "GitHub alice-github verified" in text
-    assert '<svg viewBox="0 0 640 260" role="img"' in page.text and 'class="line" d="M' in page.text
+    assert '<svg viewBox="0 0 480 220" role="img"' in page.text and 'class="line" d="M' in page.text
     assert "What drives the score" in text and "Where it stands" in text
     assert "Python 3 endorsements" in text and "Community 1 endorsement" in text
     assert "60 by January 24, 2027" in text and "<progress" in page.text
