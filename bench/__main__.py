@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "slack",
     "slack_load",
     "followfriday",
+    "web",
 )
 """Short names; module `bench.bench_<name>` holds each."""
 

@@ -26,6 +26,7 @@ from chatbot.ops.metrics import Metrics
 from chatbot.platforms.base import ChatPlatform
 from chatbot.settings import Settings
 from chatbot.storage import Storage, open_storage
+from chatbot.web.links import WebLinks
 from commands.context import Services
 from commands.registry import Dispatcher
 
@@ -44,6 +45,7 @@ class App:
     followfriday: FollowFridayService
     dispatcher: Dispatcher
     metrics: Metrics
+    web_links: WebLinks
     platforms: dict[str, ChatPlatform] = field(default_factory=dict)
 
 
@@ -74,9 +76,13 @@ async def build_app(
         engine = InfluenceEngine(clients, refresher, network_availability(settings),
                                  allow_private=settings.klout_allow_private_networks)
         followfriday = FollowFridayService(storage, clients, clock)
+        secret = settings.klout_web_secret
+        web_links = WebLinks(storage, settings.klout_public_url,
+                             secret.get_secret_value() if secret else None)
         services = Services(storage=storage, engine=engine, followfriday=followfriday,
                             clock=clock, boards=Leaderboards(storage),
-                            score_window_days=settings.klout_score_window_days)
+                            score_window_days=settings.klout_score_window_days,
+                            web_links=web_links)
         yield App(
             settings=settings,
             clock=clock,
@@ -90,6 +96,7 @@ async def build_app(
                 settings.klout_max_commands_in_flight, settings.klout_answer_deadline_seconds),
                 observe=metrics.command_answered),
             metrics=metrics,
+            web_links=web_links,
         )
     finally:
         await mastodon_http.aclose()

@@ -143,25 +143,30 @@ async def _run(settings: Settings, lang: str | None = None) -> int:
         print("No Slack or Discord tokens set: starting the console chat "
               "(see README to connect a workspace).", file=sys.stderr)
         return await _console(settings, None, "local", with_scheduler=True, lang=lang)
-    from functools import partial
-
     from chatbot.app import build_app
     from chatbot.delivery import deliver_with
     from chatbot.ops.health import Health, OpsServer, add_ops_routes
     from chatbot.ops.service import Service, on_stop_signals
     from chatbot.scheduler import build_scheduler
+    from chatbot.web.server import WebPages
 
     async with build_app(settings) as app:
         health = Health(app.storage.ping, app.platforms)
-        ops_routes = partial(add_ops_routes, health=health, metrics=app.metrics)
+        web_pages = WebPages(app.dispatcher.services, app.web_links.signer)
+
+        def http_routes(http: web.Application) -> None:
+            add_ops_routes(http, health=health, metrics=app.metrics)
+            web_pages.add_routes(http)
+
         slack_serves_port = settings.slack_enabled and settings.slack_app_token is None
-        _add_chat_platforms(app, settings, http_routes=ops_routes)
+        _add_chat_platforms(app, settings, http_routes=http_routes)
         in_flight: set[asyncio.Task[None]] = set()
         delivery = deliver_with(app.platforms)
         scheduler = build_scheduler(app, delivery, direct_messages=delivery,
                                     in_flight=in_flight)
         ops_server = None if slack_serves_port else OpsServer(
-            health, app.metrics, host="0.0.0.0", port=settings.port)
+            health, app.metrics, host="0.0.0.0", port=settings.port,
+            more_routes=web_pages.add_routes)
         service = Service(app.platforms, scheduler, in_flight, health, ops_server=ops_server)
         stop = asyncio.Event()
         remove_signals = on_stop_signals(stop)

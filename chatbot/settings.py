@@ -28,6 +28,10 @@ _PLAIN_WORDS = {
 }
 
 
+WEB_SECRET_MIN_LENGTH = 32
+"""A shorter HMAC key could be guessed offline from one link."""
+
+
 class SettingsError(ValueError):
     """Bad settings, one line per setting, in the names the operator typed."""
 
@@ -85,6 +89,12 @@ class Settings(BaseSettings):
     # Operating
     log_format: Literal["text", "json"] = "text"
 
+    # Web pages (served on PORT)
+    klout_public_url: str | None = None
+    """Where people reach PORT from outside, e.g. https://klout.example.org: links start here."""
+    klout_web_secret: SecretStr | None = None
+    """Signs the links `/klout web` hands out; changing it revokes every link."""
+
     # Networks
     bluesky_appview_url: str = "https://public.api.bsky.app"
     github_api_url: str = "https://api.github.com"
@@ -110,6 +120,24 @@ class Settings(BaseSettings):
     def _export_dir_is_a_folder(cls, value: Path) -> Path:
         if value.exists() and not value.is_dir():
             raise ValueError(f"must be a folder, and {value} is a file")
+        return value
+
+    @field_validator("klout_public_url")
+    @classmethod
+    def _public_url_is_a_web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+            raise ValueError("must be the address people open, such as "
+                             "https://klout.example.org (no query or fragment)")
+        return value.rstrip("/")
+
+    @field_validator("klout_web_secret")
+    @classmethod
+    def _web_secret_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < WEB_SECRET_MIN_LENGTH:
+            raise ValueError(f"must be at least {WEB_SECRET_MIN_LENGTH} characters "
+                             "(for example: openssl rand -hex 32)")
         return value
 
     @field_validator("database_url")

@@ -17,10 +17,11 @@ from commands.context import Context
 from commands.language import LANGUAGE_NAMES
 from commands.param_values import shown
 from commands.spec import Args, CommandSpec, Kind, Param
+from commands.web import web_pages_field
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SETTINGS = ("channel", "weekday", "time", "timezone", "networks", "unverified", "card",
-            "language")
+            "language", "web")
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^<#(\d+)>$|^#?([A-Za-z0-9_.\-]{1,80})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _UNVERIFIED = {"count": True, "provisional": False,
@@ -96,6 +97,11 @@ def _parse(setting: str, value: str) -> dict[str, object]:
         if value.casefold() not in LANGUAGES:
             raise ConfigError(Msg("Language is de (Deutsch) or en (English)."))
         return {"language": value.casefold()}
+    if setting == "web":
+        if value.casefold() not in ("public", "private"):
+            raise ConfigError(Msg("Web is public (anyone with the team's public link sees the "
+                                  "pages) or private (only personal links from /klout web)."))
+        return {"web_public": value.casefold() == "public"}
     raise ConfigError(Msg("Unknown setting; choose one of {settings}.",
                           settings=", ".join(SETTINGS)))
 
@@ -114,6 +120,7 @@ async def _overview(ctx: Context, team: Team) -> Reply:
         Field(tr._("Score card"), tr._("image") if team.card_style == "image"
               else tr._("text")),
         Field(tr._("Language"), LANGUAGE_NAMES[team.language]),
+        Field(tr._("Web pages"), tr._("public") if team.web_public else tr._("private")),
         Field(tr._("Last #FollowFriday"), _post_status(tr, last), inline=False),
     )
     return Reply(title=tr._("Kloutbot settings for this team"), fields=fields,
@@ -157,7 +164,10 @@ async def config(ctx: Context, args: Args) -> Reply:
         # The team's language is what the admin reads from now on, unless they chose their own.
         ctx = replace(ctx, tr=await _reader_after(ctx))
     overview = await _overview(ctx, updated)
-    return Reply(title=ctx.tr._("Saved {setting}", setting=setting), fields=overview.fields,
+    fields = overview.fields
+    if setting == "web":
+        fields += (await web_pages_field(ctx, updated),)
+    return Reply(title=ctx.tr._("Saved {setting}", setting=setting), fields=fields,
                  tone=Tone.SUCCESS)
 
 
@@ -170,7 +180,8 @@ async def _reader_after(ctx: Context) -> Translator:
 SPEC = CommandSpec(
     name="config",
     summary=N_("Admins: channel, weekday, time and timezone of the weekly post; networks; "
-               "whether unverified accounts count; text or image cards; the team's language"),
+               "whether unverified accounts count; text or image cards; the team's language; "
+               "public or private web pages"),
     handler=config,
     params=(
         Param("setting", Kind.CHOICE, N_("what to change"), choices=SETTINGS),
@@ -178,5 +189,6 @@ SPEC = CommandSpec(
     ),
     admin_only=True,
     examples=("/klout config channel #general", "/klout config timezone Europe/Berlin",
-              "/klout config unverified count", "/klout config language de"),
+              "/klout config unverified count", "/klout config language de",
+              "/klout config web public"),
 )

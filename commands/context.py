@@ -11,7 +11,7 @@ from chatbot.i18n import Catalogs, Translator, load_catalogs
 from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.score import WINDOW_DAYS_DEFAULT
 from chatbot.storage import Storage
-from commands.ports import Engine, FollowFriday
+from commands.ports import Engine, FollowFriday, WebLinks
 
 if TYPE_CHECKING:
     from commands.spec import CommandSpec
@@ -45,6 +45,8 @@ class Services:
     score_window_days: int = WINDOW_DAYS_DEFAULT
     """KLOUT_SCORE_WINDOW_DAYS: how far back posts count, and how much history is shown."""
     catalogs: Catalogs = field(default_factory=load_catalogs)
+    web_links: WebLinks | None = None
+    """Links to the web pages; None where no web server runs (the console)."""
 
 
 NameLookup = Callable[[str], Awaitable[str | None]]

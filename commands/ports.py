@@ -58,3 +58,26 @@ class FollowFriday(Protocol):
                           now: datetime) -> MemberWeek:
         """One member's part of a week (None: this week) as its post showed it."""
         ...
+
+
+class PersonalLink(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class WebLinks(Protocol):
+    def missing(self) -> tuple[str, ...]:
+        """The settings still unset (KLOUT_PUBLIC_URL, KLOUT_WEB_SECRET); empty when ready."""
+        ...
+
+    async def personal(self, team_id: str, user_id: str, language: str,
+                       now: datetime) -> PersonalLink:
+        """A link to the member's team's pages, in `language`, that expires."""
+        ...
+
+    async def public(self, team_id: str, language: str) -> str | None:
+        """The team's public link, or None while its pages are private."""
+        ...

@@ -25,6 +25,7 @@ from commands import (
     privacy,
     register,
     score,
+    web,
 )
 from commands.context import Caller, Context, NameLookup, Services
 from commands.help import build_help_spec
@@ -55,6 +56,7 @@ _COMMANDS: tuple[CommandSpec, ...] = (
     privacy.EXPORT,
     config.SPEC,
     language.SPEC,
+    web.SPEC,
 )
 
 

@@ -26,6 +26,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "chatbot/influence": ("commands", "chatbot.platforms"),
     "chatbot/followfriday": ("commands", "chatbot.platforms"),
     "commands": ("chatbot.platforms", "slack_bolt", "slack_sdk", "discord"),
+    # The web pages sit beside the chat platforms: they read through commands and storage.
+    "chatbot/web": ("chatbot.platforms", "slack_bolt", "slack_sdk", "discord"),
 }
 
 

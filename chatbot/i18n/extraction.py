@@ -20,11 +20,16 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "Msg": None,
     "n_": (1, 2),
     "PluralMsg": (1, 2),
+    # The web templates' plural call (Jinja2's i18n extension; `_` is their singular one).
+    "ngettext": (1, 2),
 }
 SOURCES = ("chatbot", "commands")
 """Folders under the project root that hold shown text."""
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:[!:][^}]*)?\}")
+_TEMPLATE_PLACEHOLDER = re.compile(r"(?<!%)%\(([A-Za-z_][A-Za-z0-9_]*)\)s")
+"""Jinja2's new-style gettext fills `%(name)s` in templates, and so the same check covers
+them: a translation must keep every one."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ def extracted(root: Path | None = None) -> dict[str, Found]:
 
 
 def placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
+    return set(_PLACEHOLDER.findall(text)) | set(_TEMPLATE_PLACEHOLDER.findall(text))
 
 
 def po_entry(found: Found) -> str:

@@ -78,11 +78,15 @@ def add_ops_routes(http: web.Application, health: Health, metrics: Metrics) -> N
 
 
 class OpsServer:
-    """Serves the ops routes on PORT when no platform already listens there."""
+    """Serves the ops routes on PORT when no platform already listens there, and whatever
+    else `more_routes` adds (the web pages)."""
 
-    def __init__(self, health: Health, metrics: Metrics, *, host: str, port: int) -> None:
+    def __init__(self, health: Health, metrics: Metrics, *, host: str, port: int,
+                 more_routes: Callable[[web.Application], None] | None = None) -> None:
         self._http = web.Application()
         add_ops_routes(self._http, health, metrics)
+        if more_routes is not None:
+            more_routes(self._http)
         self._host = host
         self._requested = port
         self._runner: web.AppRunner | None = None

@@ -18,6 +18,7 @@ from chatbot.storage.schedule import ScheduleRepository
 from chatbot.storage.scores import ScoreRepository
 from chatbot.storage.social import EndorsementRepository, GoalRepository
 from chatbot.storage.teams import TeamRepository
+from chatbot.storage.web import WebRepository
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Storage:
     leases: LeaseRepository
     budgets: RateBudgetRepository
     followfriday_dms: FollowFridayDmRepository
+    web: WebRepository
 
     @classmethod
     def over(cls, db: Database) -> Storage:
@@ -56,6 +58,7 @@ class Storage:
             leases=LeaseRepository(db),
             budgets=RateBudgetRepository(db),
             followfriday_dms=FollowFridayDmRepository(db),
+            web=WebRepository(db),
         )
 
     async def close(self) -> None:

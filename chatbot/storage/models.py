@@ -23,6 +23,10 @@ class Team:
     created_at: datetime
     language: str = "en"
     """What the weekly post and members without a language of their own read."""
+    web_public: bool = False
+    """Whether the team's web pages open from a public link, not only personal ones."""
+    web_generation: int = 0
+    """Carried by public links; bumped when the pages turn private, revoking them."""
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ _SETTABLE = {
     "count_unverified",
     "card_style",
     "language",
+    "web_public",
 }
 
 
-def _team(row: Row) -> Team:
+def team_from_row(row: Row) -> Team:
     return Team(
         team_id=row["team_id"],
         platform=row["platform"],
@@ -36,6 +37,8 @@ def _team(row: Row) -> Team:
         card_style=row["card_style"],
         created_at=from_iso(row["created_at"]),
         language=row["language"],
+        web_public=bool(row["web_public"]),
+        web_generation=int(row["web_generation"]),
     )
 
 
@@ -72,11 +75,11 @@ class TeamRepository:
 
     async def get(self, team_id: str) -> Team | None:
         row = await self._db.fetch_one("SELECT * FROM teams WHERE team_id = ?", (team_id,))
-        return _team(row) if row else None
+        return team_from_row(row) if row else None
 
     async def list_all(self) -> list[Team]:
         rows = await self._db.fetch_all("SELECT * FROM teams ORDER BY team_id")
-        return [_team(row) for row in rows]
+        return [team_from_row(row) for row in rows]
 
     async def update(self, team_id: str, **changes: Any) -> Team:
         unknown = set(changes) - _SETTABLE
@@ -86,10 +89,13 @@ class TeamRepository:
         for key, value in changes.items():
             if key == "networks":
                 value = ",".join(value)
-            elif key == "count_unverified":
+            elif key in ("count_unverified", "web_public"):
                 value = int(bool(value))
             values.append(value)
         assignments = ", ".join(f"{key} = ?" for key in changes)
+        if changes.get("web_public") is False:
+            # Private again: every public link given out so far stops working.
+            assignments += ", web_generation = web_generation + 1"
         async with self._db.transaction() as conn:
             await conn.execute(
                 f"UPDATE teams SET {assignments} WHERE team_id = ?", (*values, team_id)

@@ -21,7 +21,7 @@ def test_every_command_and_parameter_has_help() -> None:
 def test_every_command_of_the_spec_is_registered() -> None:
     expected = {"score", "register", "verify", "unregister", "handles", "leaderboard",
                 "explain", "history", "goal", "give", "topics", "followfriday", "forget",
-                "export", "config", "language", "help"}
+                "export", "config", "language", "web", "help"}
     assert {spec.name for spec in all_commands()} == expected
 
 

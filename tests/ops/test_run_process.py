@@ -78,6 +78,8 @@ async def test_run_serves_health_and_metrics_and_drains_on_sigterm(
         "PORT": "0",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'klout.db'}",
         "LOG_FORMAT": "json",
+        "KLOUT_PUBLIC_URL": "https://klout.example",
+        "KLOUT_WEB_SECRET": "a-web-secret-long-enough-for-the-settings-0123",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "chatbot", "--env-file", str(tmp_path / "none.env"), "-v", "run",
@@ -100,6 +102,21 @@ async def test_run_serves_health_and_metrics_and_drains_on_sigterm(
                                     ) as response:
                 assert response.status == 200
             await fake_slack.wait_for("respond")
+            # The web pages share the port: `/klout web`'s link opens the team's board.
+            body = slash_body("web", user_id="U0ALICE",
+                              response_url=fake_slack.response_url("web"))
+            async with session.post(f"{base}/slack/events", data=body.encode(), headers={
+                    **sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+                                    ) as response:
+                assert response.status == 200
+            answers = json.dumps([call.body for call in await fake_slack.wait_for(
+                "respond", 2)])
+            link = re.search(r"https://klout\.example(/web/[^\s\"\\]+/)", answers)
+            assert link, answers
+            async with session.get(base + link.group(1)) as response:
+                assert response.status == 200
+                assert response.headers["Referrer-Policy"] == "no-referrer"
+                assert "<h1>Leaderboard</h1>" in await response.text()
             async with session.get(f"{base}/metrics") as response:
                 metrics = await response.text()
         assert 'kloutbot_command_seconds_count{command="help",platform="slack"} 1.0' in metrics

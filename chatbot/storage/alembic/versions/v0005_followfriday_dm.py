@@ -1,7 +1,7 @@
 """#FollowFriday by direct message: who asked for it, and what was sent each week.
 
 Revision ID: 0005_followfriday_dm
-Revises: 0003_languages
+Revises: 0004_web
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_followfriday_dm"
-down_revision = "0003_languages"
+down_revision = "0004_web"
 branch_labels = None
 depends_on = None
 
