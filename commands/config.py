@@ -133,7 +133,7 @@ def _post_status(tr: Translator, last: ScheduledPost | None) -> str:
     status = tr._(STATUSES[last.status]) if last.status in STATUSES else last.status
     if last.status == "failed" and last.last_error:
         return tr._("{week}: {status} — {error} (attempt {attempt})", week=last.period,
-                    status=status, error=last.last_error, attempt=last.attempts)
+                    status=status, error=tr.msg(last.last_error), attempt=last.attempts)
     return f"{last.period}: {status}"
 
 

@@ -73,6 +73,7 @@ from chatbot.values.delivery import (
     PostMarker,
     RecipientGone,
 )
+from chatbot.values.message import Msg
 from chatbot.values.network_errors import NetworkError
 from chatbot.values.outcomes import MemberSuggestions, MemberWeek, WeekState
 from chatbot.values.reply import Reply, Tone, error
@@ -115,9 +116,12 @@ later, goes on. Keeps a big team's messages from holding up every other team's p
 DM_MAX_ATTEMPTS = 6
 """A message the platform keeps refusing is given up after this many tries."""
 
-NOTHING_TO_POST = "nobody to suggest: no two members share a network"
-UNKNOWN_OUTCOME = ("It may or may not have gone out; the next attempt looks in the channel "
-                   "before posting.")
+NOTHING_TO_POST = Msg("nobody to suggest: no two members share a network")
+
+
+def _unknown_outcome(reason: Msg | str) -> Msg:
+    return Msg("It may or may not have gone out; the next attempt looks in the channel before "
+               "posting. {reason}", reason=reason)
 
 
 def week_marker(team: Team, period: str) -> PostMarker:
@@ -149,6 +153,14 @@ def _dm_due(record: DmRecord | None, now: datetime) -> bool:
 
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _post_failure(exc: BaseException) -> Msg | str:
+    """Why the weekly post failed, kept untranslated for the admin who reads `/klout config`;
+    anything but a delivery error is a technical name, shown as it is."""
+    if isinstance(exc, DeliveryError):
+        return exc.message or Msg("the platform refused the message")
+    return _failure(exc)
 
 
 def _failure(exc: BaseException) -> str:
@@ -312,7 +324,8 @@ class FollowFridayService:
             try:
                 found = await delivery.find(team, marker)
             except Exception as exc:
-                reason = f"{UNKNOWN_OUTCOME} Looking in the channel failed: {_failure(exc)}"
+                reason = _unknown_outcome(Msg("Looking in the channel failed: {reason}",
+                                              reason=_post_failure(exc)))
                 log.warning("followfriday for %s (%s): %s", team.team_id, period, reason)
                 await schedule.mark_interrupted(team.team_id, KIND, period, reason)
                 return None
@@ -328,14 +341,14 @@ class FollowFridayService:
                 return None
             await delivery.post(team, reply, marker)
         except DeliveryUnconfirmed as exc:
-            reason = f"{UNKNOWN_OUTCOME} {_failure(exc)}"
+            reason = _unknown_outcome(_post_failure(exc))
             log.warning("followfriday for %s (%s): %s", team.team_id, period, reason)
             await schedule.mark_interrupted(team.team_id, KIND, period, reason)
             return None
         except Exception as exc:
-            reason = _failure(exc)
-            log.warning("followfriday for %s (%s) failed: %s", team.team_id, period, reason)
-            await schedule.mark_failed(team.team_id, KIND, period, reason)
+            failure = _post_failure(exc)
+            log.warning("followfriday for %s (%s) failed: %s", team.team_id, period, failure)
+            await schedule.mark_failed(team.team_id, KIND, period, failure)
             return None
         await schedule.mark_posted(team.team_id, KIND, period, now)
         return reply

@@ -93,7 +93,8 @@ class ScheduledPost:
     status: str
     claimed_at: datetime
     attempts: int
-    last_error: str | None
+    last_error: Msg | str | None
+    """Why the last attempt failed, untranslated (chatbot/storage/stored_messages.py)."""
     posted_at: datetime | None
 
 

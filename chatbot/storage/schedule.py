@@ -9,6 +9,8 @@ from datetime import datetime
 from chatbot.clock import from_iso, to_iso
 from chatbot.storage.database import Database, Row
 from chatbot.storage.models import ScheduledPost
+from chatbot.storage.stored_messages import dump_message, load_message
+from chatbot.values.message import Msg
 
 FROZEN_STATUSES = ("posted", "interrupted")
 """Once a week's post went out (or may have), its plan is what people saw: keep it."""
@@ -39,7 +41,7 @@ def _post(row: Row) -> ScheduledPost:
         status=row["status"],
         claimed_at=from_iso(row["claimed_at"]),
         attempts=int(row["attempts"]),
-        last_error=row["last_error"],
+        last_error=load_message(row["last_error"]),
         posted_at=from_iso(row["posted_at"]) if row["posted_at"] else None,
     )
 
@@ -112,23 +114,25 @@ class ScheduleRepository:
             )
             return cursor.rowcount == 1
 
-    async def mark_interrupted(self, team_id: str, kind: str, period: str, reason: str) -> None:
+    async def mark_interrupted(self, team_id: str, kind: str, period: str,
+                               reason: Msg | str) -> None:
         """The outcome is unknown (the send timed out, or the channel could not be checked):
         the next attempt looks for the post before sending it again."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE scheduled_posts SET status = 'interrupted', last_error = ?"
                 " WHERE team_id = ? AND kind = ? AND period = ?",
-                (reason[:500], team_id, kind, period),
+                (dump_message(reason), team_id, kind, period),
             )
 
-    async def mark_skipped(self, team_id: str, kind: str, period: str, reason: str) -> None:
+    async def mark_skipped(self, team_id: str, kind: str, period: str,
+                           reason: Msg | str) -> None:
         """Nothing to post this period (e.g. nobody shares a network); final, not retried."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE scheduled_posts SET status = 'skipped', last_error = ?"
                 " WHERE team_id = ? AND kind = ? AND period = ?",
-                (reason[:500], team_id, kind, period),
+                (dump_message(reason), team_id, kind, period),
             )
 
     async def mark_posted(self, team_id: str, kind: str, period: str, now: datetime) -> None:
@@ -139,12 +143,13 @@ class ScheduleRepository:
                 (to_iso(now), team_id, kind, period),
             )
 
-    async def mark_failed(self, team_id: str, kind: str, period: str, error: str) -> None:
+    async def mark_failed(self, team_id: str, kind: str, period: str,
+                          error: Msg | str) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE scheduled_posts SET status = 'failed', last_error = ?"
                 " WHERE team_id = ? AND kind = ? AND period = ?",
-                (error[:500], team_id, kind, period),
+                (dump_message(error), team_id, kind, period),
             )
 
     async def get(self, team_id: str, kind: str, period: str) -> ScheduledPost | None:

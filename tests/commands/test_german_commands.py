@@ -8,6 +8,8 @@ import pytest
 
 from chatbot.i18n import load_catalogs
 from chatbot.storage import Storage
+from chatbot.values.delivery import DeliveryError
+from chatbot.values.message import Msg
 from chatbot.values.reply import Tone
 from commands.registry import Dispatcher, all_commands
 from tests.commands.german import GermanMember, english_left_in, shown
@@ -271,4 +273,20 @@ async def test_a_provisional_card_in_german(alice: GermanMember, engine: FakeEng
     assert fields["Rang im Team"] == "nicht in der Rangliste, bis verifiziert"
     assert fields["GitHub (nicht verifiziert)"] == "vorläufig  octocat"
     assert card.footer == "vorläufig · nicht in der Rangliste · kein Einstellungskriterium"
+    assert_no_english(alice)
+
+
+async def test_why_the_weekly_post_failed_reads_in_german(
+    alice: GermanMember, storage: Storage, clock: FrozenClock
+) -> None:
+    """The reason is stored untranslated and read in the admin's language."""
+    await alice.says("config")
+    assert await storage.schedule.claim(TEAM, "followfriday", "2026-W48", clock.now(), "me")
+    await storage.schedule.mark_failed(
+        TEAM, "followfriday", "2026-W48",
+        DeliveryError(Msg("no channel configured (/klout config channel #name)")).message)
+    fields = {item.label: item.value for item in (await alice.says("config")).fields}
+    assert fields["Letzter #FollowFriday"] == (
+        "2026-W48: fehlgeschlagen — kein Kanal eingestellt (/klout config channel #name) "
+        "(Versuch 1)")
     assert_no_english(alice)
