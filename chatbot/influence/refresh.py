@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -85,6 +85,7 @@ class Refresher:
         concurrency: int = 16,
         worker: str | None = None,
         lease: timedelta = LEASE,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.storage = storage
         self._clients = clients
@@ -94,6 +95,8 @@ class Refresher:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """Names this process's leases, so processes on one database share the work."""
         self._lease = lease
+        self._sleep = sleep
+        """Paces lease renewal on the injected clock's time, as leases expire on it."""
 
     async def refresh_due(
         self,
@@ -125,7 +128,7 @@ class Refresher:
     async def _keep_leases(self, held: Sequence[tuple[str, str]]) -> None:
         """A long run renews its leases before they lapse, so nobody else starts on them."""
         while held:
-            await asyncio.sleep(self._lease.total_seconds() / 3)
+            await self._sleep(self._lease.total_seconds() / 3)
             await self.storage.leases.renew(self.worker, held, self._clock.now() + self._lease)
 
     async def refresh(
