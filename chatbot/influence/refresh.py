@@ -94,7 +94,8 @@ class Refresher:
         self._concurrency = concurrency
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """Names this process's leases, so processes on one database share the work."""
-        self._lease = lease
+        self.lease = lease
+        """How long a claim lasts unless renewed (a third of it between renewals)."""
         self._sleep = sleep
         """Paces lease renewal on the injected clock's time, as leases expire on it."""
 
@@ -111,7 +112,7 @@ class Refresher:
         leases that expire, and its members become due for the others."""
         now = self._clock.now()
         members = await self.storage.leases.claim_due(
-            self.worker, now - older_than, limit, now=now, until=now + self._lease,
+            self.worker, now - older_than, limit, now=now, until=now + self.lease,
             team_id=team_id)
         held = [(m.team_id, m.user_id) for m in members]
         renewing = asyncio.create_task(self._keep_leases(held))
@@ -128,8 +129,8 @@ class Refresher:
     async def _keep_leases(self, held: Sequence[tuple[str, str]]) -> None:
         """A long run renews its leases before they lapse, so nobody else starts on them."""
         while held:
-            await self._sleep(self._lease.total_seconds() / 3)
-            await self.storage.leases.renew(self.worker, held, self._clock.now() + self._lease)
+            await self._sleep(self.lease.total_seconds() / 3)
+            await self.storage.leases.renew(self.worker, held, self._clock.now() + self.lease)
 
     async def refresh(
         self, members: Sequence[Member], *, progress: Progress | None = None
