@@ -66,7 +66,7 @@ async def _seed(storage: Storage, port: int) -> dict[str, str]:
         await seed_members(storage, team, owned, START)
         await storage.teams.update(team, post_channel="general", post_weekday=4,
                                    post_time="10:00", timezone="UTC")
-        for index, handles in enumerate(owned):
+        for index in range(size):
             # The fake instance's id for the account (its number plus 100,000).
             accounts[f"{team}/{member_id(index)}"] = str(100_000 + team_index * 1000 + index)
     return accounts
@@ -78,12 +78,16 @@ async def _leases(storage: Storage) -> dict[str, str]:
     return {f"{row[0]}/{row[1]}": row[2] for row in rows}
 
 
+def _lines(path: Path) -> int:
+    return path.read_text().count("\n") if path.exists() else 0
+
+
 async def _all_done(storage: Storage, posts: Path) -> bool:
     """Every member refreshed and released, and every team's weekly post written."""
     row = await storage.db.fetch_one(
         "SELECT COUNT(*) FROM members WHERE last_refreshed_at IS NULL"
         " OR lease_holder IS NOT NULL")
-    written = posts.read_text().count("\n") if posts.exists() else 0
+    written = await asyncio.to_thread(_lines, posts)
     return row is not None and row[0] == 0 and written >= len(TEAMS)
 
 
@@ -91,14 +95,14 @@ async def _start(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     with log.open("wb") as output:
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.support.replica", cwd=REPO_ROOT, env=env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, stderr=output)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=output)
 
 
-async def _when_loaded(log: Path) -> None:
+async def _when_loaded(process: asyncio.subprocess.Process) -> None:
     """Python and the bot's modules take seconds to load on a busy machine; time starts
     for everyone once all are loaded, so no replica starts a cycle late."""
-    while "loaded" not in log.read_text():
-        await asyncio.sleep(0.05)
+    assert process.stdout is not None
+    assert (await process.stdout.readline()).strip() == b"loaded"
 
 
 def _logs(folder: Path) -> str:
@@ -128,7 +132,7 @@ async def test_three_replicas_one_killed_mid_refresh_act_as_one_bot(tmp_path: Pa
             }
             logs = [tmp_path / f"replica{n}.log" for n in range(3)]
             replicas = [await _start(env, log) for log in logs]
-            await asyncio.wait_for(asyncio.gather(*(_when_loaded(log) for log in logs)), 60)
+            await asyncio.wait_for(asyncio.gather(*(_when_loaded(p) for p in replicas)), 60)
             clock.restart(START)
             for process in replicas:
                 assert process.stdin is not None

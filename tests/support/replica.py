@@ -4,7 +4,8 @@
 from the environment, `build_app`, `build_scheduler`) and fires the scheduler's own jobs,
 each on its own trigger's interval. Only time differs: the jobs, the leases, the rate
 limiters and the fake networks all run on one `DilatedClock` shared between processes
-(its numbers come as the first line on stdin, once every replica is loaded), because APScheduler's triggers follow the wall clock and a cycle would
+(its numbers come as the first line on stdin, once every replica is loaded), because
+APScheduler's triggers follow the wall clock and a cycle would
 otherwise take hours. No chat platform is connected: the weekly post goes to a file
 (KLOUT_TEST_POSTS, one JSON line per post), which every replica appends to.
 
@@ -15,6 +16,7 @@ line "stop" comes on stdin, after the jobs running then have finished.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -77,20 +79,18 @@ async def _stop_when_told(stop: asyncio.Event, clock: DilatedClock, stop_at: flo
         while (await asyncio.to_thread(sys.stdin.readline)).strip() not in ("stop", ""):
             pass
 
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(told(), max(0.0, stop_at - clock.seconds()) / clock.factor)
-    except TimeoutError:
-        pass
     stop.set()
 
 
 async def main() -> int:
-    print(f"replica {os.getpid()} loaded", file=sys.stderr, flush=True)
+    print("loaded", flush=True)
     clock = DilatedClock.from_shared(await asyncio.to_thread(sys.stdin.readline))
     stop_at = float(os.environ["KLOUT_TEST_STOP_AT"])
     delivery = FileDelivery(Path(os.environ["KLOUT_TEST_POSTS"]))
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format=f"%(relativeCreated)d replica {os.getpid()} %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=(
+        f"%(relativeCreated)d replica {os.getpid()} %(levelname)s %(name)s: %(message)s"))
     async with build_app(Settings(), clock=clock, sleep=clock.sleep) as app:
         # A dead replica's members wait for its leases to run out; shorter ones keep the
         # test's cycle short (15 minutes by default, renewed every 5).
