@@ -122,8 +122,12 @@ class FakeNetworks:
     """The aiohttp app serving the three networks on one port, with a budget each."""
 
     def __init__(self, clock: DilatedClock, budgets: Mapping[str, tuple[int, float]],
-                 accounts: ServedAccounts | None = None) -> None:
+                 accounts: ServedAccounts | None = None, *, publish_limits: bool = True
+                 ) -> None:
+        """`publish_limits=False` answers without rate-limit headers, as Bluesky's AppView
+        does: a client then knows only what it counted itself."""
         self.clock = clock
+        self.publish_limits = publish_limits
         self.accounts = accounts or ServedAccounts()
         self.counters = {
             "mastodon": WindowCounter(*budgets["mastodon"], clock, aligned=True),
@@ -185,7 +189,7 @@ class FakeNetworks:
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": _iso(datetime.fromtimestamp(reset, UTC)),
         }
-        return allowed, headers
+        return allowed, headers if self.publish_limits else {}
 
     async def _mastodon_lookup(self, request: web.Request) -> web.Response:
         allowed, headers = self._mastodon_gate()
@@ -245,7 +249,7 @@ class FakeNetworks:
             "RateLimit-Reset": str(int(reset)),
             "RateLimit-Policy": f"{counter.limit};w={int(counter.window)}",
         }
-        return allowed, headers
+        return allowed, headers if self.publish_limits else {}
 
     async def _bluesky_profiles(self, request: web.Request) -> web.Response:
         allowed, headers = self._bluesky_gate()
@@ -314,7 +318,7 @@ class FakeNetworks:
             "x-ratelimit-reset": str(int(reset)),
             "x-ratelimit-used": str(counter.used),
             "x-ratelimit-resource": "core",
-        }
+        } if self.publish_limits else {}
         if allowed:
             return None, headers
         refusal = web.json_response(

@@ -70,6 +70,10 @@ class _Fetched:
 Outcome = _Fetched | NetworkError
 
 
+CLAIM_CHUNK = 200
+"""Members claimed at a time: replicas on one database take turns at the due members, and
+one that dies takes at most this many members' unsaved work with it."""
+
 LEASE = timedelta(minutes=15)
 """How long a claimed member stays this process's before another may take it."""
 
@@ -86,6 +90,7 @@ class Refresher:
         worker: str | None = None,
         lease: timedelta = LEASE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        claim_chunk: int = CLAIM_CHUNK,
     ) -> None:
         self.storage = storage
         self._clients = clients
@@ -97,6 +102,7 @@ class Refresher:
         self.lease = lease
         """How long a claim lasts unless renewed (a third of it between renewals)."""
         self._sleep = sleep
+        self._claim_chunk = claim_chunk
         """Paces lease renewal on the injected clock's time, as leases expire on it."""
 
     async def refresh_due(
@@ -107,14 +113,30 @@ class Refresher:
         team_id: str | None = None,
         progress: Progress | None = None,
     ) -> RefreshReport:
-        """Members whose data is oldest go first, each leased to this process so that
-        other processes on the database take other members; a process that dies leaves
-        leases that expire, and its members become due for the others."""
+        """Members whose data is oldest go first, a chunk at a time, each leased to
+        this process so that other processes on the database take other members; a process
+        that dies leaves leases that expire, and its members become due for the others.
+
+        Stops early once a chunk leaves members waiting for a spent rate limit: the
+        next run takes them first."""
+        cutoff = self._clock.now() - older_than
+        total = RefreshReport()
+        while total.members < limit:
+            wanted = min(self._claim_chunk, limit - total.members)
+            report = await self._refresh_claimed(cutoff, wanted, team_id, progress)
+            _add_up(total, report)
+            if report.members < wanted or report.deferred:
+                break
+        return total
+
+    async def _refresh_claimed(self, cutoff: datetime, wanted: int, team_id: str | None,
+                               progress: Progress | None) -> RefreshReport:
         now = self._clock.now()
         members = await self.storage.leases.claim_due(
-            self.worker, now - older_than, limit, now=now, until=now + self.lease,
-            team_id=team_id)
+            self.worker, cutoff, wanted, now=now, until=now + self.lease, team_id=team_id)
         held = [(m.team_id, m.user_id) for m in members]
+        if not held:
+            return RefreshReport()
         renewing = asyncio.create_task(self._keep_leases(held))
         try:
             return await self.refresh(members, progress=progress)
@@ -365,6 +387,17 @@ class Refresher:
                 own_ids,
             ))
         return accounts
+
+
+def _add_up(total: RefreshReport, part: RefreshReport) -> None:
+    total.members += part.members
+    total.scored += part.scored
+    total.deferred += part.deferred
+    for network, count in part.fetched.items():
+        total.fetched[network] = total.fetched.get(network, 0) + count
+    for network, count in part.failed.items():
+        total.failed[network] = total.failed.get(network, 0) + count
+    total.errors.update(part.errors)
 
 
 def _by_team(members: Sequence[Member]) -> dict[str, list[str]]:

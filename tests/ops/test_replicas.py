@@ -1,8 +1,10 @@
 """Three `kloutbot run` replicas on one PostgreSQL database act as one bot, even when one
 of them is killed with SIGKILL in the middle of a refresh.
 
-Real processes (tests/support/replica.py: the app and scheduler jobs of `kloutbot run`)
-against local networks that enforce their published rate limits (bench/fake_networks.py).
+Real processes (bench/replica.py: the app and scheduler jobs of `kloutbot run`) against
+local networks that enforce their published rate limits (bench/fake_networks.py) and, like
+Bluesky's AppView, publish no rate-limit headers: what other replicas spent is known only
+through the shared budget.
 Time runs FACTOR times faster in every process and in the fake networks alike, so a
 15-minute lease runs out in seconds; nothing sleeps to wait for it.
 """
@@ -94,7 +96,7 @@ async def _all_done(storage: Storage, posts: Path) -> bool:
 async def _start(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     with log.open("wb") as output:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.support.replica", cwd=REPO_ROOT, env=env,
+            sys.executable, "-m", "bench.replica", cwd=REPO_ROOT, env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=output)
 
 
@@ -112,7 +114,8 @@ def _logs(folder: Path) -> str:
 
 async def test_three_replicas_one_killed_mid_refresh_act_as_one_bot(tmp_path: Path) -> None:
     clock = DilatedClock(FACTOR, START)  # restarted at START once the replicas are loaded
-    fake = FakeNetworks(clock, BUDGETS, ServedAccounts(posts_in_window=1))
+    fake = FakeNetworks(clock, BUDGETS, ServedAccounts(posts_in_window=1),
+                        publish_limits=False)
     port = await fake.start()
     posts = tmp_path / "posts.jsonl"
     async with postgres_schema() as url:

@@ -105,3 +105,37 @@ async def test_a_killed_process_s_members_are_taken_over_once_its_leases_expire(
     assert second.members == 3
     assert set(client.asked) == {f"m{i:03d}" for i in range(6)}
     assert set(client.asked.values()) == {1}
+
+
+async def test_replicas_take_turns_at_the_due_members_a_chunk_at_a_time(
+    stores: list[Storage],
+) -> None:
+    clock = FrozenClock()
+    await _team(stores[0], clock.now(), 50)
+    client = CountingClient()
+    refreshers = [Refresher(storage, {"github": client}, clock, worker=f"replica{i}",
+                            claim_chunk=10) for i, storage in enumerate(stores[:2])]
+    reports = await asyncio.gather(*(r.refresh_due(timedelta(hours=1)) for r in refreshers))
+    # Neither took everything while the other waited, and nobody was fetched twice.
+    assert sorted(report.members for report in reports)[0] >= 10
+    assert sum(report.members for report in reports) == 50
+    assert set(client.asked.values()) == {1} and len(client.asked) == 50
+
+
+async def test_refreshing_everyone_takes_each_member_once_while_time_moves(
+    stores: list[Storage],
+) -> None:
+    clock = FrozenClock()
+    await _team(stores[0], clock.now(), 25)
+    client = CountingClient()
+
+    class Ticking(CountingClient):
+        async def fetch_profiles(self, handles: Sequence[str]
+                                 ) -> Mapping[str, Profile | NetworkError]:
+            clock.advance(minutes=1)  # a refresh takes time: later chunks see a later now
+            return await client.fetch_profiles(handles)
+
+    refresher = Refresher(stores[0], {"github": Ticking()}, clock, claim_chunk=10)
+    report = await refresher.refresh_due(timedelta(0))
+    assert report.members == 25
+    assert set(client.asked.values()) == {1}

@@ -1,6 +1,6 @@
-"""One replica of `kloutbot run` for the multi-process tests and the replicas benchmark.
+"""One replica of `kloutbot run` for the replicas benchmark and the multi-process test.
 
-`python -m tests.support.replica` builds the app exactly as `kloutbot run` does (settings
+`python -m bench.replica` builds the app exactly as `kloutbot run` does (settings
 from the environment, `build_app`, `build_scheduler`) and fires the scheduler's own jobs,
 each on its own trigger's interval. Only time differs: the jobs, the leases, the rate
 limiters and the fake networks all run on one `DilatedClock` shared between processes
@@ -89,8 +89,10 @@ async def main() -> int:
     clock = DilatedClock.from_shared(await asyncio.to_thread(sys.stdin.readline))
     stop_at = float(os.environ["KLOUT_TEST_STOP_AT"])
     delivery = FileDelivery(Path(os.environ["KLOUT_TEST_POSTS"]))
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=(
-        f"%(relativeCreated)d replica {os.getpid()} %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=os.environ.get("KLOUT_TEST_LOG_LEVEL", "INFO"), stream=sys.stderr,
+                        format=f"%(relativeCreated)d replica {os.getpid()} %(levelname)s "
+                               "%(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request costs CPU
     async with build_app(Settings(), clock=clock, sleep=clock.sleep) as app:
         # A dead replica's members wait for its leases to run out; shorter ones keep the
         # test's cycle short (15 minutes by default, renewed every 5).
