@@ -19,9 +19,9 @@ instance host for Mastodon, the API host elsewhere.
 Processes on one database (replicas behind one egress address) share each
 budget through a `SharedBudget`: a request is admitted only once the shared
 sliding window has room for it too, so together they stay within the limit.
-A process takes as many requests at once as it has callers ready to send
-(never more than the concurrency cap), to save round trips; requests taken
-but left unused when the window's bucket moves on simply lapse.
+A process takes as many requests at once as it has callers waiting (at most
+TAKE_AT_ONCE), to save round trips; requests taken but left unused when the
+window's bucket moves on simply lapse.
 """
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ __all__ = ["Clock", "Permit", "RateLimit", "RateLimiter", "ServerBudget", "Share
            "Sleep"]
 
 log = logging.getLogger(__name__)
+
+TAKE_AT_ONCE = 16
+"""Most requests a process takes from a shared budget in one round trip. Those its callers
+have not sent when the budget's bucket moves on (5 s of a 5-minute window) lapse."""
 
 
 class SharedBudget(Protocol):
@@ -196,7 +200,7 @@ class _KeyState:
     unavailable_until: float = 0.0
     """Until when the server asked for a pause longer than the cap (it is down for now)."""
     ready: int = 0
-    """Callers past the concurrency cap, not yet admitted: how many to take at once."""
+    """Callers waiting for a slot or for budget: how many requests to take at once."""
     taken: int = 0
     """Requests taken from the shared budget and not sent yet ..."""
     taken_at: float = 0.0
@@ -342,8 +346,13 @@ class RateLimiter:
     async def slot(self, key: str) -> AsyncIterator[Permit]:
         """Wait for budget and a free concurrency slot, then hold them for one request."""
         state = self._state(key)
-        async with state.semaphore:
-            state.ready += 1
+        state.ready += 1
+        try:
+            await state.semaphore.acquire()
+        except BaseException:
+            state.ready -= 1
+            raise
+        try:
             try:
                 counted_from = await self._admit(key, state)
             finally:
@@ -356,6 +365,8 @@ class RateLimiter:
                 state.finished.append(answered)
                 state.released.set()
                 await self._carry(key, counted_from, answered)
+        finally:
+            state.semaphore.release()
 
     def _shared_key(self, key: str) -> str:
         return f"{self._budget_name}/{self.limit.per_seconds:g}s/{key}"
@@ -372,13 +383,17 @@ class RateLimiter:
             return 0.0, state.taken_at
         try:
             granted, wait = await self._shared.take(
-                self._shared_key(key), max(1, min(state.ready, self.limit.concurrency)),
+                self._shared_key(key), max(1, min(state.ready, TAKE_AT_ONCE)),
                 self._budget(state), window, now)
         except DatabaseUnavailable as exc:
             raise RateLimited(f"The request budget for {key} can't be checked while the "
                               "database is unavailable; try again later.") from exc
         if granted == 0:
             return max(wait, 0.001), 0.0
+        if bucket_of(self._now(), window) != bucket_of(now, window):
+            # Counted in a bucket that is already behind: it would leave the window
+            # before the requests do. Let them lapse (still counted) and take again.
+            return 0.001, 0.0
         state.taken, state.taken_at = granted - 1, now
         return 0.0, now
 
