@@ -108,7 +108,8 @@ async def _run(quick: bool) -> list[Figure]:
             storage = await open_storage(url)
             processes: list[asyncio.subprocess.Process] = []
             try:
-                await seed_members(storage, TEAM, [_accounts(i, port) for i in range(members)], START)
+                owned = [_accounts(i, port) for i in range(members)]
+                await seed_members(storage, TEAM, owned, START)
                 env = {
                     "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO_ROOT),
                     "DATABASE_URL": url, "KLOUT_REFRESH_INTERVAL_MINUTES": "360",
