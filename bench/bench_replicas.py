@@ -77,7 +77,7 @@ async def _leases(storage: Storage) -> Counter[int]:
 
 
 async def _held_by(storage: Storage, pid: int) -> int:
-    """Members still leased to (or, once taken over, not yet saved after) the dead replica."""
+    """Members still leased to the dead replica: none once the others have taken them."""
     row = await storage.db.fetch_one(
         "SELECT COUNT(*) FROM members WHERE lease_holder LIKE ?", (f"%:{pid}:%",))
     return int(row[0]) if row else 0
