@@ -20,8 +20,8 @@ Processes on one database (replicas behind one egress address) share each
 budget through a `SharedBudget`: a request is admitted only once the shared
 sliding window has room for it too, so together they stay within the limit.
 A process takes as many requests at once as it has callers waiting (at most
-TAKE_AT_ONCE), to save round trips; requests taken but left unused when the
-window's bucket moves on simply lapse.
+TAKE_AT_ONCE and a hundredth of the budget), to save round trips; requests
+taken but left unused when the window's bucket moves on simply lapse.
 """
 
 from __future__ import annotations
@@ -383,8 +383,8 @@ class RateLimiter:
             return 0.0, state.taken_at
         try:
             granted, wait = await self._shared.take(
-                self._shared_key(key), max(1, min(state.ready, TAKE_AT_ONCE)),
-                self._budget(state), window, now)
+                self._shared_key(key), self._take_at_once(state), self._budget(state),
+                window, now)
         except DatabaseUnavailable as exc:
             raise RateLimited(f"The request budget for {key} can't be checked while the "
                               "database is unavailable; try again later.") from exc
@@ -396,6 +396,12 @@ class RateLimiter:
             return 0.001, 0.0
         state.taken, state.taken_at = granted - 1, now
         return 0.0, now
+
+    def _take_at_once(self, state: _KeyState) -> int:
+        """As many as callers wait, but never more than a hundredth of the budget: what a
+        dying process takes with it, or lets lapse, stays small (one at a time for
+        keyless GitHub's 60 an hour)."""
+        return max(1, min(state.ready, TAKE_AT_ONCE, self._budget(state) // 100))
 
     async def _carry(self, key: str, counted_from: float, answered: float) -> None:
         if self._shared is None:
