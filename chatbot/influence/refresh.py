@@ -55,6 +55,8 @@ class RefreshReport:
     scored: int = 0
     deferred: int = 0
     """Members left due because a network's rate limit was spent before their turn."""
+    held_back: list[tuple[str, str]] = field(default_factory=list)
+    """Those members, (team, member)."""
     fetched: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     errors: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -116,17 +118,20 @@ class Refresher:
         """Members whose data is oldest go first, a chunk at a time, each leased to
         this process so that other processes on the database take other members; a process
         that dies leaves leases that expire, and its members become due for the others.
-
-        Stops early once a chunk leaves members waiting for a spent rate limit: the
-        next run takes them first."""
+        Members a spent rate limit held back stay due; the next run takes them first."""
         cutoff = self._clock.now() - older_than
         total = RefreshReport()
-        while total.members < limit:
-            wanted = min(self._claim_chunk, limit - total.members)
-            report = await self._refresh_claimed(cutoff, wanted, team_id, progress)
-            _add_up(total, report)
-            if report.members < wanted or report.deferred:
-                break
+        try:
+            while total.members < limit:
+                wanted = min(self._claim_chunk, limit - total.members)
+                report = await self._refresh_claimed(cutoff, wanted, team_id, progress)
+                _add_up(total, report)
+                # Members a spent rate limit held back keep their leases until this run
+                # ends, so the next claim goes past them to members of other networks.
+                if report.members < wanted:
+                    break
+        finally:
+            await self._release(total.held_back)
         return total
 
     async def _refresh_claimed(self, cutoff: datetime, wanted: int, team_id: str | None,
@@ -138,15 +143,23 @@ class Refresher:
         if not held:
             return RefreshReport()
         renewing = asyncio.create_task(self._keep_leases(held))
+        held_back: set[tuple[str, str]] = set()
         try:
-            return await self.refresh(members, progress=progress)
+            report = await self.refresh(members, progress=progress)
+            held_back = set(report.held_back)
+            return report
         finally:
             renewing.cancel()
-            try:
-                await self.storage.leases.release(self.worker, held)
-            except DatabaseUnavailable:
-                log.warning("could not release %d refresh leases; they expire by themselves",
-                            len(held))
+            await self._release([member for member in held if member not in held_back])
+
+    async def _release(self, members: Sequence[tuple[str, str]]) -> None:
+        if not members:
+            return
+        try:
+            await self.storage.leases.release(self.worker, members)
+        except DatabaseUnavailable:
+            log.warning("could not release %d refresh leases; they expire by themselves",
+                        len(members))
 
     async def _keep_leases(self, held: Sequence[tuple[str, str]]) -> None:
         """A long run renews its leases before they lapse, so nobody else starts on them."""
@@ -187,7 +200,8 @@ class Refresher:
                 progress("saving", index + 1, len(handles))
         # A member all of whose networks were out of budget stays due, first in line.
         done = [m for m in members if (m.team_id, m.user_id) not in waiting - tried]
-        report.deferred = len(members) - len(done)
+        report.held_back = sorted(waiting - tried)
+        report.deferred = len(report.held_back)
         report.scored = await self.rescore_many(done, progress=progress)
         await self.storage.members.mark_refreshed_many(
             [(m.team_id, m.user_id) for m in done], now)
@@ -398,6 +412,7 @@ def _add_up(total: RefreshReport, part: RefreshReport) -> None:
     for network, count in part.failed.items():
         total.failed[network] = total.failed.get(network, 0) + count
     total.errors.update(part.errors)
+    total.held_back.extend(part.held_back)
 
 
 def _by_team(members: Sequence[Member]) -> dict[str, list[str]]:
