@@ -21,7 +21,8 @@ budget through a `SharedBudget`: a request is admitted only once the shared
 sliding window has room for it too, so together they stay within the limit.
 A process takes as many requests at once as it has callers waiting (at most
 TAKE_AT_ONCE and a hundredth of the budget), to save round trips; requests
-taken but left unused when the window's bucket moves on simply lapse.
+taken but not sent when the window's bucket moves on are given back with the
+next take.
 """
 
 from __future__ import annotations
@@ -52,15 +53,17 @@ log = logging.getLogger(__name__)
 
 TAKE_AT_ONCE = 16
 """Most requests a process takes from a shared budget in one round trip. Those its callers
-have not sent when the budget's bucket moves on (5 s of a 5-minute window) lapse."""
+have not sent when the budget's bucket moves on (5 s of a 5-minute window) go back with
+its next take; a process that dies takes its unsent ones with it until they age out."""
 
 
 class SharedBudget(Protocol):
     """The budget every process on the database spends (RateBudgetRepository)."""
 
-    async def take(self, key: str, wanted: int, limit: int, window: float, now: float
-                   ) -> tuple[int, float]:
-        """(requests granted, seconds until one would fit when none was)."""
+    async def take(self, key: str, wanted: int, limit: int, window: float, now: float,
+                   unused: tuple[float, int] | None = None) -> tuple[int, float]:
+        """(requests granted, seconds until one would fit when none was); `unused` gives
+        back (taken at, how many) requests of an earlier take that were never sent."""
         ...
 
     async def carry(self, key: str, window: float, sent: float, answered: float) -> None:
@@ -381,10 +384,12 @@ class RateLimiter:
         if state.taken > 0 and bucket_of(state.taken_at, window) == bucket_of(now, window):
             state.taken -= 1
             return 0.0, state.taken_at
+        unused = (state.taken_at, state.taken) if state.taken > 0 else None
+        state.taken = 0
         try:
             granted, wait = await self._shared.take(
                 self._shared_key(key), self._take_at_once(state), self._budget(state),
-                window, now)
+                window, now, unused)
         except DatabaseUnavailable as exc:
             raise RateLimited(f"The request budget for {key} can't be checked while the "
                               "database is unavailable; try again later.") from exc
@@ -392,15 +397,16 @@ class RateLimiter:
             return max(wait, 0.001), 0.0
         if bucket_of(self._now(), window) != bucket_of(now, window):
             # Counted in a bucket that is already behind: it would leave the window
-            # before the requests do. Let them lapse (still counted) and take again.
+            # before the requests do. Give them back with the next take.
+            state.taken, state.taken_at = granted, now
             return 0.001, 0.0
         state.taken, state.taken_at = granted - 1, now
         return 0.0, now
 
     def _take_at_once(self, state: _KeyState) -> int:
         """As many as callers wait, but never more than a hundredth of the budget: what a
-        dying process takes with it, or lets lapse, stays small (one at a time for
-        keyless GitHub's 60 an hour)."""
+        dying process takes with it stays small (one at a time for keyless GitHub's 60
+        an hour)."""
         return max(1, min(state.ready, TAKE_AT_ONCE, self._budget(state) // 100))
 
     async def _carry(self, key: str, counted_from: float, answered: float) -> None:

@@ -50,14 +50,15 @@ class RateBudgetRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def take(self, key: str, wanted: int, limit: int, window: float, now: float
-                   ) -> tuple[int, float]:
+    async def take(self, key: str, wanted: int, limit: int, window: float, now: float,
+                   unused: tuple[float, int] | None = None) -> tuple[int, float]:
         """Up to `wanted` requests for `key` at `now` (epoch seconds) without the last
         `window` seconds ever holding more than `limit`.
 
         Returns (granted, wait): what was taken, and when nothing was, the seconds
         until one request would fit. A request counts in the bucket it was sent in
-        until `carry` moves it to the one its answer came in.
+        until `carry` moves it to the one its answer came in. `unused` gives back
+        requests an earlier take got at that moment and never sent.
         """
         current = bucket_of(now, window)
         oldest = current - BUCKETS
@@ -65,6 +66,12 @@ class RateBudgetRepository:
             if self._db.dialect == "postgresql":
                 await conn.execute("SELECT pg_advisory_xact_lock(?, ?)",
                                    (_LOCK_SPACE, _signed32(zlib.crc32(key.encode()))))
+            if unused is not None and unused[1] > 0:
+                taken_at, count = unused
+                await conn.execute(
+                    "UPDATE rate_budgets SET spent = spent - ? WHERE budget_key = ?"
+                    " AND window_start = ? AND spent >= ?",
+                    (count, key, _stamp(bucket_of(taken_at, window), window), count))
             rows = await conn.execute_fetchall(
                 "SELECT window_start, spent FROM rate_budgets WHERE budget_key = ?"
                 " AND window_start >= ? ORDER BY window_start",

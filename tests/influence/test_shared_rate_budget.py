@@ -117,3 +117,21 @@ async def test_without_the_database_a_request_waits_instead_of_risking_the_limit
     with pytest.raises(RateLimited, match="database is unavailable"):
         async with gate.slot("api.github.com"):
             pass
+
+
+async def test_requests_taken_ahead_and_not_sent_in_time_are_given_back(
+    pair: tuple[Storage, Storage],
+) -> None:
+    clock = FakeClock()
+    gate = _replica(RateLimit(300, 600, concurrency=1, max_wait=None), clock, pair[0])
+
+    async def request() -> None:
+        async with gate.slot("api.github.com"):
+            await clock.sleep(30)  # slow answers: the next caller finds a later bucket
+
+    await asyncio.gather(request(), request(), request())
+
+    # Three callers waiting made the first take three at once; two were not sent while
+    # their bucket lasted, went back, and were taken again: three spent, not five.
+    now = clock.now().timestamp()
+    assert await pair[1].budgets.spent("github:keyless/600s/api.github.com", 600, now) == 3
