@@ -27,6 +27,7 @@ MODULES: tuple[str, ...] = (
     "commands",
     "scale",
     "refresh",
+    "replicas",
     "render",
     "slack",
     "slack_load",

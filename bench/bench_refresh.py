@@ -144,7 +144,7 @@ async def _run_scenario(scenario: Scenario, folder: Path) -> Outcome:
         )
         async with httpx.AsyncClient(timeout=settings.klout_http_timeout_seconds) as http:
             clients = build_clients(settings, http, clock=clock, sleep=clock.sleep,
-                                    mastodon_http=guarded)
+                                    mastodon_http=guarded, budgets=storage.budgets)
             refresher = Refresher(storage, {scenario.network: clients[scenario.network]},
                                   clock, window_days=settings.klout_score_window_days)
             fetched_at: list[float] = []

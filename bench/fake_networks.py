@@ -19,6 +19,7 @@ import asyncio
 import bisect
 import time
 import zlib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,12 +28,32 @@ from aiohttp import web
 
 
 class DilatedClock:
-    """Wall time that runs `factor` times faster, starting at `start`."""
+    """Wall time that runs `factor` times faster, starting at `start`.
 
-    def __init__(self, factor: float, start: datetime | None = None) -> None:
+    `real_origin` (a `time.monotonic()` reading, which is machine-wide on Linux) lets
+    several processes share one dilated time: each builds its clock with the same three
+    numbers (`shared_with` gives them).
+    """
+
+    def __init__(self, factor: float, start: datetime | None = None,
+                 real_origin: float | None = None) -> None:
         self.factor = factor
         self._origin = (start or datetime.now(UTC)).timestamp()
+        self._real_origin = time.monotonic() if real_origin is None else real_origin
+
+    def shared_with(self) -> str:
+        """"factor,start,real origin": what another process's clock needs to agree."""
+        return f"{self.factor!r},{self._origin!r},{self._real_origin!r}"
+
+    def restart(self, start: datetime) -> None:
+        """Time is `start` now (once every party that shares the clock is ready)."""
+        self._origin = start.timestamp()
         self._real_origin = time.monotonic()
+
+    @classmethod
+    def from_shared(cls, text: str) -> DilatedClock:
+        factor, origin, real_origin = (float(part) for part in text.split(","))
+        return cls(factor, datetime.fromtimestamp(origin, UTC), real_origin)
 
     def seconds(self) -> float:
         return self._origin + (time.monotonic() - self._real_origin) * self.factor
@@ -101,8 +122,12 @@ class FakeNetworks:
     """The aiohttp app serving the three networks on one port, with a budget each."""
 
     def __init__(self, clock: DilatedClock, budgets: Mapping[str, tuple[int, float]],
-                 accounts: ServedAccounts | None = None) -> None:
+                 accounts: ServedAccounts | None = None, *, publish_limits: bool = True
+                 ) -> None:
+        """`publish_limits=False` answers without rate-limit headers, as Bluesky's AppView
+        does: a client then knows only what it counted itself."""
         self.clock = clock
+        self.publish_limits = publish_limits
         self.accounts = accounts or ServedAccounts()
         self.counters = {
             "mastodon": WindowCounter(*budgets["mastodon"], clock, aligned=True),
@@ -110,6 +135,9 @@ class FakeNetworks:
             "github": WindowCounter(*budgets["github"], clock, aligned=False),
         }
         self.requests: dict[str, dict[str, int]] = {net: {} for net in self.counters}
+        self.posts_asked: dict[str, Counter[str]] = {net: Counter() for net in self.counters}
+        """network -> account -> times its posts were asked for (answered or not): once
+        per refresh of the account (the weekly post reads profiles and follows only)."""
         self.oversized_batches = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -121,11 +149,13 @@ class FakeNetworks:
         app.router.add_get("/api/v1/statuses/{id}/{kind}", self._mastodon_reactors)
         app.router.add_get("/xrpc/app.bsky.actor.getProfiles", self._bluesky_profiles)
         app.router.add_get("/xrpc/app.bsky.feed.getAuthorFeed", self._bluesky_feed)
+        app.router.add_get("/xrpc/app.bsky.graph.getFollows", self._bluesky_follows)
         for method in ("getLikes", "getRepostedBy", "getPostThread"):
             app.router.add_get(f"/xrpc/app.bsky.feed.{method}", self._bluesky_reactors)
         app.router.add_get("/users/{login}", self._github_user)
         app.router.add_get("/users/{login}/repos", self._github_repos)
         app.router.add_get("/users/{login}/events/public", self._github_events)
+        app.router.add_get("/users/{login}/following", self._github_following)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -159,7 +189,7 @@ class FakeNetworks:
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": _iso(datetime.fromtimestamp(reset, UTC)),
         }
-        return allowed, headers
+        return allowed, headers if self.publish_limits else {}
 
     async def _mastodon_lookup(self, request: web.Request) -> web.Response:
         allowed, headers = self._mastodon_gate()
@@ -177,6 +207,7 @@ class FakeNetworks:
         }, headers=headers)
 
     async def _mastodon_statuses(self, request: web.Request) -> web.Response:
+        self.posts_asked["mastodon"][request.match_info["id"]] += 1
         allowed, headers = self._mastodon_gate()
         if not allowed:
             return web.json_response({"error": "Too many requests"}, status=429, headers=headers)
@@ -218,7 +249,7 @@ class FakeNetworks:
             "RateLimit-Reset": str(int(reset)),
             "RateLimit-Policy": f"{counter.limit};w={int(counter.window)}",
         }
-        return allowed, headers
+        return allowed, headers if self.publish_limits else {}
 
     async def _bluesky_profiles(self, request: web.Request) -> web.Response:
         allowed, headers = self._bluesky_gate()
@@ -238,6 +269,7 @@ class FakeNetworks:
         return web.json_response({"profiles": profiles}, headers=headers)
 
     async def _bluesky_feed(self, request: web.Request) -> web.Response:
+        self.posts_asked["bluesky"][request.query.get("actor", "")] += 1
         allowed, headers = self._bluesky_gate()
         if not allowed:
             return web.json_response({"error": "RateLimitExceeded"}, status=429, headers=headers)
@@ -251,6 +283,14 @@ class FakeNetworks:
             for n, moment in enumerate(self._post_times(len(did)))
         ]
         return web.json_response({"feed": feed, "cursor": "next-page"}, headers=headers)
+
+    async def _bluesky_follows(self, request: web.Request) -> web.Response:
+        """Nobody follows anyone yet: every member can be suggested to every other."""
+        allowed, headers = self._bluesky_gate()
+        if not allowed:
+            return web.json_response({"error": "RateLimitExceeded"}, status=429, headers=headers)
+        self._count("bluesky", "getFollows")
+        return web.json_response({"follows": []}, headers=headers)
 
     async def _bluesky_reactors(self, request: web.Request) -> web.Response:
         """getLikes, getRepostedBy and getPostThread of a post: a few fans each."""
@@ -278,7 +318,7 @@ class FakeNetworks:
             "x-ratelimit-reset": str(int(reset)),
             "x-ratelimit-used": str(counter.used),
             "x-ratelimit-resource": "core",
-        }
+        } if self.publish_limits else {}
         if allowed:
             return None, headers
         refusal = web.json_response(
@@ -311,7 +351,16 @@ class FakeNetworks:
             for n in range(3)
         ], headers=headers)
 
+    async def _github_following(self, request: web.Request) -> web.Response:
+        """Follows nobody yet, like the other networks' accounts."""
+        refusal, headers = self._github_gate()
+        if refusal is not None:
+            return refusal
+        self._count("github", "following")
+        return web.json_response([], headers=headers)
+
     async def _github_events(self, request: web.Request) -> web.Response:
+        self.posts_asked["github"][request.match_info["login"]] += 1
         refusal, headers = self._github_gate()
         if refusal is not None:
             return refusal

@@ -70,9 +70,10 @@ async def build_app(
     try:
         clients = build_clients(settings, client, clock=clock, sleep=sleep,
                                 mastodon_http=mastodon_http,
-                                on_rate_limit_wait=metrics.rate_limit_waited)
+                                on_rate_limit_wait=metrics.rate_limit_waited,
+                                budgets=storage.budgets)
         refresher = Refresher(storage, clients, clock,
-                              window_days=settings.klout_score_window_days)
+                              window_days=settings.klout_score_window_days, sleep=sleep)
         engine = InfluenceEngine(clients, refresher, network_availability(settings),
                                  allow_private=settings.klout_allow_private_networks)
         followfriday = FollowFridayService(storage, clients, clock)

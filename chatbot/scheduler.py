@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from chatbot.app import App
 from chatbot.followfriday.service import Delivery, DirectMessages
+from chatbot.influence.networks.limits import LONGEST_WINDOW
 from chatbot.ops.metrics import Metrics
 from chatbot.storage.models import Team
 from chatbot.team_removal import purge_uninstalled
@@ -105,6 +106,14 @@ def build_scheduler(app: App, delivery: Delivery, *,
         except Exception:
             log.exception("weekly #FollowFriday direct messages failed")
 
+    async def forget_rate_windows() -> None:
+        # Budget rows older than the longest window count against nothing any more.
+        try:
+            await app.storage.budgets.forget_before(
+                app.clock.now() - timedelta(seconds=2 * LONGEST_WINDOW))
+        except Exception:
+            log.exception("forgetting spent rate-limit windows failed")
+
     async def purge() -> None:
         try:
             await purge_uninstalled(app.storage, app.clock.now(),
@@ -127,4 +136,7 @@ def build_scheduler(app: App, delivery: Delivery, *,
     scheduler.add_job(purge, IntervalTrigger(hours=1), id="purge_uninstalled", coalesce=True,
                       max_instances=1, misfire_grace_time=None,
                       next_run_time=app.clock.now() + timedelta(minutes=2))
+    scheduler.add_job(forget_rate_windows, IntervalTrigger(hours=1), id="forget_rate_windows",
+                      coalesce=True, max_instances=1, misfire_grace_time=None,
+                      next_run_time=app.clock.now() + timedelta(minutes=3))
     return scheduler

@@ -65,7 +65,7 @@ def _failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 async def test_jobs_are_coalesced_single_instance_and_jittered(app: App) -> None:
     scheduler = build_scheduler(app, Deliveries())
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"refresh", "followfriday", "purge_uninstalled"}
+    assert set(jobs) == {"refresh", "followfriday", "purge_uninstalled", "forget_rate_windows"}
     for job in jobs.values():
         assert job.coalesce and job.max_instances == 1
     refresh = jobs["refresh"].trigger
@@ -85,6 +85,21 @@ async def test_the_jobs_run_cleanly_on_an_empty_bot(
     assert _failures(caplog) == []
     assert delivery.sent == [] and delivery.lookups == []
     assert any("refreshed 0 members" in record.getMessage() for record in caplog.records)
+
+
+async def test_spent_rate_windows_are_forgotten_once_no_budget_can_count_them(
+    app: App, friday: FrozenClock,
+) -> None:
+    budgets = app.storage.budgets
+    now = friday.now().timestamp()
+    day = 86_400.0  # YouTube's window, the longest
+    assert (await budgets.take("youtube/86400s/www.googleapis.com", 1, 10, day,
+                               now - 3 * day))[0] == 1
+    assert (await budgets.take("youtube/86400s/www.googleapis.com", 1, 10, day, now))[0] == 1
+    await _jobs(app, Deliveries())["forget_rate_windows"]()
+    assert await budgets.spent("youtube/86400s/www.googleapis.com", day, now) == 1
+    assert await budgets.spent("youtube/86400s/www.googleapis.com", day,
+                               now - 3 * day) == 0
 
 
 async def test_the_refresh_job_refreshes_members_due_after_the_interval(

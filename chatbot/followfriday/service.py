@@ -116,6 +116,8 @@ later, goes on. Keeps a big team's messages from holding up every other team's p
 DM_MAX_ATTEMPTS = 6
 """A message the platform keeps refusing is given up after this many tries."""
 
+DM_WINDOW_SECONDS = 1.0
+"""Direct-message limits are per second (DmLimit.per_second)."""
 NOTHING_TO_POST = Msg("nobody to suggest: no two members share a network")
 
 
@@ -425,15 +427,18 @@ class FollowFridayService:
         return "sent", None
 
     async def _dm_turn(self, limit: DmLimit) -> None:
-        """Wait until this second's shared budget has room for one more message."""
+        """Wait until the shared budget has room for one more message in the last second."""
         while True:
-            now = self._clock.now()
-            window = now.replace(microsecond=0)
-            if await self._storage.budgets.spend(limit.key, window, 1, limit.per_second):
-                if self._clock.now() < window + timedelta(seconds=1):
-                    return
-                continue  # the claim took past its second: sending now would crowd the next
-            await self._sleep((window + timedelta(seconds=1) - now).total_seconds())
+            asked = self._clock.now().timestamp()
+            granted, wait = await self._storage.budgets.take(
+                limit.key, 1, limit.per_second, DM_WINDOW_SECONDS, asked)
+            if granted:
+                # Counted when it was asked for; if the claim took a while, it is sent now
+                # and must count now, or the next second could hold one too many.
+                await self._storage.budgets.carry(limit.key, DM_WINDOW_SECONDS, asked,
+                                                  self._clock.now().timestamp())
+                return
+            await self._sleep(max(wait, 0.001))  # a clock in microseconds: never 0
 
     # -- by hand: kloutbot followfriday -----------------------------------
 

@@ -15,11 +15,20 @@ process on the same IP may be spending the same budget) and a 429's
 MAX_SERVER_WAIT: a server asking for longer is treated as unavailable for
 that long and then tried again. Keys are whatever shares a budget: the
 instance host for Mastodon, the API host elsewhere.
+
+Processes on one database (replicas behind one egress address) share each
+budget through a `SharedBudget`: a request is admitted only once the shared
+sliding window has room for it too, so together they stay within the limit.
+A process takes as many requests at once as it has callers waiting (at most
+TAKE_AT_ONCE and a hundredth of the budget), to save round trips; requests
+taken but not sent when the window's bucket moves on are given back with the
+next take.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -27,15 +36,40 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 from chatbot.clock import Clock
+from chatbot.storage.budgets import bucket_of
+from chatbot.storage.database import DatabaseUnavailable
 from chatbot.values.message import Msg, PluralMsg
 from chatbot.values.network_errors import RateLimited
 
 Sleep = Callable[[float], Awaitable[None]]
 """Waits the given number of seconds. Injected so tests never really wait."""
 
-__all__ = ["Clock", "Permit", "RateLimit", "RateLimiter", "ServerBudget", "Sleep"]
+__all__ = ["Clock", "Permit", "RateLimit", "RateLimiter", "ServerBudget", "SharedBudget",
+           "Sleep"]
+
+log = logging.getLogger(__name__)
+
+TAKE_AT_ONCE = 16
+"""Most requests a process takes from a shared budget in one round trip. Those its callers
+have not sent when the budget's bucket moves on (5 s of a 5-minute window) go back with
+its next take; a process that dies takes its unsent ones with it until they age out."""
+
+
+class SharedBudget(Protocol):
+    """The budget every process on the database spends (RateBudgetRepository)."""
+
+    async def take(self, key: str, wanted: int, limit: int, window: float, now: float,
+                   unused: tuple[float, int] | None = None) -> tuple[int, float]:
+        """(requests granted, seconds until one would fit when none was); `unused` gives
+        back (taken at, how many) requests of an earlier take that were never sent."""
+        ...
+
+    async def carry(self, key: str, window: float, sent: float, answered: float) -> None:
+        """Count a request from its answer on, if that came in a later bucket."""
+        ...
 
 MAX_SERVER_WAIT = 3600.0
 """The longest pause a server can impose on the bot. `Retry-After: 1000000000` or a
@@ -169,6 +203,12 @@ class _KeyState:
     blocked_until: float = 0.0
     unavailable_until: float = 0.0
     """Until when the server asked for a pause longer than the cap (it is down for now)."""
+    ready: int = 0
+    """Callers waiting for a slot or for budget: how many requests to take at once."""
+    taken: int = 0
+    """Requests taken from the shared budget and not sent yet ..."""
+    taken_at: float = 0.0
+    """... counted from this moment, and valid in its bucket of the shared window only."""
 
 
 class Permit:
@@ -199,8 +239,15 @@ class RateLimiter:
         reset_margin: float = 1.0,
         max_server_wait: float = MAX_SERVER_WAIT,
         on_wait: Callable[[float], None] | None = None,
+        shared: SharedBudget | None = None,
+        budget_name: str = "",
     ) -> None:
+        """`shared` makes every process on the database spend one budget per key;
+        `budget_name` tells this limiter's budgets apart from other networks' (and from
+        another token's) in it."""
         self.limit = limit
+        self._shared = shared
+        self._budget_name = budget_name
         self._on_wait = on_wait
         self._clock = clock
         self._sleep = sleep
@@ -299,35 +346,96 @@ class RateLimiter:
         """Seconds `key` stays unavailable because its server asked for more than the cap."""
         return max(0.0, self._state(key).unavailable_until - self._now())
 
-    def blocked_for(self, key: str) -> float:
-        """Seconds until `key` could take another request (0 when it could now)."""
-        state = self._state(key)
-        wait = self._wait_needed(state, self._now())
-        return self.limit.per_seconds if wait is None else wait
-
     @asynccontextmanager
     async def slot(self, key: str) -> AsyncIterator[Permit]:
         """Wait for budget and a free concurrency slot, then hold them for one request."""
         state = self._state(key)
-        async with state.semaphore:
-            await self._admit(key, state)
+        state.ready += 1
+        try:
+            await state.semaphore.acquire()
+        except BaseException:
+            state.ready -= 1
+            raise
+        try:
+            try:
+                counted_from = await self._admit(key, state)
+            finally:
+                state.ready -= 1
             try:
                 yield Permit(self, key)
             finally:
                 state.in_flight -= 1
-                state.finished.append(self._now())
+                answered = self._now()
+                state.finished.append(answered)
                 state.released.set()
+                await self._carry(key, counted_from, answered)
+        finally:
+            state.semaphore.release()
 
-    async def _admit(self, key: str, state: _KeyState) -> None:
+    def _shared_key(self, key: str) -> str:
+        return f"{self._budget_name}/{self.limit.per_seconds:g}s/{key}"
+
+    async def _take_shared(self, key: str, state: _KeyState, now: float
+                           ) -> tuple[float, float]:
+        """(0, when it counts from) once a request of the shared budget is ours, else
+        (seconds to wait for one, 0)."""
+        if self._shared is None:
+            return 0.0, now
+        window = self.limit.per_seconds
+        if state.taken > 0 and bucket_of(state.taken_at, window) == bucket_of(now, window):
+            state.taken -= 1
+            return 0.0, state.taken_at
+        unused = (state.taken_at, state.taken) if state.taken > 0 else None
+        state.taken = 0
+        try:
+            granted, wait = await self._shared.take(
+                self._shared_key(key), self._take_at_once(state), self._budget(state),
+                window, now, unused)
+        except DatabaseUnavailable as exc:
+            raise RateLimited(Msg("The request budget for {key} can't be checked while the "
+                                  "database is unavailable; try again later.", key=key)) from exc
+        if granted == 0:
+            return max(wait, 0.001), 0.0
+        if bucket_of(self._now(), window) != bucket_of(now, window):
+            # Counted in a bucket that is already behind: it would leave the window
+            # before the requests do. Give them back with the next take.
+            state.taken, state.taken_at = granted, now
+            return 0.001, 0.0
+        state.taken, state.taken_at = granted - 1, now
+        return 0.0, now
+
+    def _take_at_once(self, state: _KeyState) -> int:
+        """As many as callers wait, but never more than a hundredth of the budget: what a
+        dying process takes with it stays small (one at a time for keyless GitHub's 60
+        an hour)."""
+        return max(1, min(state.ready, TAKE_AT_ONCE, self._budget(state) // 100))
+
+    async def _carry(self, key: str, counted_from: float, answered: float) -> None:
+        if self._shared is None:
+            return
+        try:
+            await self._shared.carry(self._shared_key(key), self.limit.per_seconds,
+                                     counted_from, answered)
+        except DatabaseUnavailable:
+            # The request stays counted from when it was sent: at worst a slow answer's
+            # slot frees one bucket early, as it would have on an unshared limiter.
+            log.warning("could not move a slow answer's request in the shared budget")
+
+    async def _admit(self, key: str, state: _KeyState) -> float:
+        """Waits for budget; returns the moment the shared budget counts the request from
+        (its bucket there, never later than it is sent)."""
         async with state.gate:
             while True:
                 now = self._now()
                 wait = self._wait_needed(state, now)
+                counted_from = now
+                if wait == 0:
+                    wait, counted_from = await self._take_shared(key, state, now)
                 if wait == 0:
                     state.in_flight += 1
                     if state.server_remaining is not None:
                         state.server_remaining -= 1
-                    return
+                    return counted_from
                 if wait is None:
                     state.released.clear()
                     await state.released.wait()

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,6 +56,8 @@ class RefreshReport:
     scored: int = 0
     deferred: int = 0
     """Members left due because a network's rate limit was spent before their turn."""
+    held_back: list[tuple[str, str]] = field(default_factory=list)
+    """Those members, (team, member)."""
     fetched: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     errors: dict[tuple[str, str, str], Msg | str] = field(default_factory=dict)
@@ -70,6 +72,10 @@ class _Fetched:
 
 Outcome = _Fetched | NetworkError
 
+
+CLAIM_CHUNK = 200
+"""Members claimed at a time: replicas on one database take turns at the due members, and
+one that dies takes at most this many members' unsaved work with it."""
 
 LEASE = timedelta(minutes=15)
 """How long a claimed member stays this process's before another may take it."""
@@ -86,6 +92,8 @@ class Refresher:
         concurrency: int = 16,
         worker: str | None = None,
         lease: timedelta = LEASE,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        claim_chunk: int = CLAIM_CHUNK,
     ) -> None:
         self.storage = storage
         self._clients = clients
@@ -94,7 +102,11 @@ class Refresher:
         self._concurrency = concurrency
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """Names this process's leases, so processes on one database share the work."""
-        self._lease = lease
+        self.lease = lease
+        """How long a claim lasts unless renewed (a third of it between renewals)."""
+        self._sleep = sleep
+        self._claim_chunk = claim_chunk
+        """Paces lease renewal on the injected clock's time, as leases expire on it."""
 
     async def refresh_due(
         self,
@@ -104,30 +116,57 @@ class Refresher:
         team_id: str | None = None,
         progress: Progress | None = None,
     ) -> RefreshReport:
-        """Members whose data is oldest go first, each leased to this process so that
-        other processes on the database take other members; a process that dies leaves
-        leases that expire, and its members become due for the others."""
+        """Members whose data is oldest go first, a chunk at a time, each leased to
+        this process so that other processes on the database take other members; a process
+        that dies leaves leases that expire, and its members become due for the others.
+        Members a spent rate limit held back stay due; the next run takes them first."""
+        cutoff = self._clock.now() - older_than
+        total = RefreshReport()
+        try:
+            while total.members < limit:
+                wanted = min(self._claim_chunk, limit - total.members)
+                report = await self._refresh_claimed(cutoff, wanted, team_id, progress)
+                _add_up(total, report)
+                # Members a spent rate limit held back keep their leases until this run
+                # ends, so the next claim goes past them to members of other networks.
+                if report.members < wanted:
+                    break
+        finally:
+            await self._release(total.held_back)
+        return total
+
+    async def _refresh_claimed(self, cutoff: datetime, wanted: int, team_id: str | None,
+                               progress: Progress | None) -> RefreshReport:
         now = self._clock.now()
         members = await self.storage.leases.claim_due(
-            self.worker, now - older_than, limit, now=now, until=now + self._lease,
-            team_id=team_id)
+            self.worker, cutoff, wanted, now=now, until=now + self.lease, team_id=team_id)
         held = [(m.team_id, m.user_id) for m in members]
+        if not held:
+            return RefreshReport()
         renewing = asyncio.create_task(self._keep_leases(held))
+        held_back: set[tuple[str, str]] = set()
         try:
-            return await self.refresh(members, progress=progress)
+            report = await self.refresh(members, progress=progress)
+            held_back = set(report.held_back)
+            return report
         finally:
             renewing.cancel()
-            try:
-                await self.storage.leases.release(self.worker, held)
-            except DatabaseUnavailable:
-                log.warning("could not release %d refresh leases; they expire by themselves",
-                            len(held))
+            await self._release([member for member in held if member not in held_back])
+
+    async def _release(self, members: Sequence[tuple[str, str]]) -> None:
+        if not members:
+            return
+        try:
+            await self.storage.leases.release(self.worker, members)
+        except DatabaseUnavailable:
+            log.warning("could not release %d refresh leases; they expire by themselves",
+                        len(members))
 
     async def _keep_leases(self, held: Sequence[tuple[str, str]]) -> None:
         """A long run renews its leases before they lapse, so nobody else starts on them."""
         while held:
-            await asyncio.sleep(self._lease.total_seconds() / 3)
-            await self.storage.leases.renew(self.worker, held, self._clock.now() + self._lease)
+            await self._sleep(self.lease.total_seconds() / 3)
+            await self.storage.leases.renew(self.worker, held, self._clock.now() + self.lease)
 
     async def refresh(
         self, members: Sequence[Member], *, progress: Progress | None = None
@@ -162,7 +201,8 @@ class Refresher:
                 progress("saving", index + 1, len(handles))
         # A member all of whose networks were out of budget stays due, first in line.
         done = [m for m in members if (m.team_id, m.user_id) not in waiting - tried]
-        report.deferred = len(members) - len(done)
+        report.held_back = sorted(waiting - tried)
+        report.deferred = len(report.held_back)
         report.scored = await self.rescore_many(done, progress=progress)
         await self.storage.members.mark_refreshed_many(
             [(m.team_id, m.user_id) for m in done], now)
@@ -362,6 +402,18 @@ class Refresher:
                 own_ids,
             ))
         return accounts
+
+
+def _add_up(total: RefreshReport, part: RefreshReport) -> None:
+    total.members += part.members
+    total.scored += part.scored
+    total.deferred += part.deferred
+    for network, count in part.fetched.items():
+        total.fetched[network] = total.fetched.get(network, 0) + count
+    for network, count in part.failed.items():
+        total.failed[network] = total.failed.get(network, 0) + count
+    total.errors.update(part.errors)
+    total.held_back.extend(part.held_back)
 
 
 def _by_team(members: Sequence[Member]) -> dict[str, list[str]]:

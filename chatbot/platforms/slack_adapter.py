@@ -39,7 +39,6 @@ from chatbot.platforms.slack_oauth import (
     SlackInstallations,
     WorkspaceTeams,
     add_oauth_routes,
-    async_engine_for,
     build_oauth_app,
 )
 from chatbot.settings import Settings
@@ -190,9 +189,9 @@ class SlackPlatform:
         workspaces = None
         if settings.slack_oauth_enabled:
             assert settings.slack_client_id is not None
-            self.installations = SlackInstallations(
-                settings.slack_client_id, async_engine_for(settings.database_url))
             services = dispatcher.services
+            self.installations = SlackInstallations(settings.slack_client_id,
+                                                    services.storage.db.engine)
             workspaces = WorkspaceTeams(self.installations, services.storage, services.clock)
         self.listeners = build_listeners(settings, dispatcher, self.client,
                                          directory=directory, workspaces=workspaces)
@@ -286,8 +285,6 @@ class SlackPlatform:
             runner, self._runner = self._runner, None
             await runner.cleanup()
         await self.listeners.drain()
-        if self.installations is not None:
-            await self.installations.close()
 
     def _check_team(self, team_id: str) -> None:
         if not team_id.startswith("slack:"):

@@ -42,7 +42,7 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatbot.clock import Clock
 from chatbot.settings import Settings
@@ -64,26 +64,13 @@ NOT_INSTALLED = N_("Kloutbot is no longer installed in this workspace. "
 the member's language (slack_adapter.build_http_app)."""
 
 
-def async_engine_for(database_url: str) -> AsyncEngine:
-    """An engine on the bot's database for the installation and state stores.
-
-    `sqlite:///file.db` (or a bare path) runs on aiosqlite, `postgresql://…` on asyncpg.
-    """
-    if database_url.startswith(("postgresql://", "postgres://")):
-        url = "postgresql+asyncpg://" + database_url.split("://", 1)[1]
-        return create_async_engine(url, pool_pre_ping=True)
-    if database_url.startswith("sqlite://"):
-        path = database_url.removeprefix("sqlite:///").removeprefix("sqlite://")
-    elif "://" in database_url:
-        raise ValueError(f"unsupported database URL scheme {database_url.split('://')[0]}")
-    else:
-        path = database_url
-    # The bot writes to the same file on its own connection: wait for its lock, never fail.
-    return create_async_engine(f"sqlite+aiosqlite:///{path}", connect_args={"timeout": 30})
-
-
 class SlackInstallations:
-    """The workspaces Kloutbot is installed in, and the states of installs under way."""
+    """The workspaces Kloutbot is installed in, and the states of installs under way.
+
+    `engine` is the bot's own storage engine: the stores' tables sit next to the bot's in
+    its database, on its connection pool (and on SQLite, its busy timeout), and the
+    storage disposes of it. One pool per process instead of two.
+    """
 
     def __init__(self, client_id: str, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -109,9 +96,6 @@ class SlackInstallations:
 
     async def remove(self, workspace: str, enterprise_id: str | None = None) -> None:
         await self.store.async_delete_all(enterprise_id=enterprise_id, team_id=workspace)
-
-    async def close(self) -> None:
-        await self.engine.dispose()
 
 
 class WorkspaceTeams:

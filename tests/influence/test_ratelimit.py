@@ -208,8 +208,10 @@ async def test_a_wait_longer_than_allowed_is_refused_with_its_length() -> None:
             pass
 
     assert raised.value.retry_after == pytest.approx(3600)
-    assert gate.blocked_for("api.github.com") == pytest.approx(3600)
     assert clock.sleeps == []
+    clock.moment += timedelta(seconds=3600)
+    async with gate.slot("api.github.com"):  # an hour after the first, it goes
+        pass
 
 
 async def test_at_most_the_concurrency_cap_runs_at_once_per_host() -> None:
@@ -303,7 +305,6 @@ async def test_a_reset_header_dated_9999_blocks_for_the_cap_only() -> None:
     async with gate.slot("evil.example") as permit:
         permit.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "253402300799"})
 
-    assert gate.blocked_for("evil.example") <= MAX_SERVER_WAIT + 1
     with pytest.raises(RateLimited, match=r"evil\.example is unavailable for now; try "
                                           r"again in about an hour") as raised:
         async with gate.slot("evil.example"):

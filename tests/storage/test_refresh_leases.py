@@ -14,7 +14,7 @@ import pytest
 from chatbot.influence.refresh import Refresher
 from chatbot.storage import Storage, open_storage
 from chatbot.values.accounts import Post, Profile
-from chatbot.values.network_errors import NetworkError
+from chatbot.values.network_errors import NetworkError, RateLimited
 from tests.support.fakes import FrozenClock
 
 TEAM = "console:acme"
@@ -105,3 +105,60 @@ async def test_a_killed_process_s_members_are_taken_over_once_its_leases_expire(
     assert second.members == 3
     assert set(client.asked) == {f"m{i:03d}" for i in range(6)}
     assert set(client.asked.values()) == {1}
+
+
+async def test_replicas_take_turns_at_the_due_members_a_chunk_at_a_time(
+    stores: list[Storage],
+) -> None:
+    clock = FrozenClock()
+    await _team(stores[0], clock.now(), 50)
+    client = CountingClient()
+    refreshers = [Refresher(storage, {"github": client}, clock, worker=f"replica{i}",
+                            claim_chunk=10) for i, storage in enumerate(stores[:2])]
+    reports = await asyncio.gather(*(r.refresh_due(timedelta(hours=1)) for r in refreshers))
+    # Neither took everything while the other waited, and nobody was fetched twice.
+    assert sorted(report.members for report in reports)[0] >= 10
+    assert sum(report.members for report in reports) == 50
+    assert set(client.asked.values()) == {1} and len(client.asked) == 50
+
+
+async def test_refreshing_everyone_takes_each_member_once_while_time_moves(
+    stores: list[Storage],
+) -> None:
+    clock = FrozenClock()
+    await _team(stores[0], clock.now(), 25)
+    client = CountingClient()
+
+    class Ticking(CountingClient):
+        async def fetch_profiles(self, handles: Sequence[str]
+                                 ) -> Mapping[str, Profile | NetworkError]:
+            clock.advance(minutes=1)  # a refresh takes time: later chunks see a later now
+            return await client.fetch_profiles(handles)
+
+    refresher = Refresher(stores[0], {"github": Ticking()}, clock, claim_chunk=10)
+    report = await refresher.refresh_due(timedelta(0), limit=100)
+    assert report.members == 25
+    assert set(client.asked.values()) == {1}
+
+
+async def test_members_a_spent_limit_holds_back_do_not_stop_the_others(
+    stores: list[Storage],
+) -> None:
+    clock = FrozenClock()
+    await _team(stores[0], clock.now(), 12)  # m000..m011 on GitHub
+    for index in range(12, 30):
+        user = f"m{index:03d}"
+        await stores[0].members.ensure(TEAM, user, user, clock.now())
+        await stores[0].handles.add(TEAM, user, "bluesky", user, user, "code", clock.now())
+
+    class Spent(CountingClient):
+        async def fetch_profiles(self, handles: Sequence[str]
+                                 ) -> Mapping[str, Profile | NetworkError]:
+            return dict.fromkeys(handles, RateLimited("GitHub's budget is spent", 3000))
+
+    bluesky = CountingClient(name="bluesky", label="Bluesky")
+    refresher = Refresher(stores[0], {"github": Spent(), "bluesky": bluesky}, clock,
+                          claim_chunk=10)
+    report = await refresher.refresh_due(timedelta(hours=1), limit=100)
+    assert len(bluesky.asked) == 18, "every Bluesky member, past the chunks of GitHub ones"
+    assert report.deferred >= 12

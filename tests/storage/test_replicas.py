@@ -99,22 +99,25 @@ async def test_a_member_refreshed_meanwhile_is_not_claimed(pair: tuple[Storage, 
     assert [m.user_id for m in due] == ["m001"]
 
 
-async def test_spending_from_two_stores_at_once_never_passes_the_limit(
+async def test_taking_from_two_stores_at_once_never_passes_the_limit(
     pair: tuple[Storage, Storage],
 ) -> None:
     first, second = pair
-    window = NOW.replace(minute=0)
+    now = NOW.timestamp()
     outcomes = await asyncio.gather(*(
-        (first if index % 2 else second).budgets.spend("github:keyless", window, 3, 50)
+        (first if index % 2 else second).budgets.take("github:keyless", 3, 50, 3600, now)
         for index in range(40)))
-    assert sum(outcomes) == 16  # 16 x 3 = 48; a 17th would make 51
-    assert await first.budgets.spent("github:keyless", window) == 48
-    assert await second.budgets.spend("github:keyless", window, 2, 50)
-    assert not await second.budgets.spend("github:keyless", window, 1, 50)
-    next_window = window + timedelta(hours=1)
-    assert await first.budgets.spend("github:keyless", next_window, 50, 50)
-    assert await first.budgets.forget_before(next_window) == 1
-    assert await first.budgets.spent("github:keyless", window) == 0
+    granted = [taken for taken, _ in outcomes]
+    assert sum(granted) == 50  # sixteen get 3, one the last 2, the rest nothing
+    assert await first.budgets.spent("github:keyless", 3600, now) == 50
+    # Refused: told to come back when the first bucket leaves the window (an hour and
+    # one 60-s bucket later), not sooner.
+    assert await second.budgets.take("github:keyless", 1, 50, 3600, now + 1800) == (
+        0, pytest.approx(3600 + 60 - 1800, abs=0.01))
+    assert (await second.budgets.take("github:keyless", 1, 50, 3600, now + 3661))[0] == 1
+    # Old buckets go; the one spent in is kept.
+    assert await first.budgets.forget_before(NOW + timedelta(seconds=3600)) == 1
+    assert await first.budgets.spent("github:keyless", 3600, now + 3661) == 1
 
 
 async def test_a_write_through_one_store_invalidates_the_other_s_cache(

@@ -26,7 +26,7 @@ from chatbot.values.network_errors import UnknownNetwork
 if TYPE_CHECKING:
     import httpx
 
-    from chatbot.influence.ratelimit import Clock, Sleep
+    from chatbot.influence.ratelimit import Clock, SharedBudget, Sleep
     from chatbot.settings import Settings
 
 
@@ -88,18 +88,21 @@ def build_clients(
     rng: random.Random | None = None,
     mastodon_http: httpx.AsyncClient,
     on_rate_limit_wait: Callable[[str, float], None] | None = None,
+    budgets: SharedBudget | None = None,
 ) -> dict[str, NetworkClient]:
     """One client per network, keyed by name, in registry order.
 
     `http` serves the fixed API hosts. Mastodon hosts come from members, so
     Mastodon uses `mastodon_http`, which must be SSRF-guarded: the one from
-    `build_mastodon_http`, closed by the caller with `http`.
+    `build_mastodon_http`, closed by the caller with `http`. `budgets` shares every
+    network's rate limit with the other processes on the database.
     """
     from chatbot.influence.networks.registry import NETWORKS, ClientKit
 
     kit = ClientKit(
         settings=settings, http=http, mastodon_http=mastodon_http, clock=clock, sleep=sleep,
         rng=rng if rng is not None else random.Random(), on_rate_limit_wait=on_rate_limit_wait,
+        budgets=budgets,
     )
     return {network.name: network.build(kit) for network in NETWORKS}
 

@@ -481,6 +481,8 @@ def build_client(kit: ClientKit) -> GitHubClient:
             kit.http,
             published.GITHUB_WITH_TOKEN if token else published.GITHUB_KEYLESS,
             "GITHUB_TOKEN" if token else None,
+            # GitHub counts per token, and keyless requests per address.
+            scope=kit.credential_scope(token),
         ),
         base_url=kit.settings.github_api_url,
         token=token,

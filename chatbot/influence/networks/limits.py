@@ -27,3 +27,7 @@ X = RateLimit(requests=300, per_seconds=900, concurrency=2)
 
 YOUTUBE = RateLimit(requests=10_000, per_seconds=86_400, concurrency=2)
 """10,000 quota units a day; every call used here costs 1 unit."""
+
+LONGEST_WINDOW = max(limit.per_seconds for limit in (
+    MASTODON, MASTODON_PAGING, BLUESKY, GITHUB_KEYLESS, GITHUB_WITH_TOKEN, X, YOUTUBE))
+"""Seconds after which no request counts against any budget any more."""

@@ -7,6 +7,7 @@ post, the insights and the availability text all read their labels and names her
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from chatbot.influence.http import HttpFetcher
 from chatbot.influence.networks import bluesky, github, mastodon, x, youtube
 from chatbot.influence.networks.base import NetworkClient
-from chatbot.influence.ratelimit import Clock, RateLimit, RateLimiter, Sleep
+from chatbot.influence.ratelimit import Clock, RateLimit, RateLimiter, SharedBudget, Sleep
 from chatbot.values.message import Msg
 from chatbot.values.network_errors import NetworkNotConfigured
 
@@ -69,18 +70,23 @@ class ClientKit:
     sleep: Sleep
     rng: random.Random
     on_rate_limit_wait: Callable[[str, float], None] | None
+    budgets: SharedBudget | None = None
+    """The budgets every process on the database shares; None keeps them per process."""
 
-    def limiter(self, network: str, limit: RateLimit) -> RateLimiter:
+    def limiter(self, network: str, limit: RateLimit, scope: str = "") -> RateLimiter:
+        """`scope` separates budgets the network keeps apart on one host (per token)."""
         observe = self.on_rate_limit_wait
         return RateLimiter(limit, clock=self.clock, sleep=self.sleep, on_wait=None
-                           if observe is None else lambda seconds: observe(network, seconds))
+                           if observe is None else lambda seconds: observe(network, seconds),
+                           shared=self.budgets,
+                           budget_name=f"{network}:{scope}" if scope else network)
 
     def fetcher(self, network: str, client: httpx.AsyncClient, limit: RateLimit,
-                setting: str | None = None) -> HttpFetcher:
+                setting: str | None = None, scope: str = "") -> HttpFetcher:
         return HttpFetcher(
             client,
             label=network_label(network),
-            limiter=self.limiter(network, limit),
+            limiter=self.limiter(network, limit, scope),
             clock=self.clock,
             sleep=self.sleep,
             rng=random.Random(self.rng.random()),
@@ -88,6 +94,13 @@ class ClientKit:
             max_bytes=self.settings.klout_max_response_bytes,
             credential_setting=setting,
         )
+
+    @staticmethod
+    def credential_scope(secret: str | None) -> str:
+        """Names a credential's own budget without putting the credential in the database."""
+        if secret is None:
+            return "keyless"
+        return "key-" + hashlib.sha256(secret.encode()).hexdigest()[:12]
 
     @staticmethod
     def secret(value: object) -> str | None:

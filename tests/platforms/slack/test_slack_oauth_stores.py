@@ -18,8 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from chatbot.platforms.slack_adapter import SlackConfigError, SlackPlatform
-from chatbot.platforms.slack_oauth import BOT_SCOPES, SlackInstallations, async_engine_for
+from chatbot.platforms.slack_oauth import BOT_SCOPES, SlackInstallations
 from chatbot.settings import Settings
+from chatbot.storage import Storage, open_storage
 from commands.registry import Dispatcher
 from tests.platforms.slack.fake_slack_api import (
     BOT_TOKEN,
@@ -57,11 +58,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
-async def installations(database_url: str) -> AsyncIterator[SlackInstallations]:
-    opened = SlackInstallations(CLIENT_ID, async_engine_for(database_url))
-    await opened.create_tables()
+async def storage(database_url: str) -> AsyncIterator[Storage]:
+    opened = await open_storage(database_url)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def installations(storage: Storage) -> AsyncIterator[SlackInstallations]:
+    opened = SlackInstallations(CLIENT_ID, storage.db.engine)
+    await opened.create_tables()
+    yield opened
 
 
 def _installation(team_id: str, token: str) -> Installation:
@@ -71,13 +78,20 @@ def _installation(team_id: str, token: str) -> Installation:
 
 
 async def test_a_fresh_database_has_no_installations_before_the_platform_starts(
-    database_url: str,
+    storage: Storage,
 ) -> None:
-    fresh = SlackInstallations(CLIENT_ID, async_engine_for(database_url))
-    try:
-        assert await fresh.bot_token("T0ONE") is None
-    finally:
-        await fresh.close()
+    fresh = SlackInstallations(CLIENT_ID, storage.db.engine)
+    assert await fresh.bot_token("T0ONE") is None
+
+
+async def test_installations_live_in_the_bot_s_own_database_next_to_its_tables(
+    installations: SlackInstallations, storage: Storage,
+) -> None:
+    await installations.store.async_save(_installation("T0ONE", "xoxb-one-0000000000"))
+    # The bot's storage reads the row the store wrote: one database, one pool.
+    row = await storage.db.fetch_one(
+        "SELECT bot_token FROM slack_bots WHERE team_id = ?", ("T0ONE",))
+    assert row is not None and row[0] == "xoxb-one-0000000000"
 
 
 async def test_an_installation_is_kept_found_and_removed_per_workspace(
@@ -105,24 +119,6 @@ async def test_a_state_is_consumed_once_and_not_after_it_expires(
     with time_machine.travel(time.time() + 11 * 60):
         assert not await installations.states.async_consume(late)
     assert not await installations.states.async_consume("never-issued")
-
-
-@pytest.mark.parametrize(("url", "driver", "database"), [
-    ("sqlite:///kloutbot.db", "sqlite+aiosqlite", "kloutbot.db"),
-    ("sqlite:////srv/klout/bot.db", "sqlite+aiosqlite", "/srv/klout/bot.db"),
-    ("bot.db", "sqlite+aiosqlite", "bot.db"),
-    ("postgresql://klout:pw@db.internal:5432/klout", "postgresql+asyncpg", "klout"),
-    ("postgres://klout@db.internal/klout", "postgresql+asyncpg", "klout"),
-])
-def test_the_database_url_picks_the_async_driver(url: str, driver: str, database: str) -> None:
-    engine = async_engine_for(url)
-    assert engine.url.drivername == driver
-    assert engine.url.database == database
-
-
-def test_an_unknown_database_scheme_is_refused() -> None:
-    with pytest.raises(ValueError, match="mysql"):
-        async_engine_for("mysql://x/y")
 
 
 def test_the_install_asks_for_exactly_the_manifests_bot_scopes() -> None:
