@@ -33,8 +33,9 @@ class LeaseRepository:
         until: datetime,
         team_id: str | None = None,
     ) -> list[Member]:
-        """Up to `limit` due members (as `MemberRepository.due_for_refresh` orders them),
-        leased to `worker` until `until`; none of them is leased to anyone else."""
+        """Up to `limit` due members, oldest data first (a refresh time in the future, from
+        a clock that was ahead, is first in line, or it would wait for years), leased to
+        `worker` until `until`; none of them is leased to anyone else."""
         if limit <= 0:
             return []
         lock = " FOR UPDATE OF m SKIP LOCKED" if self._db.dialect == "postgresql" else ""

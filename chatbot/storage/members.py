@@ -124,31 +124,6 @@ class MemberRepository:
                           for row in rows})
         return found
 
-    async def due_for_refresh(
-        self, older_than: datetime, limit: int, team_id: str | None = None, *, now: datetime,
-    ) -> list[Member]:
-        """Members with at least one handle, oldest data first.
-
-        A refresh time after `now` can only come from a clock that was ahead:
-        such a member is due (first in line), or they would wait for years.
-        """
-        future = to_iso(now)
-        sql = (
-            "SELECT m.* FROM members m WHERE EXISTS (SELECT 1 FROM handles h"
-            " WHERE h.team_id = m.team_id AND h.user_id = m.user_id)"
-            " AND (m.last_refreshed_at IS NULL OR m.last_refreshed_at < ?"
-            " OR m.last_refreshed_at > ?)"
-        )
-        params: list[object] = [to_iso(older_than), future]
-        if team_id is not None:
-            sql += " AND m.team_id = ?"
-            params.append(team_id)
-        sql += (" ORDER BY m.last_refreshed_at IS NOT NULL AND m.last_refreshed_at <= ?,"
-                " m.last_refreshed_at LIMIT ?")
-        params.extend([future, limit])
-        rows = await self._db.fetch_all(sql, tuple(params))
-        return [member_from_row(row) for row in rows]
-
     async def mark_refreshed_many(self, members: Sequence[tuple[str, str]], now: datetime
                                   ) -> None:
         if not members:

@@ -202,8 +202,8 @@ async def test_a_spent_rate_limit_refreshes_whole_members_and_leaves_the_rest_du
     assert report.fetched == {"github": 4}  # 2 requests each; the 9th is wasted at most
     assert report.deferred == 6 and report.scored == 4
     assert github.requests == 9
-    due = await storage.members.due_for_refresh(clock.now() - timedelta(hours=1), 100,
-                                               now=clock.now())
+    due = await storage.leases.claim_due("test", clock.now() - timedelta(hours=1), 100,
+                                         now=clock.now(), until=clock.now())
     assert len(due) == 6  # they go first next time
 
     github.budget += 12

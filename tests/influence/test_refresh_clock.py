@@ -95,8 +95,8 @@ async def test_future_refresh_times_go_first(storage: Storage, clock: FrozenCloc
     await _register(storage, clock, "alice", "bob")
     await storage.members.mark_refreshed_many([(TEAM, "alice")], clock.now() - timedelta(days=1))
     await storage.members.mark_refreshed_many([(TEAM, "bob")], clock.now() + timedelta(days=1000))
-    due = await storage.members.due_for_refresh(clock.now() - timedelta(hours=6), 1,
-                                                now=clock.now())
+    due = await storage.leases.claim_due("test", clock.now() - timedelta(hours=6), 1,
+                                         now=clock.now(), until=clock.now())
     assert [m.user_id for m in due] == ["bob"]
 
 
