@@ -27,13 +27,17 @@ from commands.common import TARGET, target_of
 from commands.context import Context
 from commands.formula_versions import recompute
 from commands.spec import Args, CommandSpec
-from commands.summary import summarize
+from commands.summary import MemberSummary, summarize
 
 
 async def explain(ctx: Context, args: Args) -> Reply:
-    tr = ctx.tr
     user_id = target_of(ctx, args)
-    summary = await summarize(ctx, user_id)
+    return await explained(ctx, user_id, await summarize(ctx, user_id))
+
+
+async def explained(ctx: Context, user_id: str, summary: MemberSummary) -> Reply:
+    """The explanation of a summary already read (the web profile shows both)."""
+    tr = ctx.tr
     if summary.current is None:
         return Reply(title=tr._("Nothing to explain yet"),
                      text=tr._("{name} has no score yet. Register an account with "

@@ -166,7 +166,7 @@ async def profile(services: Services, viewer: Viewer, user_id: str) -> ProfileVi
         networks=networks,
         chart=history_chart(viewer.tr, summary.history, summary.today, days,
                             summary.goal.target if summary.goal else None),
-        explanation=await explain_command.explain(ctx, {"user": user_id}),
+        explanation=await explain_command.explained(ctx, user_id, summary),
         topics=tuple(await services.storage.endorsements.topics(team_id, user_id)),
         goal=goal,
         history_days=days,

@@ -191,7 +191,7 @@ async def test_when_the_channel_cannot_be_read_nothing_is_posted_and_the_look_is
         record = await storage.schedule.get(TEAM, KIND, WEEK)
         assert record is not None and record.status == "interrupted"
         assert record.last_error is not None
-        assert "missing_scope channels:history" in record.last_error
+        assert "missing_scope channels:history" in str(record.last_error)
         assert f"{WEEK}: interrupted" in await config_text(storage, clock, service)
         assert deliveries.sent == []
         # Looked again after the retry pause; the post was not there, so it goes out once.

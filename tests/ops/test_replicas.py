@@ -179,10 +179,18 @@ async def test_three_replicas_one_killed_mid_refresh_act_as_one_bot(tmp_path: Pa
             assert [r for r in rows if r[2] is None or r[3] is not None] == []
             # Exactly once per cycle: the survivors fetched each member once, the killed
             # replica's unfinished members included.
+            # A Mastodon fetch the shared budget deferred (the dilated clock runs the network's
+            # windows faster when a loaded machine runs the replicas slower) is left stale for
+            # the next cycle: never fetched twice, and once unless deferred.
+            deferred = {f"{row[0]}/{row[1]}" for row in await storage.db.fetch_all(
+                "SELECT team_id, user_id FROM handles WHERE network = 'mastodon'"
+                " AND stale_reason IS NOT NULL")}
             asked = fake.posts_asked["mastodon"]
             for member, account in accounts.items():
                 before = asked_at_kill[account] if member in killed_held else 0
-                assert asked[account] - before == 1, member
+                expected = {0, 1} if member in deferred else {1}
+                assert asked[account] - before in expected, member
+            assert len(deferred) <= len(accounts) // 10, "the budget served most members"
             # Never over any network's limit, in any window the server could draw.
             for network, counter in fake.counters.items():
                 assert counter.rejected == 0, network

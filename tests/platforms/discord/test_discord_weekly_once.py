@@ -114,7 +114,7 @@ async def test_when_history_cannot_be_read_nothing_is_posted_and_admins_learn_wh
     assert fake_discord.calls_to("POST", MESSAGES) == []
     record = await storage.schedule.get(TEAM, KIND, WEEK)
     assert record is not None and record.status == "interrupted"
-    assert record.last_error is not None and says in record.last_error
+    assert record.last_error is not None and says in str(record.last_error)
 
 
 async def test_a_connection_lost_while_posting_is_unconfirmed_and_looked_for_next(
@@ -135,7 +135,7 @@ async def test_a_connection_lost_while_posting_is_unconfirmed_and_looked_for_nex
     assert await service.run_due(delivery, at(f"{FRIDAY} 10:00")) == []
     record = await storage.schedule.get(TEAM, KIND, WEEK)
     assert record is not None and record.status == "interrupted"
-    assert record.last_error is not None and "broke while posting" in record.last_error
+    assert record.last_error is not None and "broke while posting" in str(record.last_error)
     monkeypatch.setattr(discord.PartialMessageable, "send", original)
     assert await service.run_due(delivery, at(f"{FRIDAY} 10:05")) == []
     assert len(fake_discord.calls_to("POST", MESSAGES)) == 1

@@ -104,7 +104,7 @@ async def test_without_the_history_scope_nothing_is_posted_and_admins_learn_why(
     assert fake_slack.of("chat.postMessage") == []
     record = await storage.schedule.get(TEAM, KIND, WEEK)
     assert record is not None and record.status == "interrupted"
-    assert record.last_error is not None and "channels:history" in record.last_error
+    assert record.last_error is not None and "channels:history" in str(record.last_error)
 
 
 @pytest.mark.parametrize("answer", [
