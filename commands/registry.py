@@ -93,6 +93,14 @@ class Dispatcher:
         # queue every answer behind refresh writes.
         self._team_names: RecentNames[str] = RecentNames(names_remembered)
         self._member_names: RecentNames[tuple[str, str]] = RecentNames(names_remembered)
+        self.team_languages: dict[str, str] = {}
+        """Each team's language as last read; kept fresh by every command in the team."""
+
+    async def learn_team_languages(self) -> None:
+        """Every team's language, for answers that may not wait for the database (a Slack
+        ack) to a member whose own language is not known yet."""
+        for team in await self.services.storage.teams.list_all():
+            self.team_languages[team.team_id] = team.language
 
     def spec(self, name: str) -> CommandSpec:
         return self._by_name[name]
@@ -112,6 +120,8 @@ class Dispatcher:
         team's language is its server's (Discord's guild locale)."""
         team_language, chosen = await self.services.storage.teams.languages(
             caller.team_id, caller.user_id)
+        if team_language is not None:
+            self.team_languages[caller.team_id] = team_language
         if team_language is None:
             team_language = language_of(caller.team_locale)
         return self.services.catalogs.translator(

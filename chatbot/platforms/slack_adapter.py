@@ -42,6 +42,7 @@ from chatbot.platforms.slack_oauth import (
     build_oauth_app,
 )
 from chatbot.settings import Settings
+from chatbot.storage.database import DatabaseUnavailable
 from chatbot.values.delivery import DeliveryError, DmLimit, PostMarker
 from chatbot.values.message import Msg
 from chatbot.values.reply import Reply
@@ -223,6 +224,10 @@ class SlackPlatform:
 
     async def start(self) -> None:
         """Check the tokens, then connect (Socket Mode) or listen (HTTP); returns once ready."""
+        try:
+            await self.listeners.dispatcher.learn_team_languages()
+        except DatabaseUnavailable:
+            log.warning("team languages unknown until the database answers; acks speak English")
         if self.installations is not None:
             await self.installations.create_tables()
             await self._start_http()

@@ -25,11 +25,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.admission import Slot, busy_reply
-from chatbot.i18n import Translator
+from chatbot.i18n import Translator, choose_language
 from chatbot.platforms.caller_language import (
     KnownLanguage,
     RecentLanguages,
-    quick_translator,
     translator_for,
 )
 from chatbot.platforms.slack_delivery import Respond, answer
@@ -121,7 +120,8 @@ class SlackListeners:
     def known_translator(self, team_id: str, user_id: str) -> Translator:
         """The member's language without waiting for anything (an ack has 3 s and may not
         depend on Slack or the database): the one their last answer had, else their
-        Slack's if users.info told us lately, else English."""
+        Slack's if users.info told us lately, else their team's as last read, else
+        English."""
         key = (team_id, user_id)
         language = self._languages.get(key)
         if language is not None:
@@ -129,7 +129,9 @@ class SlackListeners:
         known = self._directories.get(team_id) if self.per_workspace else None
         directory = known[1] if known is not None else self.directory
         user = directory.cached(user_id)
-        return quick_translator(self.dispatcher, user.locale if user else None)
+        return self.dispatcher.services.catalogs.translator(choose_language(
+            None, user.locale if user else None,
+            self.dispatcher.team_languages.get(slack_team_id(team_id))))
 
     def busy_ack_for(self, body: str) -> dict[str, Any]:
         """The busy ack for a signed slash command's raw body (HTTP mode's front door)."""

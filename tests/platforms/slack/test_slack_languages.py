@@ -246,3 +246,17 @@ async def test_the_apology_for_a_crash_is_german_for_a_german_member(
     answer = await slack.command("help", user_id="U0HANS")
     assert answer["text"] == ("Bei mir ist etwas schiefgegangen; das wurde protokolliert. "
                               "Bitte versuch es noch einmal.")
+
+
+async def test_a_member_never_answered_before_is_refused_in_the_teams_language(
+    start_slack: StartSlack, storage: Storage, clock: FrozenClock,
+) -> None:
+    """Nothing known of the member after a restart: the ack, which may not wait for Slack
+    or the database, speaks the team's language, read when the platform started."""
+    await storage.teams.ensure(TEAM, "slack", "Acme", clock.now(), "de")
+    slack = await start_slack()
+    newcomer = slash_body("leaderboard", user_id="U0NEW", response_url="https://hooks.example/n")
+    assert slack.platform.listeners.busy_ack_for(newcomer)["text"] == GERMAN_BUSY
+    await storage.teams.update(TEAM, language="en")
+    await slack.command("help", user_id="U0NEW")  # every command refreshes what is known
+    assert slack.platform.listeners.busy_ack_for(newcomer)["text"] == BUSY_TEXT
