@@ -107,13 +107,9 @@ class Dispatcher:
 
     def parse(self, text: str, resolve_mention: MentionResolver,
               tr: Translator | None = None) -> tuple[CommandSpec, dict[str, Any]]:
-        parser = Parser(self.commands, resolve_mention, tr or self.english)
+        parser = Parser(self.commands, resolve_mention, tr)
         invocation = parser.parse(text)
         return invocation.spec, invocation.args
-
-    @property
-    def english(self) -> Translator:
-        return self.services.catalogs.translator("en")
 
     async def translator_for(self, caller: Caller) -> Translator:
         """The member's own choice, else their client's language, else the team's; a new

@@ -86,10 +86,6 @@ class Translator:
         """How long ago (negative) or from now: "2 hours ago", "vor 2 Stunden"."""
         return format_timedelta(delta, add_direction=True, locale=self.locale)
 
-    def duration(self, delta: dt.timedelta) -> str:
-        """A length of time without direction: "3 minutes", "3 Minuten"."""
-        return format_timedelta(delta, locale=self.locale)
-
     def weekday(self, index: int) -> str:
         """Monday is 0, as in datetime."""
         return str(get_day_names("wide", locale=self.locale)[index])

@@ -116,15 +116,23 @@ class InteractionResponder:
 
         return lookup
 
-    async def run_command(self, interaction: discord.Interaction, spec: CommandSpec,
-                          values: Mapping[str, Any]) -> None:
-        quick = self.quick_translator(interaction)
+    async def _accepted_caller(self, interaction: discord.Interaction,
+                               quick: Translator) -> Caller | None:
+        """Who is asking, or None once they have been told why nothing runs (stopping, or
+        not in a server)."""
         if not self._accept():
             await self._send(interaction, error(quick._(STOPPING)), quick)
-            return
+            return None
         caller = self.caller(interaction)
         if caller is None:
             await self._send(interaction, error(quick._(USE_IN_A_SERVER)), quick)
+        return caller
+
+    async def run_command(self, interaction: discord.Interaction, spec: CommandSpec,
+                          values: Mapping[str, Any]) -> None:
+        quick = self.quick_translator(interaction)
+        caller = await self._accepted_caller(interaction, quick)
+        if caller is None:
             return
         try:
             arguments = convert_options(spec, values)
@@ -158,12 +166,8 @@ class InteractionResponder:
         """A click runs the command as the clicker: a public answer (a leaderboard page)
         replaces the message, anything private comes back ephemerally."""
         quick = self.quick_translator(interaction)
-        if not self._accept():
-            await self._send(interaction, error(quick._(STOPPING)), quick)
-            return
-        caller = self.caller(interaction)
+        caller = await self._accepted_caller(interaction, quick)
         if caller is None:
-            await self._send(interaction, error(quick._(USE_IN_A_SERVER)), quick)
             return
         slot = self._dispatcher.admission.admit()
         if slot is None:
