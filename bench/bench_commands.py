@@ -263,7 +263,8 @@ async def _concurrent_during_refresh(
             [ms for ms, _ in idle], CONCURRENT_TARGET_MS)
 
     clients = {net: LatencyClient(net, 0.02) for net in NETWORKS}
-    refresher = Refresher(storage, clients, clock)
+    # One process: the refresh steps aside for the commands, as in `kloutbot run`.
+    refresher = Refresher(storage, clients, clock, foreground=dispatcher.foreground)
     refreshing = min(members, 150 if quick else 2_000)
     team = console_team_id(TEAM)
     due = (await storage.members.all(team))[:refreshing]

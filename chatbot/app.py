@@ -16,6 +16,7 @@ import httpx
 from chatbot.admission import Admission
 from chatbot.clock import Clock, SystemClock
 from chatbot.followfriday.service import FollowFridayService
+from chatbot.foreground import Foreground
 from chatbot.influence.engine import InfluenceEngine
 from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.networks import build_clients, build_mastodon_http
@@ -72,8 +73,10 @@ async def build_app(
                                 mastodon_http=mastodon_http,
                                 on_rate_limit_wait=metrics.rate_limit_waited,
                                 budgets=storage.budgets)
+        foreground = Foreground()
         refresher = Refresher(storage, clients, clock,
-                              window_days=settings.klout_score_window_days, sleep=sleep)
+                              window_days=settings.klout_score_window_days, sleep=sleep,
+                              foreground=foreground)
         engine = InfluenceEngine(clients, refresher, network_availability(settings),
                                  allow_private=settings.klout_allow_private_networks)
         followfriday = FollowFridayService(storage, clients, clock)
@@ -95,7 +98,7 @@ async def build_app(
             followfriday=followfriday,
             dispatcher=Dispatcher(services, admission=Admission(
                 settings.klout_max_commands_in_flight, settings.klout_answer_deadline_seconds),
-                observe=metrics.command_answered),
+                observe=metrics.command_answered, foreground=foreground),
             metrics=metrics,
             web_links=web_links,
         )

@@ -11,6 +11,7 @@ from chatbot.i18n import Catalogs, Translator, load_catalogs
 from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.score import WINDOW_DAYS_DEFAULT
 from chatbot.storage import Storage
+from chatbot.storage.models import Team
 from commands.ports import Engine, FollowFriday, WebLinks
 
 if TYPE_CHECKING:
@@ -65,6 +66,14 @@ class Context:
     lookup_name: NameLookup = _no_lookup
     tr: Translator = field(default_factory=lambda: load_catalogs().translator("en"))
     """The caller's language (commands/registry.py chooses it before parsing)."""
+    _team: list[Team | None] = field(default_factory=list, compare=False, repr=False)
+
+    async def team(self) -> Team | None:
+        """The caller's team as this command first read it: a card and the summary it
+        shows both need it, and one read is half the cost."""
+        if not self._team:
+            self._team.append(await self.storage.teams.get(self.team_id))
+        return self._team[0]
 
     @property
     def team_id(self) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatbot.admission import Admission
+from chatbot.foreground import Foreground
 from chatbot.i18n import Translator, choose_language, language_of
 from chatbot.storage.database import DatabaseUnavailable
 from chatbot.values.message import N_
@@ -79,11 +80,14 @@ class Dispatcher:
     def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None,
                  *, admission: Admission | None = None,
                  observe: CommandObserver | None = None,
+                 foreground: Foreground | None = None,
                  timer: Callable[[], float] = time.perf_counter,
                  names_remembered: int = NAMES_REMEMBERED):
         self.services = services
         self.admission = admission or Admission()
         """Shared by every platform adapter: the process's one cap on commands in flight."""
+        self.foreground = foreground or Foreground()
+        """Background work in this process (refresh) steps aside while commands run."""
         self._observe = observe
         self._timer = timer
         self.commands = commands if commands is not None else all_commands()
@@ -134,6 +138,11 @@ class Dispatcher:
     ) -> Reply:
         """`tr`: the caller's translator when the adapter already asked `translator_for`
         (it needs the language for its own texts), so it is not looked up twice."""
+        with self.foreground.answering_command():
+            return await self._run_text(caller, text, resolve_mention, lookup_name, tr)
+
+    async def _run_text(self, caller: Caller, text: str, resolve_mention: MentionResolver,
+                        lookup_name: NameLookup, tr: Translator | None) -> Reply:
         if tr is None:
             try:
                 tr = await self.translator_for(caller)
@@ -157,9 +166,10 @@ class Dispatcher:
     ) -> Reply:
         started = self._timer()
         try:
-            if tr is None:
-                tr = await self.translator_for(caller)
-            return await self._run(caller, spec, args, lookup_name, tr)
+            with self.foreground.answering_command():
+                if tr is None:
+                    tr = await self.translator_for(caller)
+                return await self._run(caller, spec, args, lookup_name, tr)
         except DatabaseUnavailable:
             # The pool reconnects by itself on a later command; nothing to log per command.
             log.warning("command %s: the database is unreachable", spec.name)

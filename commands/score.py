@@ -66,7 +66,7 @@ async def score_card(ctx: Context, args: Args) -> Reply:
         visibility=Visibility.PRIVATE if provisional else Visibility.CHANNEL,
         tone=Tone.WARNING if stale else Tone.INFO,
     )
-    team = await ctx.storage.teams.get(ctx.team_id)
+    team = await ctx.team()
     if team is not None and team.card_style == "image":
         reply = await _with_card_image(tr, reply, summary, refreshed, stale=bool(stale))
     return reply

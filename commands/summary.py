@@ -53,19 +53,20 @@ class MemberSummary:
 async def summarize(ctx: Context, user_id: str) -> MemberSummary:
     """Everything the score, history, goal and explain answers show about one member; the
     history covers the score window."""
-    history_days = ctx.services.score_window_days
     storage = ctx.storage
     now = ctx.services.clock.now()
     today = now.date()
-    current = await storage.scores.latest(ctx.team_id, user_id, today)
-    week_ago = await storage.scores.latest(ctx.team_id, user_id, today - timedelta(days=7))
-    month_ago = await storage.scores.latest(ctx.team_id, user_id, today - timedelta(days=30))
-    history = await storage.scores.history(
-        ctx.team_id, user_id, today - timedelta(days=history_days)
-    )
+    since = today - timedelta(days=ctx.services.score_window_days)
+    # One read holds the chart and, nearly always, today's, last week's and last month's
+    # points as well.
+    points = await storage.scores.history(ctx.team_id, user_id,
+                                          min(since, today - timedelta(days=30)))
+    current, week_ago, month_ago = await _points_on(ctx, user_id, points, (
+        today, today - timedelta(days=7), today - timedelta(days=30)))
+    history = [point for point in points if point.day >= since]
     rank, team_size = await storage.scores.rank_of(ctx.team_id, user_id)
     member = await storage.members.get(ctx.team_id, user_id)
-    team = await storage.teams.get(ctx.team_id)
+    team = await ctx.team()
     count_unverified = team.count_unverified if team else False
     handles = await storage.handles.for_member(ctx.team_id, user_id)
     counted = [h for h in handles if h.verified or count_unverified]
@@ -89,7 +90,8 @@ async def summarize(ctx: Context, user_id: str) -> MemberSummary:
         latest_network = {net: series[-1][1] for net, series in latest.items() if series}
     return MemberSummary(
         user_id=user_id,
-        name=await ctx.name_of(user_id),
+        name=member.display_name if member and member.display_name
+        else await ctx.name_of(user_id),
         today=today,
         current=current,
         week_ago=week_ago if week_ago and current and week_ago.day < current.day else None,
@@ -103,6 +105,23 @@ async def summarize(ctx: Context, user_id: str) -> MemberSummary:
         goal=await storage.goals.get(ctx.team_id, user_id),
         provisional=provisional,
     )
+
+
+async def _points_on(ctx: Context, user_id: str, points: list[ScorePoint],
+                     days: tuple[date, ...]) -> list[ScorePoint | None]:
+    """The newest point on or before each day (newest day first), from `points` (read
+    from some day on, in order) where they settle it; a day before all of them may have
+    an older point, which only storage knows."""
+    found: list[ScorePoint | None] = []
+    for day in days:
+        before = [point for point in points if point.day <= day]
+        if before:
+            found.append(before[-1])
+        elif found and found[-1] is None:
+            found.append(None)  # nothing on or before a later day: nothing before this one
+        else:
+            found.append(await ctx.storage.scores.latest(ctx.team_id, user_id, day))
+    return found
 
 
 def trend_per_day(points: list[ScorePoint], days: int = 30) -> float | None:

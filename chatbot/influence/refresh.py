@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chatbot.clock import Clock
+from chatbot.foreground import Foreground
 from chatbot.influence.networks.base import NetworkClient
 from chatbot.influence.score import (
     NetworkScore,
@@ -46,8 +47,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 """(stage, done, total) for the CLI's progress display."""
 
-RESCORE_CHUNK = 500
-"""Members scored per storage round trip: one transaction writes them all."""
+RESCORE_CHUNK = 50
+"""Members scored per storage round trip: one transaction writes them all. Turning their
+rows into posts can't step aside for commands, so a chunk is kept to what the loop
+handles in a few milliseconds."""
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Refresher:
         lease: timedelta = LEASE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         claim_chunk: int = CLAIM_CHUNK,
+        foreground: Foreground | None = None,
     ) -> None:
         self.storage = storage
         self._clients = clients
@@ -107,6 +111,8 @@ class Refresher:
         self._sleep = sleep
         self._claim_chunk = claim_chunk
         """Paces lease renewal on the injected clock's time, as leases expire on it."""
+        self._foreground = foreground or Foreground()
+        """The commands this process answers, which go before refresh work."""
 
     async def refresh_due(
         self,
@@ -196,6 +202,7 @@ class Refresher:
                 waiting.add(member)
             else:
                 tried.add(member)
+            await self._foreground.pause()
             await self._store(handle, result, now, report)
             if progress:
                 progress("saving", index + 1, len(handles))
@@ -235,6 +242,7 @@ class Refresher:
 
         async def run(chunk: list[str]) -> None:
             async with gate:
+                await self._foreground.pause()
                 if spent:
                     outcomes: dict[str, Outcome] = dict.fromkeys(chunk, spent[0])
                 else:
@@ -316,6 +324,7 @@ class Refresher:
         for team_id, user_ids in _by_team(members).items():
             for start in range(0, len(user_ids), RESCORE_CHUNK):
                 chunk = user_ids[start : start + RESCORE_CHUNK]
+                await self._foreground.pause()
                 scored += len(await self._rescore_team(team_id, chunk))
                 done += len(chunk)
                 if progress:
@@ -336,6 +345,7 @@ class Refresher:
         points: list[DayScore] = []
         unscored: list[str] = []
         for user_id in user_ids:
+            await self._foreground.pause()
             counted = {h.network: h for h in handles[user_id] if h.verified or count_unverified}
             # Reactions from any of the member's registered accounts are their own.
             own_ids = frozenset(h.account_id for h in handles[user_id] if h.account_id)

@@ -129,6 +129,21 @@ async def test_score_card_shows_score_changes_rank_networks_and_trend(
     assert "not a hiring metric" in text
 
 
+async def test_a_card_whose_points_are_older_than_its_chart_still_shows_the_last_score(
+    console: ConsoleSession, storage: Storage, clock: FrozenClock
+) -> None:
+    today = clock.now().date()
+    # Last scored 100 days ago, and 20 days before that: both older than the 90-day chart.
+    await seed_scores(storage, TEAM, "alice", "Alice", [30.0], last_day=today - timedelta(120))
+    await seed_scores(storage, TEAM, "alice", "Alice", [40.0, 43.0],
+                      last_day=today - timedelta(days=100))
+    reply = await console.handle("")
+    assert reply.title == "alice — Klout 43"
+    fields = {field.label: field.value for field in reply.fields}
+    assert fields["7 days"] == "–" and fields["30 days"] == "–"
+    assert "Last 90 days" not in fields
+
+
 async def test_score_card_of_someone_without_accounts(
     console: ConsoleSession, storage: Storage, clock: FrozenClock
 ) -> None:
