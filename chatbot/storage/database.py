@@ -228,8 +228,8 @@ class Database:
     Writers take `write_lock` so this process sends one write transaction at a
     time; BEGIN IMMEDIATE (SQLite) or a transaction-scoped advisory lock
     (PostgreSQL) makes them take turns with other processes too. Reads go to
-    connections of their own (one aiosqlite connection, or a few asyncpg ones)
-    and see the last commit.
+    connections of their own (one SQLite connection on the loop's thread, or a
+    few asyncpg ones) and see the last commit.
     """
 
     def __init__(self, engine: AsyncEngine, target: DatabaseTarget) -> None:
@@ -240,9 +240,15 @@ class Database:
         self._closed = False
         self.tracer: Callable[[str], None] | None = None
         """Told every statement this store runs (tests check that a path touches nothing)."""
-        self._reader: aiosqlite.Connection | None = None
-        """SQLite: one connection of its own for reads, one thread hop per query (the
-        pool's statement layer costs several times the query for a command's reads)."""
+        self._reader: sqlite3.Connection | None = None
+        """SQLite: reads run on the event loop's own thread, on a connection of their own.
+        A command's reads are index lookups of tens of microseconds; a hop to a worker
+        thread and back cost several times that in this process's CPU, which is what 200
+        commands at once queue behind (bench/RESULTS.md)."""
+        self._busy_reader: aiosqlite.Connection | None = None
+        """SQLite: where a read goes when the file is busy (rare in WAL mode: recovery
+        after a crash, a checkpoint resetting the log). It waits for the lock on a thread
+        of its own, so the loop never does."""
         self._commits = 0
         """This process's commits so far: a read asked for after one is never answered by
         a read sent before it."""
@@ -277,7 +283,8 @@ class Database:
         try:
             await check_and_upgrade(database, migrate=migrate)
             if target.dialect == "sqlite" and target.path != ":memory:":
-                database._reader = await _sqlite_reader(target.path)
+                database._reader = _sqlite_reader(target.path)
+                database._busy_reader = await _sqlite_busy_reader(target.path)
             if target.dialect == "postgresql":
                 database._pg_reads = PgReadPool.for_engine(
                     database.engine, target.sqlalchemy_url, target.connect_args, _PG_READERS)
@@ -295,8 +302,11 @@ class Database:
     async def close(self) -> None:
         self._closed = True
         if self._reader is not None:
-            await self._reader.close()
+            self._reader.close()
             self._reader = None
+        if self._busy_reader is not None:
+            await self._busy_reader.close()
+            self._busy_reader = None
         if self._pg_reads is not None:
             await self._pg_reads.close()
             self._pg_reads = None
@@ -452,12 +462,18 @@ class Database:
         """A read; one that meets a connection the server dropped is tried once more, on
         a new one (the pool discards the others dropped with it)."""
         if self._reader is not None:
-            found = await self._reader.execute_fetchall(sql, params)
+            try:
+                cursor = self._reader.execute(sql, params)
+                found, description = cursor.fetchall(), cursor.description
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or self._busy_reader is None:
+                    raise
+                async with self._busy_reader.execute(sql, params) as waited:
+                    found, description = list(await waited.fetchall()), waited.description
             if not found:
                 return []
-            rows = list(found)
-            names = {name: index for index, name in enumerate(rows[0].keys())}
-            return [Row(row, names) for row in rows]
+            names = {column[0]: index for index, column in enumerate(description)}
+            return [Row(row, names) for row in found]
         if self._pg_reads is not None:
             return await self._pg_fetch_all(native_sql(sql, self.dialect), params)
         try:
@@ -551,12 +567,26 @@ def _engine(target: DatabaseTarget) -> AsyncEngine:
     return engine
 
 
-async def _sqlite_reader(path: str) -> aiosqlite.Connection:
+def _sqlite_reader(path: str) -> sqlite3.Connection:
+    """Never waits for a lock: a busy file is the busy reader's to wait for."""
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("PRAGMA busy_timeout=0")
+    reader.execute("PRAGMA query_only=ON")
+    reader.create_function("klout_topic_key", 1, topic_key, deterministic=True)
+    return reader
+
+
+async def _sqlite_busy_reader(path: str) -> aiosqlite.Connection:
     reader = await aiosqlite.connect(path, isolation_level=None)
-    reader.row_factory = sqlite3.Row
     await reader.execute("PRAGMA busy_timeout=5000")
+    await reader.execute("PRAGMA query_only=ON")
     await reader.create_function("klout_topic_key", 1, topic_key, deterministic=True)
     return reader
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorname", "") in {"SQLITE_BUSY", "SQLITE_LOCKED"} or any(
+        word in str(exc) for word in ("locked", "busy"))
 
 
 def _can_open(where: str) -> None:
