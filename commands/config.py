@@ -172,9 +172,9 @@ async def config(ctx: Context, args: Args) -> Reply:
 
 
 async def _reader_after(ctx: Context) -> Translator:
-    team_language, chosen = await ctx.storage.teams.languages(ctx.team_id, ctx.caller.user_id)
+    record = await ctx.storage.teams.as_seen_by(ctx.team_id, ctx.caller.user_id)
     return ctx.services.catalogs.translator(
-        choose_language(chosen, ctx.caller.locale, team_language))
+        choose_language(record.member_language, ctx.caller.locale, record.team_language))
 
 
 SPEC = CommandSpec(

@@ -92,9 +92,9 @@ class Dispatcher:
         self._timer = timer
         self.commands = commands if commands is not None else all_commands()
         self._by_name = {spec.name: spec for spec in self.commands}
-        # What was last written for each team and member, so a command writes
-        # only when a name changed: two write transactions per command would
-        # queue every answer behind refresh writes.
+        # What each team's and member's stored name is (last written, or read with the
+        # caller's language), so a command writes only when a name changed: two write
+        # transactions per command would queue every answer behind refresh writes.
         self._team_names: RecentNames[str] = RecentNames(names_remembered)
         self._member_names: RecentNames[tuple[str, str]] = RecentNames(names_remembered)
         self.team_languages: dict[str, str] = {}
@@ -118,14 +118,20 @@ class Dispatcher:
     async def translator_for(self, caller: Caller) -> Translator:
         """The member's own choice, else their client's language, else the team's; a new
         team's language is its server's (Discord's guild locale)."""
-        team_language, chosen = await self.services.storage.teams.languages(
-            caller.team_id, caller.user_id)
+        record = await self.services.storage.teams.as_seen_by(caller.team_id, caller.user_id)
+        team_language = record.team_language
         if team_language is not None:
             self.team_languages[caller.team_id] = team_language
-        if team_language is None:
+        else:
             team_language = language_of(caller.team_locale)
+        # The stored names come with the same read: a command then writes (or checks) a
+        # name only when the platform shows another one.
+        if record.team_name is not None:
+            self._team_names.remember(caller.team_id, record.team_name)
+        if record.member_name is not None:
+            self._member_names.remember((caller.team_id, caller.user_id), record.member_name)
         return self.services.catalogs.translator(
-            choose_language(chosen, caller.locale, team_language))
+            choose_language(record.member_language, caller.locale, team_language))
 
     async def run_text(
         self,

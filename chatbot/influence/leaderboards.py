@@ -10,10 +10,11 @@ this process or another one on the same database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from chatbot.storage import Storage
 from chatbot.storage.scores import ScoreRepository
@@ -29,6 +30,7 @@ BoardKey = tuple[str, date, str | None, date | None]
 
 
 Cached = TypeVar("Cached")
+Built = TypeVar("Built")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class Leaderboards:
         # off per member until the day turns, not worth a version read on every page.
         self._past_ranks: dict[BoardKey, dict[str, int]] = {}
         self._movers: dict[BoardKey, _MoversBoard] = {}
+        self._building: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def page(
         self,
@@ -214,15 +217,19 @@ class Leaderboards:
         cached = self._movers.get(key)
         if cached is not None and cached.version == version:
             return cached
-        scores = self._storage.scores
-        current = await scores.values_on(team_id, today, network)
-        moved = await gains(scores, team_id, today, since, network, current=current)
-        ranks = competition_ranks(moved)
-        order = sorted(moved, key=lambda user: (ranks[user], user))
-        board = _MoversBoard(version, current, moved, ranks, order)
-        self._movers[key] = board
-        _keep_newest(self._movers)
-        return board
+
+        async def build() -> _MoversBoard:
+            scores = self._storage.scores
+            current = await scores.values_on(team_id, today, network)
+            moved = await gains(scores, team_id, today, since, network, current=current)
+            ranks = competition_ranks(moved)
+            order = sorted(moved, key=lambda user: (ranks[user], user))
+            board = _MoversBoard(version, current, moved, ranks, order)
+            self._movers[key] = board
+            _keep_newest(self._movers)
+            return board
+
+        return await self._once(("movers", key, version), build)
 
     async def _past_movers_ranks(self, team_id: str, today: date, since: date,
                                  network: str | None) -> dict[str, int]:
@@ -230,21 +237,48 @@ class Leaderboards:
         shift = timedelta(days=ARROW_DAYS)
         key = (team_id, today - shift, network, since - shift)
         cached = self._past_ranks.get(key)
-        if cached is None:
-            cached = competition_ranks(await gains(
+        if cached is not None:
+            return cached
+
+        async def build() -> dict[str, int]:
+            ranks = competition_ranks(await gains(
                 self._storage.scores, team_id, today - shift, since - shift, network))
-            self._remember(key, cached)
-        return cached
+            self._remember(key, ranks)
+            return ranks
+
+        return await self._once(("past", key), build)
 
     async def _ranks_on(self, team_id: str, day: date, network: str | None) -> dict[str, int]:
         """A past day's ranks by score, for the arrows."""
         key = (team_id, day, network, None)
         cached = self._past_ranks.get(key)
-        if cached is None:
-            cached = competition_ranks(await self._storage.scores.values_on(team_id, day,
-                                                                           network))
-            self._remember(key, cached)
-        return cached
+        if cached is not None:
+            return cached
+
+        async def build() -> dict[str, int]:
+            ranks = competition_ranks(await self._storage.scores.values_on(team_id, day,
+                                                                          network))
+            self._remember(key, ranks)
+            return ranks
+
+        return await self._once(("past", key), build)
+
+    async def _once(self, key: Hashable, build: Callable[[], Awaitable[Built]]) -> Built:
+        """One build of a board at a time: requests that arrive while it runs wait for
+        that one instead of building it again (20 `leaderboard week` commands at once,
+        just after a refresh saved scores, rebuilt it 20 times). The build goes on when
+        the request that started it gives up, for the others."""
+        running = self._building.get(key)
+        if running is None:
+            running = asyncio.ensure_future(build())
+            self._building[key] = running
+            running.add_done_callback(lambda done: self._built(key, done))
+        return cast(Built, await asyncio.shield(running))
+
+    def _built(self, key: Hashable, done: asyncio.Future[Any]) -> None:
+        self._building.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: every asker may have given up
 
     def _remember(self, key: BoardKey, ranks: dict[str, int]) -> None:
         self._past_ranks[key] = ranks

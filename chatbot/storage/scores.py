@@ -206,7 +206,8 @@ class ScoreRepository:
                 " WHERE team_id = ? AND network = ?",
                 (team_id, network),
             )
-        return {row["user_id"]: (row["day"], float(row["value"])) for row in rows}
+        # By position: a team's board is thousands of rows.
+        return {row[0]: (row[1], float(row[2])) for row in rows}
 
     async def _on_exact_day(self, team_id: str, day: str, network: str | None
                             ) -> dict[str, float]:
@@ -221,7 +222,7 @@ class ScoreRepository:
                 " WHERE team_id = ? AND network = ? AND day = ?",
                 (team_id, network, day),
             )
-        return {row["user_id"]: float(row["value"]) for row in rows}
+        return {row[0]: float(row[1]) for row in rows}
 
     async def _seek(
         self, team_id: str, user_ids: Sequence[str], day: str, network: str | None, *,
@@ -251,8 +252,8 @@ class ScoreRepository:
                 )
                 params = (day, team_id, network, *chunk)
             for row in await self._db.fetch_all(sql, params):
-                if row["value"] is not None:
-                    found[row["user_id"]] = float(row["value"])
+                if row[1] is not None:
+                    found[row[0]] = float(row[1])
         return found
 
     async def values_on(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,17 @@ _SETTABLE = {
     "language",
     "web_public",
 }
+
+
+@dataclass(frozen=True)
+class CallerRecord:
+    """A team and one of its members as stored; None where nothing is."""
+
+    team_language: str | None
+    member_language: str | None
+    """The member's own choice; None follows their client and the team."""
+    team_name: str | None
+    member_name: str | None
 
 
 def team_from_row(row: Row) -> Team:
@@ -50,6 +62,11 @@ class TeamRepository:
                      language: str = "en") -> Team:
         """`language` is a new team's only (a Discord server's locale); an existing team
         keeps what its admin set."""
+        # Almost always the team is there under this name: then a read, not a write
+        # transaction queued behind a refresh's.
+        known = await self.get(team_id)
+        if known is not None and (not name or known.name == name):
+            return known
         async with self._db.transaction() as conn:
             await conn.execute(
                 # New teams start provisional: unverified accounts are seen by their
@@ -64,14 +81,17 @@ class TeamRepository:
         assert team is not None
         return team
 
-    async def languages(self, team_id: str, user_id: str) -> tuple[str | None, str | None]:
-        """(the team's language, the member's own choice) in one read, for every command."""
+    async def as_seen_by(self, team_id: str, user_id: str) -> CallerRecord:
+        """What every command needs to know first about its team and caller, in one read."""
         row = await self._db.fetch_one(
-            "SELECT t.language, m.language FROM teams t LEFT JOIN members m"
-            " ON m.team_id = t.team_id AND m.user_id = ? WHERE t.team_id = ?",
+            "SELECT t.language, m.language, t.name, m.display_name FROM teams t"
+            " LEFT JOIN members m ON m.team_id = t.team_id AND m.user_id = ?"
+            " WHERE t.team_id = ?",
             (user_id, team_id),
         )
-        return (row[0], row[1]) if row else (None, None)
+        if row is None:
+            return CallerRecord(None, None, None, None)
+        return CallerRecord(row[0], row[1], row[2], row[3])
 
     async def get(self, team_id: str) -> Team | None:
         row = await self._db.fetch_one("SELECT * FROM teams WHERE team_id = ?", (team_id,))

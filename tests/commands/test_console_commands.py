@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 
@@ -371,3 +372,33 @@ async def test_repeated_commands_write_nothing_when_no_name_changed(
     await console.handle("help")
     await console.handle("leaderboard")
     assert writes == [TEAM, "alice"]
+
+
+async def test_after_a_restart_known_names_cost_no_check_and_a_new_name_is_written(
+    dispatcher: Dispatcher, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await ConsoleSession(dispatcher, user="alice", team="acme").handle("help")
+    await seed_scores(storage, TEAM, "alice", "alice", [50.0], last_day=date(2026, 11, 30))
+    restarted = Dispatcher(dispatcher.services)
+    calls: list[str] = []
+    original_ensure, original_rename = storage.teams.ensure, storage.members.follow_rename
+
+    async def ensure(team_id: str, *args: object) -> object:
+        calls.append(team_id)
+        return await original_ensure(team_id, *args)  # type: ignore[arg-type]
+
+    async def follow_rename(team_id: str, user_id: str, name: str) -> None:
+        calls.append(name)
+        await original_rename(team_id, user_id, name)
+
+    monkeypatch.setattr(storage.teams, "ensure", ensure)
+    monkeypatch.setattr(storage.members, "follow_rename", follow_rename)
+    await ConsoleSession(restarted, user="alice", team="acme").handle("help")
+    assert calls == [], "the names read with the caller's language were the same"
+
+    renamed = ConsoleSession(restarted, user="alice", team="acme")
+    renamed.caller = replace(renamed.caller, display_name="Alice Liddell")
+    await renamed.handle("help")
+    assert calls == ["Alice Liddell"]
+    member = await storage.members.get(TEAM, "alice")
+    assert member is not None and member.display_name == "Alice Liddell"
