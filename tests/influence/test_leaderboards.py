@@ -3,6 +3,7 @@ never show a board older than the database."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -109,3 +110,29 @@ async def test_movers_page_sees_writes_from_this_and_other_processes(tmp_path: P
     finally:
         await first.close()
         await second.close()
+
+
+async def test_requests_arriving_while_a_board_is_built_wait_for_that_build(
+    storage: Storage,
+) -> None:
+    users = [f"m{i}" for i in range(6)]
+    await _members(storage, users)
+    for n, user in enumerate(users):
+        await _point(storage, user, WEEK_AGO, 50.0)
+        await _point(storage, user, TODAY, 50.0 + n)
+    boards = Leaderboards(storage)
+    passes: list[date] = []
+    values_on = storage.scores.values_on
+
+    async def counted(team_id: str, day: date, network: str | None = None) -> dict[str, float]:
+        passes.append(day)
+        await asyncio.sleep(0)  # a read on its way, as on any server
+        return await values_on(team_id, day, network)
+
+    storage.scores.values_on = counted  # type: ignore[method-assign]
+    pages = await asyncio.gather(*(
+        boards.page(TEAM, TODAY, page=1, size=3, caller=user, since=WEEK_AGO)
+        for user in users))
+    assert all([s.user_id for s in page.standings] == ["m5", "m4", "m3"] for page in pages)
+    # The movers board (today and a week ago) and last week's for the arrows: once each.
+    assert sorted(passes) == sorted([TODAY, WEEK_AGO, WEEK_AGO, WEEK_AGO - timedelta(7)])
