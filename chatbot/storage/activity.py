@@ -159,7 +159,7 @@ class ActivityRepository:
                 " AND s.day = (SELECT MAX(day) FROM metric_snapshots t WHERE t.team_id = s.team_id"
                 " AND t.user_id = s.user_id AND t.network = s.network)"
                 " ORDER BY s.user_id, s.network",
-                (team_id, *chunk),
+                (team_id, *chunk), bulk=True,
             )
             for row in rows:
                 found[row["user_id"]].append(Snapshot(
@@ -189,7 +189,7 @@ class ActivityRepository:
                 # member's posts; sorting each member's few posts here is cheap.
                 f"SELECT {_READ_COLUMNS} FROM posts WHERE team_id = ?"
                 f" AND user_id IN ({marks(chunk)}) AND created_at >= ?",
-                (team_id, *chunk, to_iso(since)),
+                (team_id, *chunk, to_iso(since)), bulk=True,
             )
             for row in rows:
                 user_id, network, post = _post(row)

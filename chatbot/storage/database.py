@@ -245,10 +245,12 @@ class Database:
         A command's reads are index lookups of tens of microseconds; a hop to a worker
         thread and back cost several times that in this process's CPU, which is what 200
         commands at once queue behind (bench/RESULTS.md)."""
-        self._busy_reader: aiosqlite.Connection | None = None
-        """SQLite: where a read goes when the file is busy (rare in WAL mode: recovery
-        after a crash, a checkpoint resetting the log). It waits for the lock on a thread
-        of its own, so the loop never does."""
+        self._thread_reader: aiosqlite.Connection | None = None
+        """SQLite: reads of a whole team (boards, rescoring, exports: tens of milliseconds
+        at 10,000 members) run here, on a thread of its own, so the loop answers other
+        commands meanwhile; so do reads that find the file busy (rare in WAL mode:
+        recovery after a crash, a checkpoint resetting the log), which wait for the lock
+        here rather than on the loop."""
         self._commits = 0
         """This process's commits so far: a read asked for after one is never answered by
         a read sent before it."""
@@ -284,7 +286,7 @@ class Database:
             await check_and_upgrade(database, migrate=migrate)
             if target.dialect == "sqlite" and target.path != ":memory:":
                 database._reader = _sqlite_reader(target.path)
-                database._busy_reader = await _sqlite_busy_reader(target.path)
+                database._thread_reader = await _sqlite_thread_reader(target.path)
             if target.dialect == "postgresql":
                 database._pg_reads = PgReadPool.for_engine(
                     database.engine, target.sqlalchemy_url, target.connect_args, _PG_READERS)
@@ -304,9 +306,9 @@ class Database:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        if self._busy_reader is not None:
-            await self._busy_reader.close()
-            self._busy_reader = None
+        if self._thread_reader is not None:
+            await self._thread_reader.close()
+            self._thread_reader = None
         if self._pg_reads is not None:
             await self._pg_reads.close()
             self._pg_reads = None
@@ -418,10 +420,12 @@ class Database:
         async with self.connect(autocommit=self.dialect == "postgresql") as raw:
             yield Connection(raw, self.dialect, self.tracer)
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """A read. The same read already on its way, and asked for since this process
-        last committed, is shared instead of sent again: a burst of commands asks for
-        the same team row, board size and ranks many times over. When the first asker
+    async def fetch_all(self, sql: str, params: Sequence[Any] = (), *, bulk: bool = False
+                        ) -> list[Row]:
+        """A read; `bulk` when its size grows with the team (SQLite runs those off the
+        loop's thread). The same read already on its way, and asked for since this
+        process last committed, is shared instead of sent again: a burst of commands asks
+        for the same team row, board size and ranks many times over. When the first asker
         gives up (a deadline), the others read for themselves."""
         if self._closed:
             raise DatabaseUnavailable("the database was closed")
@@ -432,7 +436,7 @@ class Database:
         try:
             shared = self._in_flight.get(key)
         except TypeError:  # an unhashable parameter: nothing to share it by
-            return await self._read(sql, values)
+            return await self._read(sql, values, bulk)
         if shared is not None:
             try:
                 return list(await asyncio.shield(shared))
@@ -440,11 +444,11 @@ class Database:
                 me = asyncio.current_task()
                 if me is None or me.cancelling() or not shared.cancelled():
                     raise
-                return await self._read(sql, values)  # the first asker gave up: read anew
+                return await self._read(sql, values, bulk)  # the first asker gave up
         answer: asyncio.Future[list[Row]] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = answer
         try:
-            rows = await self._read(sql, values)
+            rows = await self._read(sql, values, bulk)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 answer.cancel()
@@ -458,22 +462,20 @@ class Database:
         finally:
             del self._in_flight[key]
 
-    async def _read(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+    async def _read(self, sql: str, params: tuple[Any, ...], bulk: bool = False
+                    ) -> list[Row]:
         """A read; one that meets a connection the server dropped is tried once more, on
         a new one (the pool discards the others dropped with it)."""
-        if self._reader is not None:
-            try:
-                cursor = self._reader.execute(sql, params)
-                found, description = cursor.fetchall(), cursor.description
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc) or self._busy_reader is None:
-                    raise
-                async with self._busy_reader.execute(sql, params) as waited:
-                    found, description = list(await waited.fetchall()), waited.description
-            if not found:
-                return []
-            names = {column[0]: index for index, column in enumerate(description)}
-            return [Row(row, names) for row in found]
+        if self._reader is not None and self._thread_reader is not None:
+            if not bulk:
+                try:
+                    cursor = self._reader.execute(sql, params)
+                    return _rows(cursor.fetchall(), cursor.description)
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc):
+                        raise
+            async with self._thread_reader.execute(sql, params) as waited:
+                return _rows(list(await waited.fetchall()), waited.description)
         if self._pg_reads is not None:
             return await self._pg_fetch_all(native_sql(sql, self.dialect), params)
         try:
@@ -567,8 +569,15 @@ def _engine(target: DatabaseTarget) -> AsyncEngine:
     return engine
 
 
+def _rows(found: list[Any], description: Sequence[Sequence[Any]]) -> list[Row]:
+    if not found:
+        return []
+    names = {column[0]: index for index, column in enumerate(description)}
+    return [Row(row, names) for row in found]
+
+
 def _sqlite_reader(path: str) -> sqlite3.Connection:
-    """Never waits for a lock: a busy file is the busy reader's to wait for."""
+    """Never waits for a lock: a busy file is the thread reader's to wait for."""
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("PRAGMA busy_timeout=0")
     reader.execute("PRAGMA query_only=ON")
@@ -576,7 +585,7 @@ def _sqlite_reader(path: str) -> sqlite3.Connection:
     return reader
 
 
-async def _sqlite_busy_reader(path: str) -> aiosqlite.Connection:
+async def _sqlite_thread_reader(path: str) -> aiosqlite.Connection:
     reader = await aiosqlite.connect(path, isolation_level=None)
     await reader.execute("PRAGMA busy_timeout=5000")
     await reader.execute("PRAGMA query_only=ON")

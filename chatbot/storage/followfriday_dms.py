@@ -50,7 +50,7 @@ class FollowFridayDmRepository:
         rows = await self._db.fetch_all(
             "SELECT user_id, language FROM members WHERE team_id = ? AND followfriday_dm = 1"
             " ORDER BY user_id",
-            (team_id,),
+            (team_id,), bulk=True,
         )
         return [DmRecipient(row["user_id"], row["language"]) for row in rows]
 
@@ -58,7 +58,7 @@ class FollowFridayDmRepository:
         rows = await self._db.fetch_all(
             "SELECT user_id, status, claimed_at, attempts, last_error FROM followfriday_dms"
             " WHERE team_id = ? AND period = ?",
-            (team_id, period),
+            (team_id, period), bulk=True,
         )
         return {row["user_id"]: DmRecord(row["user_id"], row["status"],
                                          from_iso(row["claimed_at"]), int(row["attempts"]),

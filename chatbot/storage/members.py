@@ -102,13 +102,13 @@ class MemberRepository:
 
     async def all(self, team_id: str) -> list[Member]:
         rows = await self._db.fetch_all(
-            "SELECT * FROM members WHERE team_id = ? ORDER BY user_id", (team_id,)
+            "SELECT * FROM members WHERE team_id = ? ORDER BY user_id", (team_id,), bulk=True
         )
         return [member_from_row(row) for row in rows]
 
     async def names(self, team_id: str) -> dict[str, str]:
         rows = await self._db.fetch_all(
-            "SELECT user_id, display_name FROM members WHERE team_id = ?", (team_id,)
+            "SELECT user_id, display_name FROM members WHERE team_id = ?", (team_id,), bulk=True
         )
         return {row["user_id"]: row["display_name"] or row["user_id"] for row in rows}
 
@@ -225,7 +225,7 @@ class HandleRepository:
             rows = await self._db.fetch_all(
                 f"SELECT * FROM handles WHERE team_id = ? AND user_id IN ({marks(chunk)})"
                 " ORDER BY user_id, network",
-                (team_id, *chunk),
+                (team_id, *chunk), bulk=True,
             )
             for row in rows:
                 found[row["user_id"]].append(_handle(row))
@@ -233,7 +233,8 @@ class HandleRepository:
 
     async def for_team(self, team_id: str) -> list[Handle]:
         rows = await self._db.fetch_all(
-            "SELECT * FROM handles WHERE team_id = ? ORDER BY user_id, network", (team_id,)
+            "SELECT * FROM handles WHERE team_id = ? ORDER BY user_id, network", (team_id,),
+            bulk=True,
         )
         return [_handle(row) for row in rows]
 
@@ -241,7 +242,7 @@ class HandleRepository:
         rows = await self._db.fetch_all(
             "SELECT DISTINCT user_id FROM handles WHERE team_id = ? AND verified_at IS NULL"
             " ORDER BY user_id",
-            (team_id,),
+            (team_id,), bulk=True,
         )
         return [row["user_id"] for row in rows]
 

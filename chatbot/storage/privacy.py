@@ -39,7 +39,7 @@ class PrivacyRepository:
         for table, columns in MEMBER_TABLES:
             rows = await self._db.fetch_all(
                 f"SELECT * FROM {table} WHERE {_where(columns)}",
-                (team_id, *([user_id] * len(columns))),
+                (team_id, *([user_id] * len(columns))), bulk=True,
             )
             data[table] = [dict(row) for row in rows]
         return data

@@ -268,6 +268,6 @@ class ScheduleRepository:
         rows = await self._db.fetch_all(
             "SELECT user_id, suggested_id, network, reasons FROM followfriday_suggestions"
             " WHERE team_id = ? AND period = ? ORDER BY user_id, position, suggested_id",
-            (team_id, period),
+            (team_id, period), bulk=True,
         )
         return tuple(_suggestion(row) for row in rows)

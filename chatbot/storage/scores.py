@@ -166,7 +166,7 @@ class ScoreRepository:
                 " AND s.user_id = m.user_id AND s.day = (SELECT MAX(day) FROM scores t"
                 "  WHERE t.team_id = m.team_id AND t.user_id = m.user_id AND t.day < ?)"
                 f" WHERE m.team_id = ? AND m.user_id IN ({marks(chunk)})",
-                (day.isoformat(), team_id, *chunk),
+                (day.isoformat(), team_id, *chunk), bulk=True,
             )
             found.update({row[6]: _point(row) for row in rows})
         return found
@@ -198,13 +198,13 @@ class ScoreRepository:
         if network is None:
             rows = await self._db.fetch_all(
                 "SELECT user_id, day, raw AS value FROM latest_scores WHERE team_id = ?",
-                (team_id,),
+                (team_id,), bulk=True,
             )
         else:
             rows = await self._db.fetch_all(
                 "SELECT user_id, day, score AS value FROM latest_network_scores"
                 " WHERE team_id = ? AND network = ?",
-                (team_id, network),
+                (team_id, network), bulk=True,
             )
         # By position: a team's board is thousands of rows.
         return {row[0]: (row[1], float(row[2])) for row in rows}
@@ -214,13 +214,13 @@ class ScoreRepository:
         if network is None:
             rows = await self._db.fetch_all(
                 "SELECT user_id, raw AS value FROM scores WHERE team_id = ? AND day = ?",
-                (team_id, day),
+                (team_id, day), bulk=True,
             )
         else:
             rows = await self._db.fetch_all(
                 "SELECT user_id, score AS value FROM network_scores"
                 " WHERE team_id = ? AND network = ? AND day = ?",
-                (team_id, network, day),
+                (team_id, network, day), bulk=True,
             )
         return {row[0]: float(row[1]) for row in rows}
 
@@ -251,7 +251,7 @@ class ScoreRepository:
                     f" WHERE m.team_id = ? AND m.network = ? AND m.user_id IN ({placeholders})"
                 )
                 params = (day, team_id, network, *chunk)
-            for row in await self._db.fetch_all(sql, params):
+            for row in await self._db.fetch_all(sql, params, bulk=True):
                 if row[1] is not None:
                     found[row[0]] = float(row[1])
         return found

@@ -101,7 +101,7 @@ class EndorsementRepository:
         """Each member's topic keys, for matching people who share interests."""
         rows = await self._db.fetch_all(
             "SELECT DISTINCT receiver_id, topic_key FROM endorsements WHERE team_id = ?",
-            (team_id,),
+            (team_id,), bulk=True,
         )
         found: dict[str, set[str]] = {}
         for row in rows:

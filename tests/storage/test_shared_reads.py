@@ -27,9 +27,9 @@ async def test_a_read_after_a_commit_is_not_answered_by_one_from_before(
     answered = asyncio.Event()
     real_read = db._read
 
-    async def slow_first_read(sql: str, params: tuple[Any, ...]) -> list[Row]:
+    async def slow_first_read(sql: str, params: tuple[Any, ...], bulk: bool = False) -> list[Row]:
         sent.append(sql)
-        rows = await real_read(sql, params)
+        rows = await real_read(sql, params, bulk)
         if len(sent) == 1:
             answered.set()
             await hold.wait()  # answered from before the commit, still on its way
@@ -62,12 +62,12 @@ async def test_a_reader_whose_first_asker_gave_up_still_gets_its_answer(
     started = asyncio.Event()
     real_read = db._read
 
-    async def first_read_hangs(sql: str, params: tuple[Any, ...]) -> list[Row]:
+    async def first_read_hangs(sql: str, params: tuple[Any, ...], bulk: bool = False) -> list[Row]:
         sent.append(sql)
         if len(sent) == 1:
             started.set()
             await asyncio.Event().wait()  # until cancelled, like a read past its deadline
-        return await real_read(sql, params)
+        return await real_read(sql, params, bulk)
 
     db._read = first_read_hangs  # type: ignore[method-assign]
     first = asyncio.create_task(db.fetch_all(GOAL, (TEAM, "alice")))

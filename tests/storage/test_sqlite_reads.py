@@ -59,3 +59,39 @@ async def test_reads_see_every_commit_at_once(tmp_path: Path, clock: FrozenClock
             assert len(await storage.members.all(TEAM)) == n + 1
     finally:
         await storage.close()
+
+
+class Watched:
+    """The loop's reader, noting what it was asked."""
+
+    def __init__(self, reader: sqlite3.Connection) -> None:
+        self._reader = reader
+        self.asked: list[str] = []
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        self.asked.append(sql)
+        return self._reader.execute(sql, params)
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+async def test_whole_team_reads_run_beside_the_loop_and_a_members_on_it(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    storage = await open_storage(f"sqlite:///{tmp_path / 'k.db'}")
+    try:
+        now = clock.now()
+        await storage.teams.ensure(TEAM, "console", "acme", now)
+        for n in range(3):
+            await storage.members.ensure(TEAM, f"u{n}", f"U{n}", now)
+        db = storage.db
+        watched = Watched(db._reader)  # type: ignore[arg-type]
+        db._reader = watched  # type: ignore[assignment]
+        assert await storage.members.names(TEAM) == {"u0": "U0", "u1": "U1", "u2": "U2"}
+        assert watched.asked == [], "a whole team's names are read on the thread"
+        member = await storage.members.get(TEAM, "u1")
+        assert member is not None and member.display_name == "U1"
+        assert len(watched.asked) == 1, "one member is read on the loop's thread"
+    finally:
+        await storage.close()
