@@ -87,12 +87,16 @@ async def gains(
     network: str | None = None,
     *,
     current: Mapping[str, float] | None = None,
+    latest: Mapping[str, tuple[str, float]] | None = None,
 ) -> dict[str, float]:
     """Each member's change from `since` to `day`; members who joined in between gain
-    from their first point, so a newcomer does not top the movers with a whole score."""
+    from their first point, so a newcomer does not top the movers with a whole score.
+    `latest` is the board's `latest_values` when the caller read it already."""
+    if latest is None:
+        latest = await scores.latest_values(team_id, network)
     now_values = current if current is not None else await scores.values_on(
-        team_id, day, network)
-    base = await scores.values_on(team_id, since, network)
+        team_id, day, network, latest=latest)
+    base = await scores.values_on(team_id, since, network, latest=latest)
     joined = [user for user in now_values if user not in base]
     if joined:
         base.update(await scores.first_on_or_after(team_id, joined, since, network))
@@ -220,8 +224,10 @@ class Leaderboards:
 
         async def build() -> _MoversBoard:
             scores = self._storage.scores
-            current = await scores.values_on(team_id, today, network)
-            moved = await gains(scores, team_id, today, since, network, current=current)
+            latest = await scores.latest_values(team_id, network)
+            current = await scores.values_on(team_id, today, network, latest=latest)
+            moved = await gains(scores, team_id, today, since, network, current=current,
+                                latest=latest)
             ranks = competition_ranks(moved)
             order = sorted(moved, key=lambda user: (ranks[user], user))
             board = _MoversBoard(version, current, moved, ranks, order)

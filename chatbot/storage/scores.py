@@ -194,7 +194,10 @@ class ScoreRepository:
             )
         return series
 
-    async def _latest(self, team_id: str, network: str | None) -> dict[str, tuple[str, float]]:
+    async def latest_values(self, team_id: str, network: str | None = None
+                            ) -> dict[str, tuple[str, float]]:
+        """Each member on the current board: (day of their newest point, its value). A
+        board built from several days reads this once and hands it to `values_on`."""
         if network is None:
             rows = await self._db.fetch_all(
                 "SELECT user_id, day, raw AS value FROM latest_scores WHERE team_id = ?",
@@ -257,15 +260,18 @@ class ScoreRepository:
         return found
 
     async def values_on(
-        self, team_id: str, day: date, network: str | None = None
+        self, team_id: str, day: date, network: str | None = None, *,
+        latest: Mapping[str, tuple[str, float]] | None = None,
     ) -> dict[str, float]:
         """Each member's latest score on or before `day` (overall or one network).
 
         Today is one row per member; a past day reads that day's rows through a
-        covering index and seeks only members who have no point on it.
+        covering index and seeks only members who have no point on it. `latest` is
+        `latest_values`, when the caller has read it already.
         """
         wanted = day.isoformat()
-        latest = await self._latest(team_id, network)
+        if latest is None:
+            latest = await self.latest_values(team_id, network)
         values = {user: value for user, (seen, value) in latest.items() if seen <= wanted}
         pending = [user for user, (seen, _) in latest.items() if seen > wanted]
         if pending:

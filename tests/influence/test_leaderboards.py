@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from chatbot.influence.leaderboards import Leaderboards, gains
 from chatbot.storage import Storage, open_storage
@@ -124,15 +125,27 @@ async def test_requests_arriving_while_a_board_is_built_wait_for_that_build(
     passes: list[date] = []
     values_on = storage.scores.values_on
 
-    async def counted(team_id: str, day: date, network: str | None = None) -> dict[str, float]:
+    async def counted(team_id: str, day: date, network: str | None = None,
+                      **options: Any) -> dict[str, float]:
         passes.append(day)
         await asyncio.sleep(0)  # a read on its way, as on any server
-        return await values_on(team_id, day, network)
+        return await values_on(team_id, day, network, **options)
+
+    boards_read: list[str] = []
+    latest_values = storage.scores.latest_values
+
+    async def latest_counted(team_id: str, network: str | None = None
+                             ) -> dict[str, tuple[str, float]]:
+        boards_read.append(team_id)
+        return await latest_values(team_id, network)
 
     storage.scores.values_on = counted  # type: ignore[method-assign]
+    storage.scores.latest_values = latest_counted  # type: ignore[method-assign]
     pages = await asyncio.gather(*(
         boards.page(TEAM, TODAY, page=1, size=3, caller=user, since=WEEK_AGO)
         for user in users))
     assert all([s.user_id for s in page.standings] == ["m5", "m4", "m3"] for page in pages)
     # The movers board (today and a week ago) and last week's for the arrows: once each.
     assert sorted(passes) == sorted([TODAY, WEEK_AGO, WEEK_AGO, WEEK_AGO - timedelta(7)])
+    # Each of those two boards reads the current board's rows once, for all its days.
+    assert boards_read == [TEAM, TEAM]
