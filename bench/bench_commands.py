@@ -265,7 +265,7 @@ async def _concurrent_during_refresh(
 
     clients = {net: LatencyClient(net, 0.02) for net in NETWORKS}
     # One process: the refresh steps aside for the commands, as in `kloutbot run`.
-    refresher = Refresher(storage, clients, clock, foreground=dispatcher.foreground)
+    refresher = Refresher(storage, clients, clock, foreground=dispatcher.services.foreground)
     refreshing = min(members, 150 if quick else 2_000)
     team = console_team_id(TEAM)
     due = (await storage.members.all(team))[:refreshing]

@@ -86,7 +86,7 @@ async def build_app(
         services = Services(storage=storage, engine=engine, followfriday=followfriday,
                             clock=clock, boards=Leaderboards(storage),
                             score_window_days=settings.klout_score_window_days,
-                            web_links=web_links)
+                            web_links=web_links, foreground=foreground)
         yield App(
             settings=settings,
             clock=clock,
@@ -98,7 +98,7 @@ async def build_app(
             followfriday=followfriday,
             dispatcher=Dispatcher(services, admission=Admission(
                 settings.klout_max_commands_in_flight, settings.klout_answer_deadline_seconds),
-                observe=metrics.command_answered, foreground=foreground),
+                observe=metrics.command_answered),
             metrics=metrics,
             web_links=web_links,
         )

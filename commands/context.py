@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from chatbot.clock import Clock
+from chatbot.foreground import Foreground
 from chatbot.i18n import Catalogs, Translator, load_catalogs
 from chatbot.influence.leaderboards import Leaderboards
 from chatbot.influence.score import WINDOW_DAYS_DEFAULT
@@ -48,6 +49,8 @@ class Services:
     catalogs: Catalogs = field(default_factory=load_catalogs)
     web_links: WebLinks | None = None
     """Links to the web pages; None where no web server runs (the console)."""
+    foreground: Foreground = field(default_factory=Foreground)
+    """What this process is answering (commands, web pages): its refresh steps aside."""
 
 
 NameLookup = Callable[[str], Awaitable[str | None]]

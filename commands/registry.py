@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatbot.admission import Admission
-from chatbot.foreground import Foreground
 from chatbot.i18n import Translator, choose_language, language_of
 from chatbot.storage.database import DatabaseUnavailable
 from chatbot.values.message import N_
@@ -80,13 +79,12 @@ class Dispatcher:
     def __init__(self, services: Services, commands: tuple[CommandSpec, ...] | None = None,
                  *, admission: Admission | None = None,
                  observe: CommandObserver | None = None,
-                 foreground: Foreground | None = None,
                  timer: Callable[[], float] = time.perf_counter,
                  names_remembered: int = NAMES_REMEMBERED):
         self.services = services
         self.admission = admission or Admission()
         """Shared by every platform adapter: the process's one cap on commands in flight."""
-        self.foreground = foreground or Foreground()
+        self.foreground = services.foreground
         """Background work in this process (refresh) steps aside while commands run."""
         self._observe = observe
         self._timer = timer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 from chatbot.foreground import Foreground
@@ -106,7 +107,7 @@ async def test_a_refresh_stores_nothing_while_a_command_is_being_answered(
 
     spec = CommandSpec(name="slow", summary="waits", handler=slow)
     foreground = Foreground(sleep=Gate().sleep)
-    dispatcher = Dispatcher(services, commands=(spec,), foreground=foreground)
+    dispatcher = Dispatcher(replace(services, foreground=foreground), commands=(spec,))
     refresher = Refresher(storage, {"github": github}, clock, foreground=foreground)
     caller = Caller(TEAM, "console", "bob", "Bob")
 

@@ -126,6 +126,11 @@ class WebPages:
     # -- access ---------------------------------------------------------------
 
     async def _answer(self, request: web.Request, page: PageBuilder) -> web.Response:
+        """Someone is waiting for this page: the process's refresh steps aside meanwhile."""
+        with self._services.foreground.answering_command():
+            return await self._answered(request, page)
+
+    async def _answered(self, request: web.Request, page: PageBuilder) -> web.Response:
         token = request.match_info["token"]
         tr = self._english()
         try:

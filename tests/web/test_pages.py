@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -238,3 +239,19 @@ async def test_a_page_that_fails_says_so_without_data_and_keeps_the_headers(
     assert page.status_code == 500
     assert "Something went wrong on Kloutbot's side" in page.text and "Member" not in page.text
     assert page.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+
+
+async def test_the_refresh_steps_aside_while_a_page_is_being_served(
+    site: Site, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answering: list[int] = []
+    original = pages.leaderboard
+
+    async def watched(services: Any, *args: Any, **kwargs: Any) -> Any:
+        answering.append(services.foreground.answering)
+        return await original(services, *args, **kwargs)
+
+    monkeypatch.setattr(pages, "leaderboard", watched)
+    page = await _get(http, await site.personal(TEAM_A, "u20"))
+    assert page.status_code == 200
+    assert answering == [1], "the page counted as something someone waits for"
