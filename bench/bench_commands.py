@@ -169,7 +169,8 @@ async def _query_breakdown(
     calls: dict[str, Callable[[], Awaitable[object]]] = {
         "boards.page (current board, one page)": lambda: boards.page(
             team, TODAY, page=1 + members // 20, size=10, caller=user),
-        "scores.rank_of (score card's rank)": lambda: storage.scores.rank_of(team, user),
+        "scores.board_place (score card's rank)": lambda: storage.scores.board_place(team,
+                                                                                     user),
         "scores.values_on(today)": lambda: storage.scores.values_on(team, TODAY),
         "scores.values_on(a week ago)": lambda: storage.scores.values_on(team, week_ago),
         "boards.page(since a week ago) (movers)": lambda: boards.page(

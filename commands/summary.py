@@ -64,7 +64,7 @@ async def summarize(ctx: Context, user_id: str) -> MemberSummary:
     current, week_ago, month_ago = await _points_on(ctx, user_id, points, (
         today, today - timedelta(days=7), today - timedelta(days=30)))
     history = [point for point in points if point.day >= since]
-    rank, team_size = await storage.scores.rank_of(ctx.team_id, user_id)
+    rank, team_size = await ctx.services.boards.rank_of(ctx.team_id, user_id)
     member = await storage.members.get(ctx.team_id, user_id)
     team = await ctx.team()
     count_unverified = team.count_unverified if team else False

@@ -119,6 +119,29 @@ class Leaderboards:
         self._past_ranks: dict[BoardKey, dict[str, int]] = {}
         self._movers: dict[BoardKey, _MoversBoard] = {}
         self._building: dict[Hashable, asyncio.Future[Any]] = {}
+        self._sizes: dict[tuple[str, str | None], tuple[int, int]] = {}
+        """(team, network) -> (store version, members on the board): every card and page
+        shows the count, and counting a team's rows each time was most of a card's
+        database work on PostgreSQL."""
+
+    async def size(self, team_id: str, network: str | None = None) -> int:
+        """Members on the current board (overall or one network)."""
+        version = await self._storage.db.version()
+        known = self._sizes.get((team_id, network))
+        if known is not None and known[0] == version:
+            return known[1]
+        size = await self._storage.scores.board_size(team_id, network)
+        self._sizes[(team_id, network)] = (version, size)
+        if len(self._sizes) > PAST_BOARDS_KEPT:
+            self._sizes.pop(next(iter(self._sizes)))
+        return size
+
+    async def rank_of(self, team_id: str, user_id: str) -> tuple[int | None, int]:
+        """(the member's rank on the current board, or None when they are not on it;
+        members on the board)."""
+        size = await self.size(team_id)
+        place = await self._storage.scores.board_place(team_id, user_id)
+        return (1 + place[1] if place is not None else None), size
 
     async def page(
         self,
@@ -150,7 +173,7 @@ class Leaderboards:
         network: str | None,
     ) -> BoardPage:
         scores = self._storage.scores
-        total = await scores.board_size(team_id, network)
+        total = await self.size(team_id, network)
         pages = _page_count(total, size)
         page = max(1, min(page, pages))
         shown = await scores.board_slice(team_id, network, limit=size, offset=(page - 1) * size)

@@ -506,7 +506,19 @@ class Database:
         return rows[0] if rows else None
 
     async def analyze(self) -> None:
-        """Refresh the planner's statistics after a bulk load (benchmarks, imports)."""
+        """Refresh the planner's statistics after a bulk load (benchmarks, imports). On
+        PostgreSQL this vacuums too, as autovacuum would soon: until then no page is
+        marked all-visible, so no count can be answered from an index alone."""
+        if self.dialect == "postgresql":
+            async with self.connect(autocommit=True) as raw:
+                # This schema's tables only: the database may hold other Kloutbots'.
+                found = await raw.exec_driver_sql(
+                    "SELECT quote_ident(tablename) FROM pg_tables"
+                    " WHERE schemaname = current_schema()")
+                tables = ", ".join(row[0] for row in found.fetchall())
+                if tables:
+                    await raw.exec_driver_sql(f"VACUUM ANALYZE {tables}")
+            return
         async with self.connect() as raw:
             await raw.exec_driver_sql("ANALYZE")
             await raw.commit()

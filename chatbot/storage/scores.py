@@ -282,18 +282,6 @@ class ScoreRepository:
                 values.update(await self._seek(team_id, missing, wanted, network))
         return values
 
-    async def rank_of(self, team_id: str, user_id: str) -> tuple[int | None, int]:
-        """(rank by current score or None, members with a score), without reading the board."""
-        row = await self._db.fetch_one(
-            "SELECT (SELECT COUNT(*) FROM latest_scores WHERE team_id = ?) AS size,"
-            " (SELECT 1 + COUNT(*) FROM latest_scores WHERE team_id = ? AND raw >"
-            "  (SELECT raw FROM latest_scores WHERE team_id = ? AND user_id = ?)) AS rank,"
-            " EXISTS (SELECT 1 FROM latest_scores WHERE team_id = ? AND user_id = ?) AS scored",
-            (team_id, team_id, team_id, user_id, team_id, user_id),
-        )
-        assert row is not None
-        return (int(row["rank"]) if row["scored"] else None), int(row["size"])
-
     async def first_on_or_after(
         self, team_id: str, user_ids: Sequence[str], day: date, network: str | None = None
     ) -> dict[str, float]:

@@ -132,7 +132,7 @@ async def leaderboard(services: Services, viewer: Viewer, *, period: str, networ
 
 
 async def is_ranked(services: Services, team_id: str, user_id: str) -> bool:
-    rank, _ = await services.storage.scores.rank_of(team_id, user_id)
+    rank, _ = await services.boards.rank_of(team_id, user_id)
     return rank is not None
 
 

@@ -149,3 +149,28 @@ async def test_requests_arriving_while_a_board_is_built_wait_for_that_build(
     assert sorted(passes) == sorted([TODAY, WEEK_AGO, WEEK_AGO, WEEK_AGO - timedelta(7)])
     # Each of those two boards reads the current board's rows once, for all its days.
     assert boards_read == [TEAM, TEAM]
+
+
+async def test_the_board_size_is_counted_once_per_change_and_follows_every_change(
+    storage: Storage,
+) -> None:
+    await _members(storage, ["a", "b", "c"])
+    await _point(storage, "a", TODAY, 50.0)
+    await _point(storage, "b", TODAY, 60.0)
+    boards = Leaderboards(storage)
+    counted: list[str] = []
+    board_size = storage.scores.board_size
+
+    async def counting(team_id: str, network: str | None = None) -> int:
+        counted.append(team_id)
+        return await board_size(team_id, network)
+
+    storage.scores.board_size = counting  # type: ignore[method-assign]
+    assert await boards.rank_of(TEAM, "a") == (2, 2)
+    assert await boards.rank_of(TEAM, "b") == (1, 2)
+    assert len(counted) == 1, "nothing changed between the two cards"
+    await _point(storage, "c", TODAY, 70.0)
+    assert await boards.rank_of(TEAM, "a") == (3, 3)
+    await storage.scores.withdraw(TEAM, ["c"])
+    assert await boards.rank_of(TEAM, "c") == (None, 2)
+    assert len(counted) == 3

@@ -7,6 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chatbot.influence.leaderboards import Leaderboards
 from chatbot.storage import Storage, open_storage
 from chatbot.storage.scores import DayScore
 from tests.support.legacy_db import make_legacy
@@ -66,9 +67,9 @@ async def test_rank_of_matches_the_board(storage: Storage) -> None:
     await _setup(storage, ["a", "b", "c"])
     for user, value in (("a", 40.0), ("b", 70.0), ("c", 40.0)):
         await _point(storage, user, TODAY, value)
-    assert await storage.scores.rank_of(TEAM, "b") == (1, 3)
-    assert await storage.scores.rank_of(TEAM, "a") == (2, 3)
-    assert await storage.scores.rank_of(TEAM, "nobody") == (None, 3)
+    assert await Leaderboards(storage).rank_of(TEAM, "b") == (1, 3)
+    assert await Leaderboards(storage).rank_of(TEAM, "a") == (2, 3)
+    assert await Leaderboards(storage).rank_of(TEAM, "nobody") == (None, 3)
 
 
 async def test_a_dropped_network_leaves_its_board(storage: Storage) -> None:
@@ -106,6 +107,6 @@ async def test_upgrade_fills_the_latest_tables_from_history(tmp_path: Path) -> N
     try:
         assert await storage.scores.values_on(TEAM, TODAY) == {"a": 44.0}
         assert await storage.scores.values_on(TEAM, TODAY, "github") == {"a": 44.0}
-        assert await storage.scores.rank_of(TEAM, "a") == (1, 1)
+        assert await Leaderboards(storage).rank_of(TEAM, "a") == (1, 1)
     finally:
         await storage.close()
