@@ -66,7 +66,8 @@ class _MoversBoard:
 
 
 def competition_ranks(values: Mapping[str, float]) -> dict[str, int]:
-    """Competition ranking (1, 2, 2, 4); ties broken by id only for a stable order."""
+    """Competition ranking (1, 2, 2, 4); ties broken by id only for a stable order, which
+    is the order of the returned dict."""
     ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
     ranks: dict[str, int] = {}
     previous: float | None = None
@@ -252,7 +253,7 @@ class Leaderboards:
             moved = await gains(scores, team_id, today, since, network, current=current,
                                 latest=latest)
             ranks = competition_ranks(moved)
-            order = sorted(moved, key=lambda user: (ranks[user], user))
+            order = list(ranks)  # already the board's order: a second sort of 10,000 saved
             board = _MoversBoard(version, current, moved, ranks, order)
             self._movers[key] = board
             _keep_newest(self._movers)
