@@ -84,8 +84,6 @@ class Dispatcher:
         self.services = services
         self.admission = admission or Admission()
         """Shared by every platform adapter: the process's one cap on commands in flight."""
-        self.foreground = services.foreground
-        """Background work in this process (refresh) steps aside while commands run."""
         self._observe = observe
         self._timer = timer
         self.commands = commands if commands is not None else all_commands()
@@ -142,7 +140,7 @@ class Dispatcher:
     ) -> Reply:
         """`tr`: the caller's translator when the adapter already asked `translator_for`
         (it needs the language for its own texts), so it is not looked up twice."""
-        with self.foreground.answering_command():
+        with self.services.foreground.answering_command():
             return await self._run_text(caller, text, resolve_mention, lookup_name, tr)
 
     async def _run_text(self, caller: Caller, text: str, resolve_mention: MentionResolver,
@@ -170,7 +168,7 @@ class Dispatcher:
     ) -> Reply:
         started = self._timer()
         try:
-            with self.foreground.answering_command():
+            with self.services.foreground.answering_command():
                 if tr is None:
                     tr = await self.translator_for(caller)
                 return await self._run(caller, spec, args, lookup_name, tr)

@@ -30,6 +30,7 @@ BoardKey = tuple[str, date, str | None, date | None]
 
 
 Cached = TypeVar("Cached")
+Key = TypeVar("Key", bound=Hashable)
 Built = TypeVar("Built")
 
 
@@ -133,8 +134,7 @@ class Leaderboards:
             return known[1]
         size = await self._storage.scores.board_size(team_id, network)
         self._sizes[(team_id, network)] = (version, size)
-        if len(self._sizes) > PAST_BOARDS_KEPT:
-            self._sizes.pop(next(iter(self._sizes)))
+        _keep_newest(self._sizes)
         return size
 
     async def rank_of(self, team_id: str, user_id: str) -> tuple[int | None, int]:
@@ -315,7 +315,7 @@ class Leaderboards:
         _keep_newest(self._past_ranks)
 
 
-def _keep_newest(cache: dict[BoardKey, Cached]) -> None:
+def _keep_newest(cache: dict[Key, Cached]) -> None:
     """Drops the oldest entries past `PAST_BOARDS_KEPT` (dicts keep insertion order)."""
     while len(cache) > PAST_BOARDS_KEPT:
         cache.pop(next(iter(cache)))
